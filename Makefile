@@ -1,0 +1,48 @@
+# Thin wrapper around meson/ninja.  See README.md.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+MESON ?= meson
+
+.PHONY: all deps build asan check unit integration demo bench clean format
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD)
+
+build: $(BUILD)/build.ninja
+	$(MESON) setup --reconfigure $(BUILD) >/dev/null
+	ninja -C $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	$(MESON) setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+
+asan: $(ASAN_BUILD)/build.ninja
+	$(MESON) setup --reconfigure $(ASAN_BUILD) >/dev/null
+	ninja -C $(ASAN_BUILD)
+
+# Every test: unit tests (normal and ASan+UBSan builds) and integration tests
+# against the real binary.  Prints "N passed, N failed" last.
+check: build asan
+	./tests/run-all.sh
+
+unit: build
+	./tests/run-all.sh unit
+
+integration: build
+	./tests/run-all.sh integration
+
+demo: build
+	./scripts/demo.sh
+
+bench: build
+	./bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

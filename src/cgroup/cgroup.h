@@ -1,0 +1,85 @@
+/* cgroup manager: one ops table, three layouts.
+ *
+ *  - v1:     every controller its own hierarchy under /sys/fs/cgroup/<ctrl>
+ *  - hybrid: v1 controllers plus a cgroup2 mount at /sys/fs/cgroup/unified;
+ *            the container also joins the unified hierarchy, as runc does
+ *  - v2:     one unified hierarchy at /sys/fs/cgroup
+ *
+ * The layout is detected once (statfs of /sys/fs/cgroup and its children).
+ * cgroupsPath is interpreted as runc does: an absolute path is relative to the
+ * hierarchy root; a relative one is relative to the runtime's own cgroup;
+ * empty means "<default parent>/<id>" (kago uses "/kago/<id>" so that its
+ * cgroups never mix with the machine's own services).  With --systemd-cgroup
+ * the "slice:prefix:name" form is required and systemd must be running.
+ */
+#ifndef KAGO_CGROUP_H
+#define KAGO_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+#include "common/json.h"
+#include "oci/spec.h"
+
+enum kago_cgroup_mode
+{
+  KAGO_CGROUP_V1,
+  KAGO_CGROUP_HYBRID,
+  KAGO_CGROUP_V2,
+};
+
+struct kago_cgroup;  /* a container's cgroup(s) */
+
+struct kago_cgroup_config
+{
+  const char *id;             /* container id */
+  const char *cgroups_path;   /* linux.cgroupsPath, may be NULL */
+  bool systemd;               /* --systemd-cgroup */
+  const oci_resources *resources;  /* may be NULL */
+  const char *root;           /* hierarchy mount root, NULL = /sys/fs/cgroup (tests) */
+};
+
+int kago_cgroup_detect (const char *root, enum kago_cgroup_mode *mode, kago_error_t *err);
+const char *kago_cgroup_mode_name (enum kago_cgroup_mode m);
+
+/* Create the cgroup directories (no process yet) and apply the resources.
+   On failure nothing is left behind.  */
+int kago_cgroup_create (const struct kago_cgroup_config *cfg, struct kago_cgroup **out, kago_error_t *err);
+
+/* v2 only: an O_DIRECTORY fd of the container's cgroup for CLONE_INTO_CGROUP,
+   or -1 when the layout does not allow it (v1/hybrid).  Owned by CG.  */
+int kago_cgroup_clone_fd (struct kago_cgroup *cg);
+
+/* Move PID (a process or thread group) into every hierarchy.  */
+int kago_cgroup_enter (struct kago_cgroup *cg, pid_t pid, kago_error_t *err);
+
+/* (Re-)apply resources, for create and (next issue) update.  */
+int kago_cgroup_apply_resources (struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err);
+
+/* Freezer: v1 freezer.state FROZEN/THAWED, v2 cgroup.freeze; waits until the
+   kernel reports the new state.  */
+int kago_cgroup_freeze (struct kago_cgroup *cg, bool frozen, kago_error_t *err);
+int kago_cgroup_is_frozen (struct kago_cgroup *cg, bool *frozen, kago_error_t *err);
+
+/* Every pid in the container's cgroup (recursively), caller frees *pids.  */
+int kago_cgroup_pids (struct kago_cgroup *cg, pid_t **pids, size_t *n, kago_error_t *err);
+/* Signal every process (kill --all); v2 uses cgroup.kill for SIGKILL when
+   available; frozen cgroups are thawed after signalling so SIGKILL lands.  */
+int kago_cgroup_kill_all (struct kago_cgroup *cg, int sig, kago_error_t *err);
+
+/* Remove the cgroup(s): kills what is left, rmdir with retries.  Idempotent.  */
+int kago_cgroup_destroy (struct kago_cgroup *cg, kago_error_t *err);
+
+/* Persist in state.json and load back.  */
+json_value *kago_cgroup_to_json (const struct kago_cgroup *cg);
+int kago_cgroup_from_json (const json_value *v, struct kago_cgroup **out, kago_error_t *err);
+
+/* The path that a cgroup namespace of the container should be rooted at,
+   e.g. for "cgroup" mounts (the unified or per-controller path).  */
+const char *kago_cgroup_path (const struct kago_cgroup *cg, const char *controller);
+enum kago_cgroup_mode kago_cgroup_get_mode (const struct kago_cgroup *cg);
+
+void kago_cgroup_free (struct kago_cgroup *cg);
+
+#endif

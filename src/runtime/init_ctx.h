@@ -1,0 +1,32 @@
+/* The context shared by the container's init steps (mounts, devices, rootfs,
+   process attributes).  Built by the parent before clone; the child reads it
+   (it is a copy-on-write copy after clone).  */
+#ifndef KAGO_INIT_CTX_H
+#define KAGO_INIT_CTX_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci/spec.h"
+
+struct kago_init_ctx
+{
+  const oci_spec *spec;
+  const char *id;
+  const char *bundle;      /* absolute path of the bundle */
+  const char *rootfs;      /* absolute host path of the rootfs */
+  int rootfs_fd;           /* O_PATH|O_DIRECTORY fd on the rootfs (host view), or -1 */
+  bool userns;             /* the container has its own (new or joined) user namespace */
+  bool new_mountns;        /* a new mount namespace (the usual case) */
+  bool new_cgroupns;       /* a new cgroup namespace */
+  bool new_pidns;
+  bool new_netns;
+  bool no_pivot;           /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+  bool no_new_keyring;
+  int console_socket_fd;   /* connected console socket, or -1 */
+  int preserve_fds;        /* fds 3 .. 3+preserve_fds-1 are passed on */
+  int procfs_fd;           /* verified procfs handle of the container (after /proc is mounted), or -1 */
+  const char *cgroup_path_unified;  /* for cgroup mounts on v2, may be NULL */
+};
+
+#endif

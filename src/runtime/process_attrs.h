@@ -1,0 +1,94 @@
+/* Per-process attributes applied by the init just before execve (and by exec).
+ * Each function is small and unit-testable; procfs writes go through PROCFD
+ * (a verified procfs handle, or a test directory laid out like /proc).
+ */
+#ifndef KAGO_PROCESS_ATTRS_H
+#define KAGO_PROCESS_ATTRS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+#include "oci/spec.h"
+
+/* ---- capabilities (caps.c) ---- */
+/* "CAP_SYS_ADMIN" -> 21; -1 when unknown.  Accepts the CAP_ prefix only, as runc. */
+int kago_cap_from_name (const char *name);
+const char *kago_cap_name (int cap);
+int kago_cap_last_cap (void);   /* from /proc/sys/kernel/cap_last_cap, cached */
+struct kago_caps
+{
+  uint64_t bounding, effective, inheritable, permitted, ambient;
+};
+/* Resolve names into masks; an unknown name is an error naming the set and the
+   value ("process.capabilities.bounding: unknown capability \"CAP_FOO\"").  */
+int kago_caps_from_spec (const oci_capabilities *c, struct kago_caps *out, kago_error_t *err);
+/* Before the uid switch: prctl(PR_SET_KEEPCAPS, 1) and drop the bounding set.  */
+int kago_caps_prepare (const struct kago_caps *caps, kago_error_t *err);
+/* After the uid switch: capset() eff/perm/inh, raise ambient, clear keepcaps.  */
+int kago_caps_apply (const struct kago_caps *caps, kago_error_t *err);
+
+/* ---- rlimits (rlimits.c) ---- */
+int kago_rlimits_apply (const oci_rlimit *r, size_t n, kago_error_t *err);
+/* "RLIMIT_NOFILE" -> RLIMIT_NOFILE, -1 when unknown */
+int kago_rlimit_from_name (const char *name);
+
+/* ---- user / groups (caps.c or user.c) ---- */
+/* setgroups(additionalGids) unless setgroups is denied in a userns, setresgid,
+   setresuid, umask.  */
+int kago_user_apply (const oci_user *u, bool in_userns, kago_error_t *err);
+
+/* ---- sysctl (sysctl.c) ---- */
+/* Validate keys against the namespaces the container has (runc's rules: ipc
+   sysctls need a new ipc ns, net.* a new net ns, kernel.hostname/domainname a
+   new uts ns), then write /proc/sys/... through PROCFD.  */
+struct kago_ns_flags
+{
+  bool ipc, net, uts, user;
+};
+int kago_sysctl_validate (const oci_map *sysctl, const struct kago_ns_flags *ns, kago_error_t *err);
+int kago_sysctl_apply (int procfd, const oci_map *sysctl, kago_error_t *err);
+
+/* ---- LSM (lsm.c) ---- */
+/* Is AppArmor / SELinux enabled on this host?  (sysfs/procfs probes)  */
+bool kago_apparmor_enabled (void);
+bool kago_selinux_enabled (void);
+/* Error when a label is requested and the LSM is absent; called early in
+   create so that nothing is set up.  */
+int kago_lsm_check (const oci_spec *spec, const oci_process *p, kago_error_t *err);
+/* Write the exec-time labels through PROCFD: AppArmor "exec PROFILE" into
+   attr/apparmor/exec (or attr/exec), SELinux into attr/exec; keycreate too.  */
+int kago_lsm_apply_exec (int procfd, const char *apparmor_profile, const char *selinux_label, kago_error_t *err);
+/* SELinux mount label as a mount data option ("context=\"LABEL\""), or NULL. */
+char *kago_selinux_mount_data (const char *mount_label, const char *data);
+
+/* ---- seccomp (seccomp.c, libseccomp) ---- */
+struct kago_seccomp_filter;  /* compiled */
+int kago_seccomp_compile (const oci_seccomp *s, struct kago_seccomp_filter **out, kago_error_t *err);
+/* Install; if the profile has a NOTIFY action, *listener_fd receives the fd
+   (else -1).  */
+int kago_seccomp_install (struct kago_seccomp_filter *f, int *listener_fd, kago_error_t *err);
+void kago_seccomp_filter_free (struct kago_seccomp_filter *f);
+
+/* ---- misc (misc_attrs.c) ---- */
+int kago_personality_apply (const oci_linux *l, kago_error_t *err);
+int kago_oom_score_adj_write (int procfd, pid_t pid, int adj, kago_error_t *err);
+int kago_io_priority_apply (const oci_process *p, kago_error_t *err);
+int kago_scheduler_apply (const oci_process *p, kago_error_t *err);
+int kago_cpu_affinity_apply (const char *cpus, kago_error_t *err);
+
+/* ---- terminal (terminal.c) ---- */
+/* Inside the container (after /dev/pts is mounted): open a new pty from
+   /dev/ptmx, get the peer with TIOCGPTPEER (never by path), set the window
+   size, make the peer the controlling terminal and stdio (0,1,2), and send the
+   master over SOCKFD with SCM_RIGHTS (runc's console-socket protocol).  If
+   CONSOLE_PATH is non-NULL, bind the peer onto /dev/console.  */
+int kago_terminal_setup (int sockfd, const oci_process *p, bool bind_dev_console, kago_error_t *err);
+/* Host side: connect to a console-socket path.  */
+int kago_console_socket_connect (const char *path, kago_error_t *err);
+/* Send / receive one fd with a name over a unix socket.  */
+int kago_send_fd (int sockfd, int fd, const char *name, kago_error_t *err);
+int kago_recv_fd (int sockfd, char **name, kago_error_t *err);
+
+#endif
