@@ -1,7 +1,65 @@
-/* placeholder: the CLI entry point is written in the founding session */
-int main (void);
-int
-main (void)
+/* kago's entry point: one executable, two faces.
+ *
+ *   kago-runtime [global flags] VERB ...   the OCI runtime (runc's command line)
+ *   kago runtime [global flags] VERB ...   the same
+ *   kago ...                               the engine (its verbs come later)
+ */
+#include "cli/runtime/verbs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *
+base_name (const char *p)
 {
-  return 0;
+  const char *s = strrchr (p, '/');
+  return s ? s + 1 : p;
+}
+
+static void
+engine_usage (FILE *out)
+{
+  fputs ("Usage: kago COMMAND [ARGS...]\n"
+         "\n"
+         "kago is a container engine and an OCI runtime.\n"
+         "\n"
+         "Commands:\n"
+         "   runtime     the OCI runtime, runc's command line (also installed as kago-runtime)\n"
+         "               e.g. kago runtime --root DIR create --bundle B ID\n"
+         "\n"
+         "Options:\n"
+         "   --help, -h      show this help\n"
+         "   --version, -v   print the version\n",
+         out);
+}
+
+int main (int argc, char **argv);
+
+int
+main (int argc, char **argv)
+{
+  const char *name = argc > 0 && argv[0] ? base_name (argv[0]) : "kago";
+
+  if (strcmp (name, "kago-runtime") == 0)
+    return kago_runtime_main ("kago-runtime", argc, argv);
+
+  if (argc > 1 && strcmp (argv[1], "runtime") == 0)
+    /* argv[1] stands in for the program name: the runtime's arguments follow. */
+    return kago_runtime_main ("kago runtime", argc - 1, argv + 1);
+
+  if (argc > 1 && (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-v") == 0
+                   || strcmp (argv[1], "-version") == 0 || strcmp (argv[1], "version") == 0))
+    {
+      kago_print_version ("kago");
+      return 0;
+    }
+  if (argc <= 1 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+    {
+      engine_usage (stdout);
+      return 0;
+    }
+  fprintf (stderr, "kago: unknown command \"%s\"\n\n", argv[1]);
+  engine_usage (stderr);
+  return 1;
 }
