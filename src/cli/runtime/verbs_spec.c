@@ -2,6 +2,7 @@
 #include "cli/runtime/verbs.h"
 
 #include "common/cleanup.h"
+#include "oci/default_spec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* oci/default_spec.h (written concurrently); weak until it links.  */
-char *kago_default_spec_json (bool rootless) __attribute__ ((weak));
 
 static int
 write_all (int fd, const char *buf, size_t len)
@@ -34,7 +33,6 @@ int
 kago_cmd_spec (struct kago_cmd_ctx *ctx, kago_error_t *err)
 {
   const char *bundle = ctx->cli->o.bundle && ctx->cli->o.bundle[0] ? ctx->cli->o.bundle : ".";
-  KAGO_REQUIRE (kago_default_spec_json, err);
 
   cleanup_close int dirfd = open (bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
