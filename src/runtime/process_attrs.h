@@ -5,7 +5,9 @@
 #ifndef KAGO_PROCESS_ATTRS_H
 #define KAGO_PROCESS_ATTRS_H
 
+#include <sched.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -31,6 +33,9 @@ int kago_caps_apply (const struct kago_caps *caps, kago_error_t *err);
 
 /* ---- rlimits (rlimits.c) ---- */
 int kago_rlimits_apply (const oci_rlimit *r, size_t n, kago_error_t *err);
+/* The same on another process (prlimit); PID 0 is the caller.  The error
+   names the limit: "setrlimit RLIMIT_NOFILE (soft 30000, hard 30000)".  */
+int kago_rlimits_apply_pid (pid_t pid, const oci_rlimit *r, size_t n, kago_error_t *err);
 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE, -1 when unknown */
 int kago_rlimit_from_name (const char *name);
 
@@ -46,6 +51,9 @@ int kago_user_apply (const oci_user *u, bool in_userns, kago_error_t *err);
 struct kago_ns_flags
 {
   bool ipc, net, uts, user;
+  /* linux.namespaces network path when joining one (NULL: a new one).  A
+     path that is the runtime's own netns counts as the host's.  */
+  const char *net_path;
 };
 int kago_sysctl_validate (const oci_map *sysctl, const struct kago_ns_flags *ns, kago_error_t *err);
 int kago_sysctl_apply (int procfd, const oci_map *sysctl, kago_error_t *err);
@@ -58,18 +66,39 @@ bool kago_selinux_enabled (void);
    create so that nothing is set up.  */
 int kago_lsm_check (const oci_spec *spec, const oci_process *p, kago_error_t *err);
 /* Write the exec-time labels through PROCFD: AppArmor "exec PROFILE" into
-   attr/apparmor/exec (or attr/exec), SELinux into attr/exec; keycreate too.  */
+   thread-self/attr/apparmor/exec (or attr/exec), SELinux into attr/exec;
+   keycreate too.
+   PROCFD must be procfs (fstatfs PROC_SUPER_MAGIC) or this refuses; the
+   attr files are opened beneath it without crossing mounts, and checked to
+   be on procfs too.  */
 int kago_lsm_apply_exec (int procfd, const char *apparmor_profile, const char *selinux_label, kago_error_t *err);
+/* FOR TESTS ONLY: the same writes into DIRFD laid out like /proc
+   (thread-self/attr/...), without the procfs checks.  */
+int kago_lsm_apply_exec_unverified (int dirfd, const char *apparmor_profile, const char *selinux_label,
+                                    kago_error_t *err);
 /* SELinux mount label as a mount data option ("context=\"LABEL\""), or NULL. */
 char *kago_selinux_mount_data (const char *mount_label, const char *data);
 
 /* ---- seccomp (seccomp.c, libseccomp) ---- */
-struct kago_seccomp_filter;  /* compiled */
+/* A compiled filter: classic BPF instructions plus the seccomp(2) flags.
+   Compiling uses libseccomp (allocates; do it before the init's last steps),
+   installing is a single syscall.  Errors name the JSON path
+   ("linux.seccomp.syscalls[4]: unknown action \"SCMP_ACT_FOO\"").  */
+struct kago_seccomp_filter;
 int kago_seccomp_compile (const oci_seccomp *s, struct kago_seccomp_filter **out, kago_error_t *err);
 /* Install; if the profile has a NOTIFY action, *listener_fd receives the fd
-   (else -1).  */
+   (else -1).  Needs no_new_privs or CAP_SYS_ADMIN: as runc, install before
+   dropping capabilities unless process.noNewPrivileges is set.  The notify
+   listener goes to linux.seccomp.listenerPath with kago_console_socket_connect
+   + kago_send_fd (payload: the container-process-state JSON).  */
 int kago_seccomp_install (struct kago_seccomp_filter *f, int *listener_fd, kago_error_t *err);
 void kago_seccomp_filter_free (struct kago_seccomp_filter *f);
+bool kago_seccomp_filter_has_notify (const struct kago_seccomp_filter *f);
+/* The compiled form, for a cache or to hand to a child: the program bytes
+   (owned by F) and the flags; and back.  */
+const void *kago_seccomp_filter_bpf (const struct kago_seccomp_filter *f, size_t *len_bytes, unsigned int *flags);
+struct kago_seccomp_filter *kago_seccomp_filter_from_bpf (const void *bpf, size_t len_bytes, unsigned int flags,
+                                                          kago_error_t *err);
 
 /* ---- misc (misc_attrs.c) ---- */
 int kago_personality_apply (const oci_linux *l, kago_error_t *err);
@@ -77,17 +106,24 @@ int kago_oom_score_adj_write (int procfd, pid_t pid, int adj, kago_error_t *err)
 int kago_io_priority_apply (const oci_process *p, kago_error_t *err);
 int kago_scheduler_apply (const oci_process *p, kago_error_t *err);
 int kago_cpu_affinity_apply (const char *cpus, kago_error_t *err);
+/* "0-3,5" -> a CPU_ALLOC'd set (CPU_FREE it) of *SETSIZE bytes.  */
+int kago_cpu_list_parse (const char *list, cpu_set_t **out, size_t *setsize, kago_error_t *err);
+/* prctl(PR_SET_NO_NEW_PRIVS, 1) when ON.  */
+int kago_no_new_privs_apply (bool on, kago_error_t *err);
 
 /* ---- terminal (terminal.c) ---- */
 /* Inside the container (after /dev/pts is mounted): open a new pty from
    /dev/ptmx, get the peer with TIOCGPTPEER (never by path), set the window
    size, make the peer the controlling terminal and stdio (0,1,2), and send the
-   master over SOCKFD with SCM_RIGHTS (runc's console-socket protocol).  If
-   CONSOLE_PATH is non-NULL, bind the peer onto /dev/console.  */
+   master over SOCKFD with SCM_RIGHTS (runc's console-socket protocol; the
+   payload is the name "/dev/ptmx").  If BIND_DEV_CONSOLE, bind the peer onto
+   /dev/console (an existing empty file, opened without following links).  */
 int kago_terminal_setup (int sockfd, const oci_process *p, bool bind_dev_console, kago_error_t *err);
-/* Host side: connect to a console-socket path.  */
+/* Host side: connect to a console-socket path (SOCK_CLOEXEC; paths longer
+   than sun_path go through /proc/self/fd/N of the directory).  */
 int kago_console_socket_connect (const char *path, kago_error_t *err);
-/* Send / receive one fd with a name over a unix socket.  */
+/* Send / receive one fd with a name over a unix socket.  kago_recv_fd returns
+   the fd (O_CLOEXEC) and, when NAME, the payload as a string.  */
 int kago_send_fd (int sockfd, int fd, const char *name, kago_error_t *err);
 int kago_recv_fd (int sockfd, char **name, kago_error_t *err);
 
