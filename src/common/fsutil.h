@@ -17,6 +17,11 @@
    FLAGS are open(2) flags (O_CLOEXEC is always added).  */
 int open_in_root (int rootfd, const char *path, int flags, mode_t mode, kago_error_t *err);
 
+/* The component walk open_in_root falls back to when openat2 is missing
+   (ENOSYS); exported so that tests exercise it directly.  ".." never goes
+   above ROOTFD, absolute symlinks restart at ROOTFD, at most 40 symlinks.  */
+int open_in_root_walk (int rootfd, const char *path, int flags, mode_t mode, kago_error_t *err);
+
 /* Create every missing directory of PATH inside ROOTFD (mode MODE) and return
    an O_PATH|O_DIRECTORY fd of the last one.  A component that exists and is
    not a directory (after resolving symlinks inside the root) is an error.  */
@@ -45,6 +50,11 @@ int mkdir_p (const char *path, mode_t mode, kago_error_t *err);
 /* rm -rf DIRFD/NAME without crossing mount points (a mount point found
    below is an error rather than a walk into it).  */
 int remove_tree_at (int dirfd, const char *name, kago_error_t *err);
+
+/* Copy the content of directory SRCFD into directory DSTFD (cp -a of the
+   entries: files, dirs, symlinks, fifos and device nodes, with mode, owner
+   and times; no xattrs).  Never follows a symlink.  */
+int copy_tree_at (int srcfd, int dstfd, kago_error_t *err);
 
 /* "/proc/self/fd/N" into BUF (at least 32 bytes).  */
 const char *proc_fd_path (char *buf, size_t size, int fd);
