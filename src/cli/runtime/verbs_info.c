@@ -30,6 +30,8 @@ extern char **environ;
 /* Written concurrently (mount_opts.c): weak until it links.  */
 #pragma weak kago_mount_opts_parse
 #pragma weak kago_mount_opts_clear
+#pragma weak kago_apparmor_enabled
+#pragma weak kago_selinux_enabled
 
 #ifndef KAGO_VERSION
 #define KAGO_VERSION "0.0.0"
@@ -628,8 +630,10 @@ kago_cmd_features (struct kago_cmd_ctx *ctx, kago_error_t *err)
   in.seccomp_known_flags = known;
   in.seccomp_supported_flags = supported;
 
-  in.apparmor_enabled = kago_apparmor_enabled () ? KAGO_FEATURE_YES : KAGO_FEATURE_NO;
-  in.selinux_enabled = kago_selinux_enabled () ? KAGO_FEATURE_YES : KAGO_FEATURE_NO;
+  if (kago_apparmor_enabled)
+    in.apparmor_enabled = kago_apparmor_enabled () ? KAGO_FEATURE_YES : KAGO_FEATURE_NO;
+  if (kago_selinux_enabled)
+    in.selinux_enabled = kago_selinux_enabled () ? KAGO_FEATURE_YES : KAGO_FEATURE_NO;
   in.intel_rdt_enabled = KAGO_FEATURE_NO;
   in.idmap_mounts = idmap ? KAGO_FEATURE_YES : KAGO_FEATURE_NO;
   in.net_devices = KAGO_FEATURE_NO;
