@@ -1,1 +1,574 @@
-/* placeholder: filled in by its owner during the founding session */
+/* Lifecycle operations on an existing container: start, run, state, list,
+   kill, delete, pause, resume, pids.  */
+#include "runtime/container_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fsutil.h"
+#include "common/log.h"
+#include "common/syscalls.h"
+#include "common/xalloc.h"
+
+int
+kago_open_container (struct kago_runtime *rt, const char *id, struct kago_opened *c, kago_error_t *err)
+{
+  memset (c, 0, sizeof *c);
+  c->rootfd = c->dirfd = c->lockfd = -1;
+  if (kago_validate_id (id, err) < 0)
+    return -1;
+  c->rootfd = kago_state_root_open (rt, false, err);
+  if (c->rootfd < 0)
+    {
+      if ((*err)->errnum == ENOENT)
+        {
+          kago_error_release (err);
+          return kago_error_set (err, 0, "container \"%s\" does not exist", id);
+        }
+      return -1;
+    }
+  c->dirfd = kago_state_dir_open (c->rootfd, id, err);
+  if (c->dirfd < 0)
+    goto fail;
+  c->lockfd = kago_state_lock (c->dirfd, err);
+  if (c->lockfd < 0)
+    goto fail;
+  if (kago_state_read (c->dirfd, &c->st, err) < 0)
+    goto fail;
+  c->status = kago_state_status (c->dirfd, &c->st);
+  return 0;
+fail:
+  kago_opened_close (c);
+  return -1;
+}
+
+void
+kago_opened_close (struct kago_opened *c)
+{
+  kago_state_clear (&c->st);
+  if (c->lockfd >= 0)
+    close (c->lockfd);
+  if (c->dirfd >= 0)
+    close (c->dirfd);
+  if (c->rootfd >= 0)
+    close (c->rootfd);
+  c->lockfd = c->dirfd = c->rootfd = -1;
+}
+
+oci_spec *
+kago_opened_spec (struct kago_opened *c, kago_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+  if (read_file_at (c->dirfd, "config.json", &text, &len, err) < 0)
+    return NULL;
+  json_value *root = json_parse (text, len, err);
+  if (root == NULL)
+    return NULL;
+  oci_spec *s = oci_spec_parse (root, err);
+  json_free (root);
+  return s;
+}
+
+bool
+kago_wait_pid_gone (pid_t pid, unsigned long long start, int timeout_ms)
+{
+  for (int waited = 0;; waited += 5)
+    {
+      bool zombie;
+      unsigned long long s = kago_pid_starttime (pid, &zombie);
+      if (s == 0 || s != start || zombie)
+        return true;
+      if (waited >= timeout_ms)
+        return false;
+      usleep (5000);
+    }
+}
+
+int
+kago_exit_code (int wstatus)
+{
+  if (WIFEXITED (wstatus))
+    return WEXITSTATUS (wstatus);
+  if (WIFSIGNALED (wstatus))
+    return 128 + WTERMSIG (wstatus);
+  return 255;
+}
+
+void
+kago_forward_sigset (sigset_t *s)
+{
+  sigfillset (s);
+  sigdelset (s, SIGKILL);
+  sigdelset (s, SIGSTOP);
+  sigdelset (s, SIGSEGV);
+  sigdelset (s, SIGBUS);
+  sigdelset (s, SIGILL);
+  sigdelset (s, SIGFPE);
+  sigdelset (s, SIGABRT);
+  sigdelset (s, SIGTRAP);
+  sigdelset (s, SIGSYS);
+  sigdelset (s, SIGTTIN);
+  sigdelset (s, SIGTTOU);
+  sigdelset (s, SIGTSTP);
+}
+
+int
+kago_wait_forwarding (pid_t pid, const sigset_t *fwd, int *status, kago_error_t *err)
+{
+  for (;;)
+    {
+      int ws;
+      pid_t w = waitpid (pid, &ws, WNOHANG);
+      if (w == pid)
+        {
+          *status = ws;
+          return 0;
+        }
+      if (w < 0 && errno != EINTR)
+        return kago_error_set (err, errno, "waitpid");
+      siginfo_t si;
+      int sig = sigwaitinfo (fwd, &si);
+      if (sig < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return kago_error_set (err, errno, "sigwaitinfo");
+        }
+      if (sig == SIGCHLD || sig == SIGPIPE)
+        continue;
+      kill (pid, sig);
+    }
+}
+
+int
+kago_container_start (struct kago_runtime *rt, const char *id, kago_error_t *err)
+{
+  struct kago_opened c;
+  if (kago_open_container (rt, id, &c, err) < 0)
+    return -1;
+  int ret = -1;
+  oci_spec *spec = NULL;
+  switch (c.status)
+    {
+    case KAGO_STATUS_CREATED:
+      break;
+    case KAGO_STATUS_STOPPED:
+      kago_error_set (err, 0, "cannot start a container that has stopped");
+      goto out;
+    case KAGO_STATUS_PAUSED:
+      kago_error_set (err, 0, "cannot start a paused container");
+      goto out;
+    case KAGO_STATUS_RUNNING:
+    case KAGO_STATUS_CREATING:
+    default:
+      kago_error_set (err, 0, "cannot start an already running container");
+      goto out;
+    }
+  spec = kago_opened_spec (&c, err);
+  if (spec == NULL)
+    goto out;
+  if (spec->process == NULL)
+    {
+      kago_error_set (err, 0, "cannot start container \"%s\": its config.json has no process", id);
+      goto out;
+    }
+  {
+    cleanup_close int fd = openat (c.dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+      {
+        kago_error_set (err, errno, "open exec fifo");
+        goto out;
+      }
+    for (;;)
+      {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int r = poll (&p, 1, 100);
+        if (r < 0 && errno == EINTR)
+          continue;
+        if (r > 0)
+          {
+            char ch;
+            ssize_t n = read (fd, &ch, 1);
+            if (n == 1)
+              break;
+            if (n < 0 && errno == EAGAIN)
+              continue;
+            kago_error_set (err, 0, "container \"%s\": the init exited before it could be started", id);
+            goto out;
+          }
+        if (!kago_state_pid_alive (&c.st))
+          {
+            kago_error_set (err, 0, "container \"%s\": the init exited before it could be started", id);
+            goto out;
+          }
+      }
+  }
+  unlinkat (c.dirfd, "exec.fifo", 0);
+  if (spec->hooks.poststart.n)
+    {
+      json_value *o = kago_state_to_oci_json (&c.st, KAGO_STATUS_RUNNING);
+      cleanup_free char *s = json_to_string (o, false);
+      json_free (o);
+      kago_hooks_run_warn (&spec->hooks.poststart, "poststart", s);
+    }
+  ret = 0;
+out:
+  if (spec)
+    oci_spec_free (spec);
+  kago_opened_close (&c);
+  return ret;
+}
+
+/* Tear down a stopped container: cgroup, state dir, then poststop hooks. */
+static int
+destroy_stopped (struct kago_opened *c, const char *id, kago_error_t *err)
+{
+  kago_error_t e = NULL;
+  oci_spec *spec = kago_opened_spec (c, &e);
+  if (spec == NULL)
+    {
+      cleanup_free char *m = kago_error_string (e);
+      kago_log_warn ("container \"%s\": cannot read its config for poststop hooks: %s", id, m);
+      kago_error_release (&e);
+    }
+  if (c->st.cgroup && kago_cgroup_destroy (c->st.cgroup, err) < 0)
+    {
+      if (spec)
+        oci_spec_free (spec);
+      return -1;
+    }
+  json_value *o = kago_state_to_oci_json (&c->st, KAGO_STATUS_STOPPED);
+  cleanup_free char *s = json_to_string (o, false);
+  json_free (o);
+  if (kago_state_dir_remove (c->rootfd, id, err) < 0)
+    {
+      if (spec)
+        oci_spec_free (spec);
+      return -1;
+    }
+  if (spec)
+    {
+      kago_hooks_run_warn (&spec->hooks.poststop, "poststop", s);
+      oci_spec_free (spec);
+    }
+  return 0;
+}
+
+static int
+kill_everything (struct kago_opened *c, kago_error_t *err)
+{
+  if (c->st.cgroup)
+    {
+      if (kago_cgroup_kill_all (c->st.cgroup, SIGKILL, err) < 0)
+        return -1;
+    }
+  else if (c->st.pid > 0)
+    kill (c->st.pid, SIGKILL);
+  if (!kago_wait_pid_gone (c->st.pid, c->st.pid_start, 10000))
+    return kago_error_set (err, 0, "container init %d did not exit after SIGKILL", (int) c->st.pid);
+  return 0;
+}
+
+int
+kago_container_delete (struct kago_runtime *rt, const char *id, bool force, kago_error_t *err)
+{
+  struct kago_opened c;
+  if (kago_open_container (rt, id, &c, err) < 0)
+    {
+      if (!force)
+        return -1;
+      /* delete --force of a container that is gone (or whose create died
+         half-way) succeeds, removing whatever state is left.  */
+      kago_error_release (err);
+      int rootfd = kago_state_root_open (rt, false, err);
+      if (rootfd < 0)
+        {
+          kago_error_release (err);
+          return 0;
+        }
+      struct stat sb;
+      int r = 0;
+      if (kago_validate_id (id, err) == 0 && fstatat (rootfd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+        r = kago_state_dir_remove (rootfd, id, err);
+      else
+        kago_error_release (err);
+      close (rootfd);
+      return r;
+    }
+  int ret = -1;
+  if (c.status != KAGO_STATUS_STOPPED)
+    {
+      if (!force)
+        {
+          kago_error_set (err, 0, "cannot delete container \"%s\" that is not stopped: %s", id,
+                          kago_status_name (c.status));
+          goto out;
+        }
+      if (kill_everything (&c, err) < 0)
+        goto out;
+    }
+  else if (c.st.cgroup)
+    {
+      /* Without a pid namespace, the init's children may outlive it.  */
+      kago_error_t e = NULL;
+      if (kago_cgroup_kill_all (c.st.cgroup, SIGKILL, &e) < 0)
+        kago_error_release (&e);
+    }
+  ret = destroy_stopped (&c, id, err);
+out:
+  kago_opened_close (&c);
+  return ret;
+}
+
+int
+kago_container_run (struct kago_runtime *rt, const char *id, const struct kago_create_options *o, int *status,
+                    kago_error_t *err)
+{
+  sigset_t fwd, old;
+  kago_forward_sigset (&fwd);
+  if (!o->detach)
+    sigprocmask (SIG_BLOCK, &fwd, &old);
+  struct kago_build b;
+  int ret = -1;
+  if (kago_build_create (rt, id, o, true, &b, err) < 0)
+    goto out;
+  if (kago_sync_send (b.launch.sync_fd, SYNC_START, 0, err) < 0)
+    goto fail;
+  /* The sync socket closes at execve (CLOEXEC); a message is an error. */
+  {
+    struct kago_sync_msg m;
+    ssize_t n;
+    do
+      n = recv (b.launch.sync_fd, &m, sizeof m, 0);
+    while (n < 0 && errno == EINTR);
+    if (n > 0 && m.type == SYNC_ERROR)
+      {
+        kago_error_from_wire (err, &m.err);
+        goto fail;
+      }
+  }
+  pid_t pid = b.launch.pid;
+  if (b.spec->hooks.poststart.n)
+    {
+      struct kago_state st = { .id = b.id, .pid = pid, .bundle = b.bundle, .rootfs = b.rootfs,
+                               .annotations = b.spec->annotations };
+      json_value *j = kago_state_to_oci_json (&st, KAGO_STATUS_RUNNING);
+      cleanup_free char *s = json_to_string (j, false);
+      json_free (j);
+      kago_hooks_run_warn (&b.spec->hooks.poststart, "poststart", s);
+    }
+  if (o->detach)
+    {
+      b.launch.pid = 0;
+      ret = 0;
+      goto out;
+    }
+  int ws = 0;
+  if (kago_wait_forwarding (pid, &fwd, &ws, err) < 0)
+    goto fail;
+  b.launch.pid = 0;
+  *status = kago_exit_code (ws);
+  kago_build_free (&b);
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  return kago_container_delete (rt, id, true, err);
+
+fail:
+  if (b.launch.pid > 0)
+    {
+      kill (b.launch.pid, SIGKILL);
+      waitpid (b.launch.pid, NULL, 0);
+      b.launch.pid = 0;
+    }
+  if (b.cgroup)
+    {
+      kago_error_t e = NULL;
+      if (kago_cgroup_destroy (b.cgroup, &e) < 0)
+        kago_error_release (&e);
+    }
+  if (b.made_state_dir)
+    {
+      kago_error_t e = NULL;
+      if (kago_state_dir_remove (b.rootfd, b.id, &e) < 0)
+        kago_error_release (&e);
+    }
+out:
+  kago_build_free (&b);
+  if (!o->detach)
+    sigprocmask (SIG_SETMASK, &old, NULL);
+  return ret;
+}
+
+int
+kago_container_state (struct kago_runtime *rt, const char *id, json_value **out, kago_error_t *err)
+{
+  struct kago_opened c;
+  if (kago_open_container (rt, id, &c, err) < 0)
+    return -1;
+  *out = kago_state_to_oci_json (&c.st, c.status);
+  kago_opened_close (&c);
+  return 0;
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+int
+kago_container_list (struct kago_runtime *rt, json_value **out, kago_error_t *err)
+{
+  *out = json_array_new ();
+  int rootfd = kago_state_root_open (rt, false, err);
+  if (rootfd < 0)
+    {
+      if ((*err)->errnum == ENOENT)
+        {
+          kago_error_release (err);
+          return 0;
+        }
+      json_free (*out);
+      *out = NULL;
+      return -1;
+    }
+  DIR *d = fdopendir (rootfd);
+  if (d == NULL)
+    {
+      close (rootfd);
+      return 0;
+    }
+  char **names = NULL;
+  size_t n = 0;
+  struct dirent *de;
+  while ((de = readdir (d)))
+    {
+      if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+        continue;
+      names = xrealloc (names, (n + 1) * sizeof *names);
+      names[n++] = xstrdup (de->d_name);
+    }
+  closedir (d);
+  qsort (names, n, sizeof *names, cmp_str);
+  for (size_t i = 0; i < n; i++)
+    {
+      json_value *st;
+      kago_error_t e = NULL;
+      if (kago_container_state (rt, names[i], &st, &e) == 0)
+        json_array_append (*out, st);
+      else
+        kago_error_release (&e);
+      free (names[i]);
+    }
+  free (names);
+  return 0;
+}
+
+int
+kago_container_kill (struct kago_runtime *rt, const char *id, int sig, bool all, kago_error_t *err)
+{
+  struct kago_opened c;
+  if (kago_open_container (rt, id, &c, err) < 0)
+    return -1;
+  int ret = -1;
+  if (c.status == KAGO_STATUS_STOPPED)
+    {
+      kago_error_set (err, 0, "container \"%s\" is not running", id);
+      goto out;
+    }
+  if (all)
+    {
+      if (c.st.cgroup == NULL)
+        kago_error_set (err, 0, "kill --all: container \"%s\" has no cgroup", id);
+      else
+        ret = kago_cgroup_kill_all (c.st.cgroup, sig, err);
+      goto out;
+    }
+  {
+    /* Signal through a pidfd checked against the recorded start time, so a
+       recycled pid is never signalled.  */
+    cleanup_close int pidfd = kago_pidfd_open (c.st.pid, 0);
+    if (pidfd < 0 || !kago_state_pid_alive (&c.st))
+      {
+        kago_error_set (err, 0, "container \"%s\" is not running", id);
+        goto out;
+      }
+    if (kago_pidfd_send_signal (pidfd, sig, NULL, 0) < 0)
+      {
+        kago_error_set (err, errno, "signal %d to container \"%s\"", sig, id);
+        goto out;
+      }
+  }
+  ret = 0;
+out:
+  kago_opened_close (&c);
+  return ret;
+}
+
+static int
+set_frozen (struct kago_runtime *rt, const char *id, bool freeze, kago_error_t *err)
+{
+  struct kago_opened c;
+  if (kago_open_container (rt, id, &c, err) < 0)
+    return -1;
+  int ret = -1;
+  enum kago_status want = freeze ? KAGO_STATUS_RUNNING : KAGO_STATUS_PAUSED;
+  if (c.status != want && !(freeze && c.status == KAGO_STATUS_CREATED))
+    kago_error_set (err, 0, "container \"%s\" is %s, not %s", id, kago_status_name (c.status),
+                    kago_status_name (want));
+  else if (c.st.cgroup == NULL)
+    kago_error_set (err, 0, "container \"%s\" has no cgroup to freeze", id);
+  else
+    ret = kago_cgroup_freeze (c.st.cgroup, freeze, err);
+  kago_opened_close (&c);
+  return ret;
+}
+
+int
+kago_container_pause (struct kago_runtime *rt, const char *id, kago_error_t *err)
+{
+  return set_frozen (rt, id, true, err);
+}
+
+int
+kago_container_resume (struct kago_runtime *rt, const char *id, kago_error_t *err)
+{
+  return set_frozen (rt, id, false, err);
+}
+
+int
+kago_container_pids (struct kago_runtime *rt, const char *id, pid_t **pids, size_t *n, kago_error_t *err)
+{
+  struct kago_opened c;
+  if (kago_open_container (rt, id, &c, err) < 0)
+    return -1;
+  int ret;
+  if (c.st.cgroup)
+    ret = kago_cgroup_pids (c.st.cgroup, pids, n, err);
+  else
+    {
+      *pids = NULL;
+      *n = 0;
+      if (c.status != KAGO_STATUS_STOPPED)
+        {
+          *pids = xmalloc (sizeof (pid_t));
+          (*pids)[0] = c.st.pid;
+          *n = 1;
+        }
+      ret = 0;
+    }
+  kago_opened_close (&c);
+  return ret;
+}

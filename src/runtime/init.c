@@ -1,1 +1,351 @@
-/* placeholder: filled in by its owner during the founding session */
+/* The container init: the cloned child runs these steps in order, reporting
+   any failure to the parent over the sync socket, then execs the process.
+   It stays non-dumpable until execve (CVE-2016-9962) and dies with its parent
+   until the container is created.  */
+#include "runtime/core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fsutil.h"
+#include "common/log.h"
+#include "common/syscalls.h"
+#include "common/xalloc.h"
+#include "oci/state_json.h"
+#include "runtime/mounts.h"
+#include "runtime/process_attrs.h"
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/* Restore default dispositions and an empty mask: the runtime blocks signals
+   to forward them, the container must not inherit that.  */
+void
+kago_init_reset_signals (void)
+{
+  sigset_t none;
+  sigemptyset (&none);
+  for (int s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP)
+      signal (s, SIG_DFL);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+}
+
+static const char *
+env_path (char *const *env)
+{
+  if (env)
+    for (char *const *e = env; *e; e++)
+      if (strncmp (*e, "PATH=", 5) == 0)
+        return *e + 5;
+  return default_path;
+}
+
+/* Resolve args[0] in the container's PATH (from the process env, not ours). */
+char *
+kago_init_find_executable (const char *name, char *const *env, kago_error_t *err)
+{
+  if (strchr (name, '/'))
+    {
+      struct stat sb;
+      if (stat (name, &sb) < 0)
+        return kago_error_set (err, errno, "exec: \"%s\"", name), NULL;
+      if (S_ISDIR (sb.st_mode))
+        return kago_error_set (err, EISDIR, "exec: \"%s\"", name), NULL;
+      return xstrdup (name);
+    }
+  const char *path = env_path (env);
+  int last = ENOENT;
+  while (*path)
+    {
+      const char *end = strchrnul (path, ':');
+      size_t dl = (size_t) (end - path);
+      cleanup_free char *cand = xasprintf ("%.*s/%s", (int) (dl ? dl : 1), dl ? path : ".", name);
+      struct stat sb;
+      if (stat (cand, &sb) == 0 && S_ISREG (sb.st_mode))
+        {
+          if (access (cand, X_OK) == 0)
+            return steal_pointer (&cand);
+          last = EACCES;
+        }
+      path = *end ? end + 1 : end;
+    }
+  if (last == EACCES)
+    kago_error_set (err, EACCES, "exec: \"%s\"", name);
+  else
+    kago_error_set (err, 0, "exec: \"%s\": executable file not found in $PATH", name);
+  return NULL;
+}
+
+/* Open the container's /proc (verified to be procfs) or, when the container
+   has none, the host's, for the few procfs writes the init does.  */
+int
+kago_init_open_procfs (struct kago_launch *l, kago_error_t *err)
+{
+  int fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  struct statfs sfs;
+  if (fd >= 0 && fstatfs (fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
+    return fd;
+  if (fd >= 0)
+    close (fd);
+  if (l->host_proc_fd >= 0)
+    return fcntl (l->host_proc_fd, F_DUPFD_CLOEXEC, 3);
+  return kago_error_set (err, 0, "no procfs available in the container");
+}
+
+static void
+child_fail (struct kago_launch *l, kago_error_t *err) __attribute__ ((noreturn));
+static void
+child_fail (struct kago_launch *l, kago_error_t *err)
+{
+  kago_sync_send_error (l->child_sync_fd, *err);
+  _exit (1);
+}
+
+static int
+set_hostname (const oci_spec *spec, const struct kago_ns_plan *ns, kago_error_t *err)
+{
+  if (spec->hostname && spec->hostname[0])
+    {
+      if (!ns->has_ns[OCI_NS_UTS])
+        return kago_error_set (err, 0, "hostname: cannot set the hostname without a private UTS namespace");
+      if (sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+        return kago_error_set (err, errno, "sethostname \"%s\"", spec->hostname);
+    }
+  if (spec->domainname && spec->domainname[0])
+    {
+      if (!ns->has_ns[OCI_NS_UTS])
+        return kago_error_set (err, 0, "domainname: cannot set the domainname without a private UTS namespace");
+      if (setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+        return kago_error_set (err, errno, "setdomainname \"%s\"", spec->domainname);
+    }
+  return 0;
+}
+
+static int
+run_child_hooks (const oci_hooks_list *h, const char *kind, const char *status, struct kago_launch *l,
+                 kago_error_t *err)
+{
+  if (h->n == 0)
+    return 0;
+  const oci_spec *spec = l->ctx.spec;
+  json_value *o = kago_state_json_new (KAGO_OCI_VERSION, l->ctx.id, status, l->pid, l->ctx.bundle,
+                                       &spec->annotations);
+  cleanup_free char *s = json_to_string (o, false);
+  json_free (o);
+  return kago_hooks_run (h, kind, s, err);
+}
+
+/* Wait for `start`: the create path blocks opening the exec fifo for writing
+   until `start` opens it for reading; `run` gets a message instead.  */
+static int
+wait_for_start (struct kago_launch *l, int procfd, kago_error_t *err)
+{
+  if (l->exec_fifo_fd < 0)
+    return kago_sync_expect (l->child_sync_fd, SYNC_START, NULL, err);
+  char path[64];
+  snprintf (path, sizeof path, "self/fd/%d", l->exec_fifo_fd);
+  int fd;
+  do
+    fd = openat (procfd, path, O_WRONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return kago_error_set (err, errno, "open the exec fifo");
+  if (write (fd, "0", 1) != 1)
+    {
+      close (fd);
+      return kago_error_set (err, errno, "write the exec fifo");
+    }
+  close (fd);
+  close (l->exec_fifo_fd);
+  l->exec_fifo_fd = -1;
+  return 0;
+}
+
+/* CVE-2024-21626: the working directory must be inside the container's root. */
+static int
+enter_cwd (const char *cwd, kago_error_t *err)
+{
+  if (chdir (cwd) < 0)
+    return kago_error_set (err, errno, "process.cwd: chdir to `%s`", cwd);
+  char buf[4096];
+  if (getcwd (buf, sizeof buf) == NULL)
+    return kago_error_set (err, errno, "process.cwd: `%s` is outside the container's root", cwd);
+  return 0;
+}
+
+/* The last steps, in the order that keeps each one possible: privileged
+   work first, then the identity switch, then the filters.  */
+int
+kago_init_finalize_process (struct kago_launch *l, const oci_process *p, int procfd, const char *exe, kago_error_t *err)
+{
+  const oci_spec *spec = l->ctx.spec;
+  if (p->n_rlimits && kago_rlimits_apply (p->rlimits, p->n_rlimits, err) < 0)
+    return -1;
+  if (spec->has_linux && spec->linux_.has_personality && kago_personality_apply (&spec->linux_, err) < 0)
+    return -1;
+  if (p->has_io_priority && kago_io_priority_apply (p, err) < 0)
+    return -1;
+  if (p->has_scheduler && kago_scheduler_apply (p, err) < 0)
+    return -1;
+  if (p->exec_cpu_affinity_final && kago_cpu_affinity_apply (p->exec_cpu_affinity_final, err) < 0)
+    return -1;
+  if ((p->apparmor_profile || p->selinux_label)
+      && kago_lsm_apply_exec (procfd, p->apparmor_profile, p->selinux_label, err) < 0)
+    return -1;
+  /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it
+     while the init still has it.  */
+  if (l->seccomp && !p->no_new_privileges)
+    {
+      int lfd = -1;
+      if (kago_seccomp_install (l->seccomp, &lfd, err) < 0)
+        return -1;
+    }
+  if (l->caps && kago_caps_prepare (l->caps, err) < 0)
+    return -1;
+  if (kago_user_apply (&p->user, l->ctx.userns, err) < 0)
+    return -1;
+  if (l->caps && kago_caps_apply (l->caps, err) < 0)
+    return -1;
+  if (enter_cwd (p->cwd ? p->cwd : "/", err) < 0)
+    return -1;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return kago_error_set (err, errno, "process.noNewPrivileges: prctl(PR_SET_NO_NEW_PRIVS)");
+  if (l->seccomp && p->no_new_privileges)
+    {
+      int lfd = -1;
+      if (kago_seccomp_install (l->seccomp, &lfd, err) < 0)
+        return -1;
+    }
+  (void) exe;
+  return 0;
+}
+
+void
+kago_init_main (struct kago_launch *l)
+{
+  kago_error_t err = NULL;
+  struct kago_init_ctx *c = &l->ctx;
+  const oci_spec *spec = c->spec;
+  const oci_process *p = spec->process;
+
+  close (l->sync_fd);
+  l->sync_fd = -1;
+  kago_log_set_stderr (0);
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+  struct kago_sync_msg go;
+  if (kago_sync_expect (l->child_sync_fd, SYNC_GO, &go, &err) < 0)
+    _exit (1);
+  l->pid = go.pid;
+
+  if (kago_ns_join_in_child (&l->ns, &err) < 0)
+    child_fail (l, &err);
+  if (l->ns.new_ns[OCI_NS_USER])
+    {
+      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+        {
+          kago_error_set (&err, errno, "become root in the new user namespace (check linux.uidMappings)");
+          child_fail (l, &err);
+        }
+    }
+  if (set_hostname (spec, &l->ns, &err) < 0)
+    child_fail (l, &err);
+
+  if (c->new_mountns)
+    {
+      if (kago_rootfs_prepare (c, &err) < 0 || kago_mounts_setup (c, &err) < 0 || kago_devices_setup (c, &err) < 0)
+        child_fail (l, &err);
+    }
+
+  /* prestart and createRuntime run in the runtime namespace: the parent's.  */
+  if (spec->hooks.prestart.n || spec->hooks.create_runtime.n)
+    {
+      if (kago_sync_send (l->child_sync_fd, SYNC_HOOKS, 0, &err) < 0
+          || kago_sync_expect (l->child_sync_fd, SYNC_HOOKS_DONE, NULL, &err) < 0)
+        child_fail (l, &err);
+    }
+  if (run_child_hooks (&spec->hooks.create_container, "createContainer", "creating", l, &err) < 0)
+    child_fail (l, &err);
+
+  if (c->new_mountns)
+    {
+      if (kago_rootfs_pivot (c, &err) < 0 || kago_rootfs_finalize (c, &err) < 0)
+        child_fail (l, &err);
+    }
+  else if (chroot (c->rootfs) < 0 || chdir ("/") < 0)
+    {
+      kago_error_set (&err, errno, "chroot into `%s`", c->rootfs);
+      child_fail (l, &err);
+    }
+
+  cleanup_close int procfd = kago_init_open_procfs (l, &err);
+  if (procfd < 0)
+    child_fail (l, &err);
+  if (spec->has_linux && spec->linux_.sysctl.n && kago_sysctl_apply (procfd, &spec->linux_.sysctl, &err) < 0)
+    child_fail (l, &err);
+
+  if (p && p->terminal)
+    {
+      if (kago_terminal_setup (c->console_socket_fd, p, c->new_mountns, &err) < 0)
+        child_fail (l, &err);
+      close (c->console_socket_fd);
+      c->console_socket_fd = -1;
+    }
+  if (!c->no_new_keyring)
+    {
+      /* A fresh session keyring, so the container cannot see the host's. */
+      if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS && errno != EACCES
+          && errno != EPERM)
+        {
+          kago_error_set (&err, errno, "join a new session keyring");
+          child_fail (l, &err);
+        }
+    }
+
+  cleanup_free char *exe = NULL;
+  if (p)
+    {
+      exe = kago_init_find_executable (p->args.v[0], p->env.v, &err);
+      if (exe == NULL)
+        child_fail (l, &err);
+    }
+
+  /* Everything the caller passed us beyond stdio and the preserved fds is
+     closed at execve.  */
+  kago_close_range ((unsigned) (3 + c->preserve_fds), ~0U, CLOSE_RANGE_CLOEXEC);
+
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (kago_sync_send (l->child_sync_fd, SYNC_READY, 0, &err) < 0)
+    _exit (1);
+
+  if (wait_for_start (l, procfd, &err) < 0)
+    child_fail (l, &err);
+  if (p == NULL)
+    _exit (0);
+  if (run_child_hooks (&spec->hooks.start_container, "startContainer", "created", l, &err) < 0)
+    child_fail (l, &err);
+
+  if (kago_init_finalize_process (l, p, procfd, exe, &err) < 0)
+    child_fail (l, &err);
+  kago_init_reset_signals ();
+  execve (exe, p->args.v, p->env.v ? p->env.v : (char *[]){ NULL });
+  kago_error_set (&err, errno, "exec `%s`", exe);
+  child_fail (l, &err);
+}

@@ -1,0 +1,145 @@
+/* Internal interfaces of the runtime core (lifecycle, process model, state). */
+#ifndef KAGO_CORE_H
+#define KAGO_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "oci/spec.h"
+#include "runtime/init_ctx.h"
+#include "runtime/runtime.h"
+
+/* ---- state.c: <root>/<id>/state.json and friends ---- */
+struct kago_state
+{
+  char *id;
+  pid_t pid;                /* host pid of the init, 0 once stopped */
+  unsigned long long pid_start;  /* /proc/PID/stat starttime, guards pid reuse */
+  char *bundle;
+  char *rootfs;
+  char *created;            /* RFC 3339 */
+  char *owner;
+  char *oci_version;
+  oci_map annotations;
+  struct kago_cgroup *cgroup;  /* may be NULL */
+  bool has_userns;
+};
+
+enum kago_status
+{
+  KAGO_STATUS_CREATING,
+  KAGO_STATUS_CREATED,
+  KAGO_STATUS_RUNNING,
+  KAGO_STATUS_PAUSED,
+  KAGO_STATUS_STOPPED,
+};
+const char *kago_status_name (enum kago_status s);
+
+/* dirfd of <root>, created when missing.  */
+int kago_state_root_open (struct kago_runtime *rt, bool create, kago_error_t *err);
+/* Create <root>/<id> (error when it exists); returns an O_DIRECTORY fd. */
+int kago_state_dir_create (int rootfd, const char *id, kago_error_t *err);
+/* Open <root>/<id>; ENOENT -> "container \"ID\" does not exist".  */
+int kago_state_dir_open (int rootfd, const char *id, kago_error_t *err);
+/* flock the state dir (exclusive), returns the lock fd.  */
+int kago_state_lock (int dirfd, kago_error_t *err);
+int kago_state_write (int dirfd, const struct kago_state *st, kago_error_t *err);
+int kago_state_read (int dirfd, struct kago_state *st, kago_error_t *err);
+void kago_state_clear (struct kago_state *st);
+/* Remove <root>/<id> entirely.  */
+int kago_state_dir_remove (int rootfd, const char *id, kago_error_t *err);
+/* Derive the status from the process, the exec fifo and the freezer.  */
+enum kago_status kago_state_status (int dirfd, const struct kago_state *st);
+/* The OCI state JSON (plus runc's rootfs, created, owner).  */
+json_value *kago_state_to_oci_json (const struct kago_state *st, enum kago_status status);
+/* starttime of PID from /proc/PID/stat; 0 when gone.  Zombies count as gone. */
+unsigned long long kago_pid_starttime (pid_t pid, bool *zombie);
+/* Is the recorded init still the same live process?  */
+bool kago_state_pid_alive (const struct kago_state *st);
+
+/* ---- hooks.c ---- */
+/* Run a list of hooks with STATE_JSON on stdin.  Returns <0 on the first
+   failure (the error names the hook kind and path).  */
+int kago_hooks_run (const oci_hooks_list *hooks, const char *kind, const char *state_json, kago_error_t *err);
+/* Run them all; failures only warn (poststart, poststop).  */
+void kago_hooks_run_warn (const oci_hooks_list *hooks, const char *kind, const char *state_json);
+
+/* ---- selfexe.c: CVE-2019-5736 ---- */
+/* If the running executable is not a sealed copy, re-exec from one (a memfd
+   with F_SEAL_WRITE|SHRINK|GROW|SEAL).  Returns 0 when already sealed; on
+   success of the re-exec it does not return.  */
+int kago_selfexe_ensure_sealed (char **argv, char **envp, kago_error_t *err);
+bool kago_selfexe_is_sealed (void);
+
+/* ---- namespaces.c ---- */
+struct kago_ns_plan
+{
+  int clone_flags;          /* namespaces created by clone3 */
+  int unshare_flags;        /* created by the child after joining (userns joined) */
+  int join_fds[OCI_NS_COUNT];  /* fds of namespaces to join (by path), -1 otherwise */
+  bool new_ns[OCI_NS_COUNT];   /* created (not joined, not inherited) */
+  bool has_ns[OCI_NS_COUNT];   /* the container has its own (created or joined) */
+};
+int kago_ns_plan_build (const oci_spec *spec, struct kago_ns_plan *plan, kago_error_t *err);
+void kago_ns_plan_close (struct kago_ns_plan *plan);
+/* In the child: join every namespace with a path (except pid and time, which
+   the parent joins for its children before clone).  */
+int kago_ns_join_in_child (struct kago_ns_plan *plan, kago_error_t *err);
+/* Parent: write uid_map/gid_map of PID.  */
+int kago_userns_write_maps (pid_t pid, const oci_linux *l, kago_error_t *err);
+/* Parent: write time offsets for a new time namespace (before clone). */
+int kago_timens_prepare (const oci_time_offsets *t, int *restore_fd, kago_error_t *err);
+
+/* ---- sync.c (in launch.c): parent <-> child messages ---- */
+enum kago_sync_type
+{
+  SYNC_GO = 1,          /* parent -> child: maps and cgroup done, carries the child's host pid */
+  SYNC_HOOKS,           /* child -> parent: run prestart/createRuntime now */
+  SYNC_HOOKS_DONE,      /* parent -> child */
+  SYNC_READY,           /* child -> parent: created, waiting for start */
+  SYNC_START,           /* parent -> child (run): go on to execve */
+  SYNC_ERROR,           /* either way: errnum + message */
+  SYNC_EXEC_READY,      /* exec child -> parent: about to execve */
+};
+struct kago_sync_msg
+{
+  int type;
+  int pid;
+  struct kago_error_wire err;
+};
+int kago_sync_send (int fd, int type, int pid, kago_error_t *err);
+int kago_sync_send_error (int fd, const kago_error_t e);
+/* Receive one message of type WANT; an error message from the peer becomes
+   *err; EOF is "the container init exited unexpectedly".  */
+int kago_sync_expect (int fd, int want, struct kago_sync_msg *out, kago_error_t *err);
+
+/* ---- launch.c / init.c ---- */
+struct kago_launch
+{
+  struct kago_init_ctx ctx;
+  struct kago_ns_plan ns;
+  int sync_fd;              /* parent's end */
+  int child_sync_fd;        /* child's end */
+  int exec_fifo_fd;         /* O_PATH fd of exec.fifo, -1 for run */
+  int host_proc_fd;         /* O_PATH /proc of the host, for the child */
+  struct kago_seccomp_filter *seccomp;
+  struct kago_caps *caps;
+  char *state_json_creating;  /* for hooks run by the child */
+  pid_t pid;
+};
+/* Clone the init.  Returns the child's host pid.  */
+pid_t kago_launch_clone (struct kago_launch *l, struct kago_cgroup *cg, kago_error_t *err);
+/* Steps shared with exec (init.c).  */
+void kago_init_reset_signals (void);
+char *kago_init_find_executable (const char *name, char *const *env, kago_error_t *err);
+int kago_init_open_procfs (struct kago_launch *l, kago_error_t *err);
+int kago_init_finalize_process (struct kago_launch *l, const oci_process *p, int procfd, const char *exe,
+                                kago_error_t *err);
+/* The child's entry: never returns.  */
+void kago_init_main (struct kago_launch *l) __attribute__ ((noreturn));
+
+#endif

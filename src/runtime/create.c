@@ -1,0 +1,458 @@
+/* create and run: validate everything first (nothing exists yet), then the
+   state dir, the cgroup, the init; on any failure everything made so far is
+   removed again.  */
+#include "runtime/core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fsutil.h"
+#include "common/log.h"
+#include "common/syscalls.h"
+#include "common/xalloc.h"
+#include "oci/state_json.h"
+#include "runtime/container_internal.h"
+#include "runtime/process_attrs.h"
+
+/* The device nodes every container gets, allowed after the config's rules as
+   runc does (so a config that denies everything still has /dev/null).  */
+static const oci_device_cgroup default_allowed[] = {
+  { true, 'c', false, false, 0, 0, (char *) "m" },   { true, 'b', false, false, 0, 0, (char *) "m" },
+  { true, 'c', true, true, 1, 3, (char *) "rwm" },   { true, 'c', true, true, 1, 5, (char *) "rwm" },
+  { true, 'c', true, true, 1, 7, (char *) "rwm" },   { true, 'c', true, true, 1, 8, (char *) "rwm" },
+  { true, 'c', true, true, 1, 9, (char *) "rwm" },   { true, 'c', true, true, 5, 0, (char *) "rwm" },
+  { true, 'c', true, true, 5, 2, (char *) "rwm" },   { true, 'c', true, false, 136, 0, (char *) "rwm" },
+};
+#define N_DEFAULT_ALLOWED (sizeof default_allowed / sizeof default_allowed[0])
+
+void
+kago_build_free (struct kago_build *b)
+{
+  if (b->seccomp)
+    kago_seccomp_filter_free (b->seccomp);
+  free (b->caps);
+  if (b->spec)
+    oci_spec_free (b->spec);
+  free (b->config_text);
+  free (b->bundle);
+  free (b->rootfs);
+  free (b->devices);
+  free (b->state_creating);
+  kago_ns_plan_close (&b->launch.ns);
+  if (b->launch.exec_fifo_fd >= 0)
+    close (b->launch.exec_fifo_fd);
+  if (b->launch.host_proc_fd >= 0)
+    close (b->launch.host_proc_fd);
+  if (b->launch.sync_fd >= 0)
+    close (b->launch.sync_fd);
+  if (b->launch.child_sync_fd >= 0)
+    close (b->launch.child_sync_fd);
+  if (b->launch.ctx.console_socket_fd >= 0)
+    close (b->launch.ctx.console_socket_fd);
+  if (b->launch.ctx.rootfs_fd >= 0)
+    close (b->launch.ctx.rootfs_fd);
+  if (b->cgroup)
+    kago_cgroup_free (b->cgroup);
+  if (b->dirfd >= 0)
+    close (b->dirfd);
+  if (b->rootfd >= 0)
+    close (b->rootfd);
+  free (b->id);
+}
+
+/* Undo a failed create: kill the init, remove the cgroup and the state.  */
+static void
+rollback (struct kago_build *b)
+{
+  kago_error_t e = NULL;
+  if (b->launch.pid > 0)
+    {
+      kill (b->launch.pid, SIGKILL);
+      waitpid (b->launch.pid, NULL, 0);
+      b->launch.pid = 0;
+    }
+  if (b->cgroup && kago_cgroup_destroy (b->cgroup, &e) < 0)
+    {
+      cleanup_free char *m = kago_error_string (e);
+      kago_log_warn ("cleanup: %s", m);
+      kago_error_release (&e);
+    }
+  if (b->made_state_dir && kago_state_dir_remove (b->rootfd, b->id, &e) < 0)
+    {
+      cleanup_free char *m = kago_error_string (e);
+      kago_log_warn ("cleanup: %s", m);
+      kago_error_release (&e);
+    }
+}
+
+static char *
+now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return xasprintf ("%s.%09ldZ", buf, (long) ts.tv_nsec);
+}
+
+/* Load and validate the bundle: everything that can be checked without side
+   effects is checked here.  */
+static int
+load_bundle (struct kago_build *b, const struct kago_create_options *o, bool foreground, kago_error_t *err)
+{
+  char buf[PATH_MAX];
+  const char *bundle = o->bundle && o->bundle[0] ? o->bundle : ".";
+  if (realpath (bundle, buf) == NULL)
+    return kago_error_set (err, errno, "bundle `%s`", bundle);
+  b->bundle = xstrdup (buf);
+  cleanup_free char *cfg = xasprintf ("%s/config.json", b->bundle);
+  size_t len;
+  if (read_file (cfg, &b->config_text, &len, err) < 0)
+    return -1;
+  json_value *root = json_parse (b->config_text, len, err);
+  if (root == NULL)
+    return kago_error_wrap (err, "config.json");
+  b->spec = oci_spec_parse (root, err);
+  json_free (root);
+  if (b->spec == NULL)
+    return kago_error_wrap (err, "config.json");
+  const oci_spec *s = b->spec;
+  if (s->root_path == NULL)
+    return kago_error_set (err, 0, "config.json: root.path: required");
+  cleanup_free char *rp = s->root_path[0] == '/' ? xstrdup (s->root_path)
+                                                 : xasprintf ("%s/%s", b->bundle, s->root_path);
+  struct stat sb;
+  if (realpath (rp, buf) == NULL || stat (buf, &sb) < 0)
+    return kago_error_set (err, errno, "root.path: rootfs `%s` does not exist", rp);
+  if (!S_ISDIR (sb.st_mode))
+    return kago_error_set (err, ENOTDIR, "root.path: rootfs `%s`", rp);
+  b->rootfs = xstrdup (buf);
+
+  if (s->process)
+    {
+      if (s->process->terminal && o->console_socket == NULL && !foreground)
+        return kago_error_set (err, 0, "process.terminal: a terminal needs --console-socket when kago-runtime "
+                                       "does not stay in the foreground");
+      if (s->process->terminal && o->console_socket == NULL)
+        return kago_error_set (err, 0, "process.terminal: kago-runtime run without --console-socket cannot "
+                                       "proxy a terminal yet; pass --console-socket or set terminal to false");
+      if (kago_lsm_check (s, s->process, err) < 0)
+        return -1;
+      b->caps = xzalloc (sizeof *b->caps);
+      if (kago_caps_from_spec (&s->process->capabilities, b->caps, err) < 0)
+        return -1;
+      if (!s->process->capabilities.present)
+        {
+          free (b->caps);
+          b->caps = NULL;
+        }
+    }
+  else if (foreground)
+    return kago_error_set (err, 0, "config.json: process: required to run a container");
+  if (s->has_linux)
+    {
+      const oci_linux *l = &s->linux_;
+      if (l->has_intel_rdt)
+        return kago_error_set (err, 0, "linux.intelRdt: Intel RDT is not supported by kago");
+      if (l->has_memory_policy)
+        return kago_error_set (err, 0, "linux.memoryPolicy: not supported by kago yet");
+      if (l->has_net_devices)
+        return kago_error_set (err, 0, "linux.netDevices: not supported by kago yet");
+      if (l->seccomp && kago_seccomp_compile (l->seccomp, &b->seccomp, err) < 0)
+        return -1;
+    }
+  if (kago_ns_plan_build (s, &b->launch.ns, err) < 0)
+    return -1;
+  if (s->has_linux && s->linux_.sysctl.n)
+    {
+      struct kago_ns_flags nsf = {
+        .ipc = b->launch.ns.has_ns[OCI_NS_IPC],
+        .net = b->launch.ns.has_ns[OCI_NS_NETWORK],
+        .uts = b->launch.ns.has_ns[OCI_NS_UTS],
+        .user = b->launch.ns.has_ns[OCI_NS_USER],
+      };
+      if (kago_sysctl_validate (&s->linux_.sysctl, &nsf, err) < 0)
+        return -1;
+    }
+  if (!b->launch.ns.has_ns[OCI_NS_MOUNT] && (s->n_mounts || (s->has_linux && (s->linux_.masked_paths.n
+                                                                               || s->linux_.readonly_paths.n))))
+    return kago_error_set (err, 0, "linux.namespaces: mounts, maskedPaths and readonlyPaths need a mount "
+                                   "namespace (kago will not mount into the host's)");
+  return 0;
+}
+
+/* linux.resources with the default device nodes allowed after the config's
+   rules (only when the config restricts devices at all).  */
+static const oci_resources *
+effective_resources (struct kago_build *b, oci_resources *copy)
+{
+  const oci_spec *s = b->spec;
+  if (!s->has_linux || !s->linux_.has_resources)
+    return NULL;
+  *copy = s->linux_.resources;
+  if (copy->n_devices == 0)
+    return copy;
+  size_t n = copy->n_devices + N_DEFAULT_ALLOWED + s->linux_.n_devices;
+  b->devices = xcalloc (n, sizeof (oci_device_cgroup));
+  memcpy (b->devices, copy->devices, copy->n_devices * sizeof (oci_device_cgroup));
+  memcpy (b->devices + copy->n_devices, default_allowed, sizeof default_allowed);
+  size_t k = copy->n_devices + N_DEFAULT_ALLOWED;
+  for (size_t i = 0; i < s->linux_.n_devices; i++)
+    {
+      const oci_device *d = &s->linux_.devices[i];
+      if (d->type == 'p')
+        continue;
+      b->devices[k++] = (oci_device_cgroup){ true, d->type == 'u' ? 'c' : d->type, true, true, d->major, d->minor,
+                                             (char *) "rwm" };
+    }
+  copy->devices = b->devices;
+  copy->n_devices = k;
+  return copy;
+}
+
+static int
+run_parent_hooks (struct kago_build *b, kago_error_t *err)
+{
+  const oci_spec *s = b->spec;
+  json_value *o = kago_state_json_new (KAGO_OCI_VERSION, b->id, "creating", b->launch.pid, b->bundle,
+                                       &s->annotations);
+  cleanup_free char *st = json_to_string (o, false);
+  json_free (o);
+  if (kago_hooks_run (&s->hooks.prestart, "prestart", st, err) < 0)
+    return -1;
+  return kago_hooks_run (&s->hooks.create_runtime, "createRuntime", st, err);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, kago_error_t *err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", (int) pid);
+  cleanup_free char *abs = NULL;
+  if (path[0] != '/')
+    {
+      char cwd[PATH_MAX];
+      if (getcwd (cwd, sizeof cwd) == NULL)
+        return kago_error_set (err, errno, "--pid-file: getcwd");
+      abs = xasprintf ("%s/%s", cwd, path);
+      path = abs;
+    }
+  if (write_file_atomic (AT_FDCWD, path, buf, (size_t) n, 0644, err) < 0)
+    return kago_error_wrap (err, "--pid-file");
+  return 0;
+}
+
+/* Everything up to "created": the init is blocked waiting for start.  */
+int
+kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_create_options *o, bool run_mode,
+                   struct kago_build *b, kago_error_t *err)
+{
+  int restore_pid = -1, restore_time = -1;
+  memset (b, 0, sizeof *b);
+  b->rootfd = b->dirfd = -1;
+  b->launch.sync_fd = b->launch.child_sync_fd = b->launch.exec_fifo_fd = b->launch.host_proc_fd = -1;
+  b->launch.ctx.console_socket_fd = b->launch.ctx.rootfs_fd = -1;
+  b->launch.ctx.procfs_fd = -1;
+  for (int i = 0; i < OCI_NS_COUNT; i++)
+    b->launch.ns.join_fds[i] = -1;
+  if (kago_validate_id (id, err) < 0)
+    return -1;
+  b->id = xstrdup (id);
+  if (load_bundle (b, o, run_mode && !o->detach, err) < 0)
+    return -1;
+  const oci_spec *s = b->spec;
+
+  b->rootfd = kago_state_root_open (rt, true, err);
+  if (b->rootfd < 0)
+    return -1;
+  b->dirfd = kago_state_dir_create (b->rootfd, id, err);
+  if (b->dirfd < 0)
+    return -1;
+  b->made_state_dir = true;
+  if (write_file_at (b->dirfd, "config.json", b->config_text, strlen (b->config_text), err) < 0)
+    goto fail;
+  if (!run_mode)
+    {
+      if (mkfifoat (b->dirfd, "exec.fifo", 0600) < 0)
+        {
+          kago_error_set (err, errno, "create exec fifo");
+          goto fail;
+        }
+      b->launch.exec_fifo_fd = openat (b->dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+      if (b->launch.exec_fifo_fd < 0)
+        {
+          kago_error_set (err, errno, "open exec fifo");
+          goto fail;
+        }
+    }
+
+  oci_resources res_copy;
+  struct kago_cgroup_config cgc = {
+    .id = id,
+    .cgroups_path = s->has_linux ? s->linux_.cgroups_path : NULL,
+    .systemd = rt->systemd_cgroup,
+    .resources = effective_resources (b, &res_copy),
+  };
+  if (kago_cgroup_create (&cgc, &b->cgroup, err) < 0)
+    goto fail;
+
+  int sp[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    {
+      kago_error_set (err, errno, "socketpair");
+      goto fail;
+    }
+  b->launch.sync_fd = sp[0];
+  b->launch.child_sync_fd = sp[1];
+  if (o->console_socket)
+    {
+      b->launch.ctx.console_socket_fd = kago_console_socket_connect (o->console_socket, err);
+      if (b->launch.ctx.console_socket_fd < 0)
+        goto fail;
+    }
+  b->launch.host_proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  struct kago_init_ctx *c = &b->launch.ctx;
+  c->spec = s;
+  c->id = b->id;
+  c->bundle = b->bundle;
+  c->rootfs = b->rootfs;
+  c->rootfs_fd = open (b->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  c->userns = b->launch.ns.has_ns[OCI_NS_USER];
+  c->new_mountns = b->launch.ns.new_ns[OCI_NS_MOUNT];
+  c->new_cgroupns = b->launch.ns.new_ns[OCI_NS_CGROUP];
+  c->new_pidns = b->launch.ns.new_ns[OCI_NS_PID];
+  c->new_netns = b->launch.ns.new_ns[OCI_NS_NETWORK];
+  c->no_pivot = o->no_pivot;
+  c->no_new_keyring = o->no_new_keyring;
+  c->preserve_fds = o->preserve_fds;
+  c->cgroup_path_unified = kago_cgroup_path (b->cgroup, "");
+  b->launch.seccomp = b->seccomp;
+  b->launch.caps = b->caps;
+
+  /* pid and time namespaces apply to our children: enter them just for the
+     clone and come back.  */
+  if (b->launch.ns.join_fds[OCI_NS_PID] >= 0)
+    {
+      restore_pid = open ("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+      if (restore_pid < 0 || setns (b->launch.ns.join_fds[OCI_NS_PID], CLONE_NEWPID) < 0)
+        {
+          kago_error_set (err, errno, "join the pid namespace");
+          goto fail;
+        }
+    }
+  if (b->launch.ns.join_fds[OCI_NS_TIME] >= 0)
+    {
+      restore_time = open ("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+      if (restore_time < 0 || setns (b->launch.ns.join_fds[OCI_NS_TIME], CLONE_NEWTIME) < 0)
+        {
+          kago_error_set (err, errno, "join the time namespace");
+          goto fail;
+        }
+    }
+  else if (b->launch.ns.new_ns[OCI_NS_TIME] && kago_timens_prepare (&s->linux_.time_offsets, &restore_time, err) < 0)
+    goto fail;
+
+  pid_t pid = kago_launch_clone (&b->launch, b->cgroup, err);
+  if (restore_pid >= 0)
+    {
+      setns (restore_pid, CLONE_NEWPID);
+      close (restore_pid);
+      restore_pid = -1;
+    }
+  if (restore_time >= 0)
+    {
+      setns (restore_time, CLONE_NEWTIME);
+      close (restore_time);
+      restore_time = -1;
+    }
+  if (pid < 0)
+    goto fail;
+  close (b->launch.child_sync_fd);
+  b->launch.child_sync_fd = -1;
+
+  if (b->launch.ns.new_ns[OCI_NS_USER] && kago_userns_write_maps (pid, &s->linux_, err) < 0)
+    goto fail;
+  if (kago_cgroup_enter (b->cgroup, pid, err) < 0)
+    goto fail;
+  if (s->process && s->process->has_oom_score_adj
+      && kago_oom_score_adj_write (b->launch.host_proc_fd, pid, s->process->oom_score_adj, err) < 0)
+    goto fail;
+  if (kago_sync_send (b->launch.sync_fd, SYNC_GO, pid, err) < 0)
+    goto fail;
+  if (s->hooks.prestart.n || s->hooks.create_runtime.n)
+    {
+      if (kago_sync_expect (b->launch.sync_fd, SYNC_HOOKS, NULL, err) < 0)
+        goto fail;
+      if (run_parent_hooks (b, err) < 0)
+        {
+          kago_sync_send_error (b->launch.sync_fd, *err);
+          goto fail;
+        }
+      if (kago_sync_send (b->launch.sync_fd, SYNC_HOOKS_DONE, 0, err) < 0)
+        goto fail;
+    }
+  if (kago_sync_expect (b->launch.sync_fd, SYNC_READY, NULL, err) < 0)
+    goto fail;
+
+  struct kago_state st = {
+    .id = b->id,
+    .pid = pid,
+    .pid_start = kago_pid_starttime (pid, NULL),
+    .bundle = b->bundle,
+    .rootfs = b->rootfs,
+    .created = now_rfc3339 (),
+    .owner = (char *) (geteuid () == 0 ? "root" : ""),
+    .oci_version = s->oci_version,
+    .annotations = s->annotations,
+    .cgroup = b->cgroup,
+    .has_userns = b->launch.ns.has_ns[OCI_NS_USER],
+  };
+  int r = kago_state_write (b->dirfd, &st, err);
+  free (st.created);
+  if (r < 0)
+    goto fail;
+  if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
+    goto fail;
+  return 0;
+
+fail:
+  if (restore_pid >= 0)
+    {
+      setns (restore_pid, CLONE_NEWPID);
+      close (restore_pid);
+    }
+  if (restore_time >= 0)
+    {
+      setns (restore_time, CLONE_NEWTIME);
+      close (restore_time);
+    }
+  rollback (b);
+  return -1;
+}
+
+int
+kago_container_create (struct kago_runtime *rt, const char *id, const struct kago_create_options *o,
+                       kago_error_t *err)
+{
+  struct kago_build b;
+  int r = kago_build_create (rt, id, o, false, &b, err);
+  /* The init now belongs to whoever reaps our orphans.  */
+  b.launch.pid = 0;
+  kago_build_free (&b);
+  return r;
+}
