@@ -1,8 +1,10 @@
 /* Mounts, the rootfs and /dev, inside the container's new mount namespace.
  * Called by the init (the child) in this order:
  *
- *   kago_rootfs_prepare   propagation of / (rootfsPropagation, default rslave
- *                         during setup then rprivate), bind the rootfs onto itself
+ *   kago_rootfs_prepare   propagation of / (rslave during setup, as runc;
+ *                         rootfsPropagation is applied to / after the pivot),
+ *                         bind the rootfs onto itself (c->rootfs_fd then
+ *                         points at the bind)
  *   kago_mounts_setup     every config mount in order, targets resolved inside
  *                         the rootfs by fd; /proc and /sys targets verified
  *   kago_devices_setup    default devices (null zero full random urandom tty),
@@ -12,8 +14,14 @@
  *   (createContainer hooks run here, before pivot_root)
  *   kago_rootfs_pivot     pivot_root (or MS_MOVE + chroot for --no-pivot),
  *                         old root detached
- *   kago_rootfs_finalize  maskedPaths, readonlyPaths, root.readonly, final
- *                         rootfsPropagation
+ *   kago_rootfs_finalize  readonlyPaths, maskedPaths, a read-only /dev
+ *                         tmpfs, root.readonly, final rootfsPropagation
+ *
+ * Without a new mount namespace (the container joins an existing one, e.g.
+ * the host's), / is left alone, nothing is bound over the rootfs and the
+ * pivot is a chroot; the mounts made under the rootfs then live in that
+ * namespace: delete must call kago_rootfs_cleanup_mounts() so that none is
+ * left under the bundle.
  */
 #ifndef KAGO_MOUNTS_H
 #define KAGO_MOUNTS_H
@@ -30,6 +38,12 @@ int kago_devices_setup (struct kago_init_ctx *c, kago_error_t *err);
 int kago_rootfs_pivot (struct kago_init_ctx *c, kago_error_t *err);
 int kago_rootfs_finalize (struct kago_init_ctx *c, kago_error_t *err);
 
+/* Host side, for delete of a container that had no mount namespace of its
+   own: detach (MNT_DETACH) every mount strictly below ROOTFS in the caller's
+   mount namespace, deepest first.  Mounts *at* ROOTFS (an engine's overlay)
+   are kept.  Idempotent.  */
+int kago_rootfs_cleanup_mounts (const char *rootfs, kago_error_t *err);
+
 /* Parsed mount options (exported for unit tests).  */
 struct kago_mount_opts
 {
@@ -45,5 +59,15 @@ struct kago_mount_opts
 };
 int kago_mount_opts_parse (const char *const *options, size_t n, struct kago_mount_opts *out, kago_error_t *err);
 void kago_mount_opts_clear (struct kago_mount_opts *o);
+/* "rprivate" -> MS_PRIVATE|MS_REC ... (the 8 propagation names); -1 when unknown. */
+int kago_mount_propagation_parse (const char *name, unsigned long *flags);
+/* Per-mount MS_* flags -> MOUNT_ATTR_* (rdonly nosuid nodev noexec
+   nodiratime nosymfollow and the atime field).  */
+unsigned long long kago_mount_flags_to_attr (unsigned long flags);
+/* The mount_setattr set/clear pair that makes a bind mount's top mount
+   carry the flags named in O (ro, nosuid, noatime, ...): what a
+   MS_BIND|MS_REMOUNT does, without touching flags that were not named.  */
+void kago_mount_opts_bind_attrs (const struct kago_mount_opts *o, unsigned long long *set,
+                                 unsigned long long *clr);
 
 #endif
