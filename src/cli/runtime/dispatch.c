@@ -3,12 +3,15 @@
 
 #include "cli/kago_commit.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "oci/spec.h"
+#include "runtime/core.h"
 
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef KAGO_VERSION
 #define KAGO_VERSION "0.0.0"
@@ -164,6 +167,25 @@ kago_runtime_main (const char *usage_prog, int argc, char **argv)
       kago_error_release (&err);
       kago_cli_free (&cli);
       return 1;
+    }
+
+  /* CVE-2019-5736: the verbs that put a process into a container run from a
+     sealed copy of the executable (a cheap check when already sealed).  */
+  if (cli.verb == KAGO_VERB_CREATE || cli.verb == KAGO_VERB_RUN || cli.verb == KAGO_VERB_EXEC)
+    {
+      char **nargv = xcalloc ((size_t) argc + 1, sizeof *nargv);
+      nargv[0] = (char *) "kago-runtime";
+      for (int i = 1; i < argc; i++)
+        nargv[i] = argv[i];
+      if (kago_selfexe_ensure_sealed (nargv, environ, &err) < 0)
+        {
+          kago_log_report_error (prog, err);
+          kago_error_release (&err);
+          free (nargv);
+          kago_cli_free (&cli);
+          return 1;
+        }
+      free (nargv);
     }
 
   struct kago_cmd_ctx ctx = {

@@ -27,12 +27,6 @@
 
 extern char **environ;
 
-/* Written concurrently (mount_opts.c): weak until it links.  */
-#pragma weak kago_mount_opts_parse
-#pragma weak kago_mount_opts_clear
-#pragma weak kago_apparmor_enabled
-#pragma weak kago_selinux_enabled
-
 #ifndef KAGO_VERSION
 #define KAGO_VERSION "0.0.0"
 #endif
@@ -579,21 +573,16 @@ kago_cmd_features (struct kago_cmd_ctx *ctx, kago_error_t *err)
   in.hooks = feature_hooks;
 
   const size_t nmo = sizeof mount_option_candidates / sizeof mount_option_candidates[0];
-  cleanup_free const char **mount_opts = NULL;
+  cleanup_free const char **mount_opts = xcalloc (nmo + 1, sizeof *mount_opts);
   bool idmap = false;
-  if (kago_mount_opts_parse && kago_mount_opts_clear)
-    {
-      size_t k = 0;
-      mount_opts = xcalloc (nmo + 1, sizeof *mount_opts);
-      for (size_t i = 0; i < nmo; i++)
-        if (mount_option_supported (mount_option_candidates[i]))
-          {
-            mount_opts[k++] = mount_option_candidates[i];
-            if (strcmp (mount_option_candidates[i], "idmap") == 0)
-              idmap = true;
-          }
-      in.mount_options = mount_opts;
-    }
+  for (size_t i = 0, k = 0; i < nmo; i++)
+    if (mount_option_supported (mount_option_candidates[i]))
+      {
+        mount_opts[k++] = mount_option_candidates[i];
+        if (strcmp (mount_option_candidates[i], "idmap") == 0)
+          idmap = true;
+      }
+  in.mount_options = mount_opts;
 
   in.linux_present = true;
   in.namespaces = feature_namespaces;
@@ -630,10 +619,8 @@ kago_cmd_features (struct kago_cmd_ctx *ctx, kago_error_t *err)
   in.seccomp_known_flags = known;
   in.seccomp_supported_flags = supported;
 
-  if (kago_apparmor_enabled)
-    in.apparmor_enabled = kago_apparmor_enabled () ? KAGO_FEATURE_YES : KAGO_FEATURE_NO;
-  if (kago_selinux_enabled)
-    in.selinux_enabled = kago_selinux_enabled () ? KAGO_FEATURE_YES : KAGO_FEATURE_NO;
+  in.apparmor_enabled = kago_apparmor_enabled () ? KAGO_FEATURE_YES : KAGO_FEATURE_NO;
+  in.selinux_enabled = kago_selinux_enabled () ? KAGO_FEATURE_YES : KAGO_FEATURE_NO;
   in.intel_rdt_enabled = KAGO_FEATURE_NO;
   in.idmap_mounts = idmap ? KAGO_FEATURE_YES : KAGO_FEATURE_NO;
   in.net_devices = KAGO_FEATURE_NO;
