@@ -482,7 +482,9 @@ kago_cli_parse (int argc, char **argv, struct kago_cli *cli, kago_error_t *err)
       const char *a = argv[i];
       if (d->stop_at_first_arg && cli->nargs >= 1)
         {
-          push_arg (cli, a);
+          /* "exec ID -- CMD...": the separator is not part of the command. */
+          if (!(cli->nargs == 1 && d->verb == KAGO_VERB_EXEC && strcmp (a, "--") == 0))
+            push_arg (cli, a);
           continue;
         }
       if (strcmp (a, "--") == 0)

@@ -348,6 +348,12 @@ TEST (exec_command_and_flags)
   CHECK (c.args[4] == NULL);
   kago_cli_free (&c);
 
+  CHECK (parse (&c, &err, "exec", "ctr", "--", "ls", "--", "-l", NULL) == 0);
+  CHECK (c.nargs == 4);
+  CHECK_STR (c.args[1], "ls");
+  CHECK_STR (c.args[2], "--");
+  kago_cli_free (&c);
+
   CHECK (parse (&c, &err, "exec", NULL) < 0);
   CHECK_STR (errmsg (err), "\"exec\" requires a minimum of 1 argument(s)");
   kago_error_release (&err);
