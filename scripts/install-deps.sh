@@ -1,0 +1,62 @@
+#!/bin/sh
+# Install every Debian 12 package that kago's build, tests, demo and benchmark
+# need.  Idempotent and fast: packages already installed are skipped, and
+# `apt-get update` runs only when something has to be installed.
+#
+#   ./scripts/install-deps.sh          (as root; `make deps` runs it)
+#   KAGO_DEPS_DRY_RUN=1 ./scripts/install-deps.sh   lists what is missing
+set -eu
+
+# Build.
+BUILD_PKGS="build-essential gcc meson ninja-build pkg-config libseccomp-dev git"
+# Tests: bats drives the integration tests; jq edits config.json; busybox-static
+# is the root filesystem of every test bundle; the rest are the tools the tests
+# use to look at containers (ip, nsenter/unshare/mount, ps/pgrep, fuser, capsh).
+TEST_PKGS="bats jq busybox-static iproute2 util-linux procps psmisc libcap2-bin coreutils findutils uidmap"
+# Comparisons: runc and crun (the reference runtimes the bench and some tests run
+# side by side with kago) and hyperfine.
+BENCH_PKGS="runc crun hyperfine"
+
+PKGS="$BUILD_PKGS $TEST_PKGS $BENCH_PKGS"
+
+missing=""
+for p in $PKGS; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing="$missing $p"
+  fi
+done
+
+if [ -z "$missing" ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+
+echo "install-deps: installing:$missing"
+if [ "${KAGO_DEPS_DRY_RUN:-0}" = 1 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+  else
+    echo "install-deps: must run as root (or have sudo)" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+APT_OPTS="-y -q --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
+
+# A fresh machine has no package lists; an old machine may have stale ones.
+# shellcheck disable=SC2086
+$SUDO apt-get update -q || true
+# shellcheck disable=SC2086
+if ! $SUDO apt-get install $APT_OPTS $missing; then
+  echo "install-deps: install failed; refreshing package lists and retrying" >&2
+  $SUDO apt-get update -q
+  # shellcheck disable=SC2086
+  $SUDO apt-get install $APT_OPTS $missing
+fi
+echo "install-deps: done"
