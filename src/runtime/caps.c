@@ -6,6 +6,11 @@
  *   kago_user_apply    -> setgroups, setresgid, setresuid (keeps permitted)
  *   kago_caps_apply    -> capset eff/perm/inh, ambient, PR_SET_KEEPCAPS 0
  *
+ * Errors: an unknown name, and an effective capability that is not
+ * permitted.  Warnings (as runc): a capability above the kernel's
+ * cap_last_cap, and an ambient capability that is not both permitted and
+ * inheritable (it is not raised).
+ *
  * Inheritable and ambient are exactly what the config says: never filled
  * implicitly (CVE-2022-29162, CVE-2022-27650).
  */
@@ -192,14 +197,19 @@ kago_caps_from_spec (const oci_capabilities *c, struct kago_caps *out, kago_erro
       return kago_error_set (err, EINVAL, "process.capabilities.effective: %s must also be in the permitted set",
                              names);
     }
+  /* The kernel refuses to raise an ambient capability that is not both
+     permitted and inheritable.  `runc spec` (1.1) writes such configs
+     (ambient without inheritable, since CVE-2022-29162 emptied it), and
+     runc and crun skip those ambient capabilities with a warning: so do we,
+     and never "fix" it by filling inheritable.  */
   bad = out->ambient & ~(out->permitted & out->inheritable);
   if (bad)
     {
       cleanup_free char *names = caps_mask_names (bad);
-      return kago_error_set (err, EINVAL,
-                             "process.capabilities.ambient: %s must also be in the permitted and "
-                             "inheritable sets",
-                             names);
+      kago_log_warn ("process.capabilities.ambient: %s not in both the permitted and inheritable sets, "
+                     "not raised",
+                     names);
+      out->ambient &= ~bad;
     }
   return 0;
 }
@@ -319,9 +329,11 @@ kago_caps_apply (const struct kago_caps *caps, kago_error_t *err)
         continue;
       const char *name = kago_cap_name (c);
       if (!(caps->permitted & caps->inheritable & (UINT64_C (1) << c)))
-        return kago_error_set (err, EINVAL,
-                               "raise ambient capability %s: not in the permitted and inheritable sets",
-                               name ? name : "?");
+        {
+          /* kago_caps_from_spec already warned and dropped these.  */
+          kago_log_warn ("ambient capability %s is not permitted and inheritable, not raised", name ? name : "?");
+          continue;
+        }
       if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long) c, 0, 0) < 0)
         return kago_error_set (err, errno, "raise ambient capability %s", name ? name : "?");
     }

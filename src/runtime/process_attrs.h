@@ -24,7 +24,11 @@ struct kago_caps
   uint64_t bounding, effective, inheritable, permitted, ambient;
 };
 /* Resolve names into masks; an unknown name is an error naming the set and the
-   value ("process.capabilities.bounding: unknown capability \"CAP_FOO\"").  */
+   value ("process.capabilities.bounding: unknown capability \"CAP_FOO\""), so
+   is an effective capability that is not permitted.  As runc: a capability
+   above cap_last_cap is ignored with a warning, and so is an ambient one not
+   in both permitted and inheritable (runc 1.1's `runc spec` writes those).
+   Inheritable/ambient are never filled implicitly (CVE-2022-29162).  */
 int kago_caps_from_spec (const oci_capabilities *c, struct kago_caps *out, kago_error_t *err);
 /* Before the uid switch: prctl(PR_SET_KEEPCAPS, 1) and drop the bounding set.  */
 int kago_caps_prepare (const struct kago_caps *caps, kago_error_t *err);
