@@ -45,28 +45,6 @@ int kago_cmd_exec (struct kago_cmd_ctx *ctx, kago_error_t *err);
 /* verbs_spec.c */
 int kago_cmd_spec (struct kago_cmd_ctx *ctx, kago_error_t *err);
 
-/* Transitional: the runtime library is written concurrently.  Until every
-   function below is implemented, reference them weakly so that the executable
-   links, and report "not implemented yet" at run time (KAGO_REQUIRE).  */
-#pragma weak kago_container_create
-#pragma weak kago_container_start
-#pragma weak kago_container_run
-#pragma weak kago_container_state
-#pragma weak kago_container_list
-#pragma weak kago_container_kill
-#pragma weak kago_container_delete
-#pragma weak kago_container_pause
-#pragma weak kago_container_resume
-#pragma weak kago_container_pids
-#pragma weak kago_container_exec
-#pragma weak kago_parse_signal
-#define KAGO_REQUIRE(fn, err)                                                                          \
-  do                                                                                                   \
-    {                                                                                                  \
-      if (!(fn))                                                                                       \
-        return kago_error_set (err, 0, "%s is not implemented yet in this build", #fn);                \
-    }                                                                                                  \
-  while (0)
 
 /* Print the version lines (dispatch.c).  */
 void kago_print_version (const char *prog);

@@ -72,7 +72,6 @@ kago_cmd_exec (struct kago_cmd_ctx *ctx, kago_error_t *err)
   if (parse_gids (&cli->o.additional_gids, &o.additional_gids, &o.n_additional_gids, err) < 0)
     return kago_error_wrap (err, "exec failed");
 
-  KAGO_REQUIRE (kago_container_exec, err);
   int r = kago_container_exec (&ctx->rt, id, &o, &status, err);
   free (o.additional_gids);
   if (r < 0)

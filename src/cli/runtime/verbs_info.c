@@ -45,7 +45,6 @@ int
 kago_cmd_state (struct kago_cmd_ctx *ctx, kago_error_t *err)
 {
   cleanup_json json_value *st = NULL;
-  KAGO_REQUIRE (kago_container_state, err);
   if (kago_container_state (&ctx->rt, ctx->cli->args[0], &st, err) < 0)
     return -1;
   cleanup_free char *s = json_to_string (st, true);
@@ -134,7 +133,6 @@ kago_cmd_list (struct kago_cmd_ctx *ctx, kago_error_t *err)
 {
   const struct kago_cli *cli = ctx->cli;
   cleanup_json json_value *list = NULL;
-  KAGO_REQUIRE (kago_container_list, err);
   if (kago_container_list (&ctx->rt, &list, err) < 0)
     return -1;
   size_t n = json_array_len (list);
@@ -464,7 +462,6 @@ kago_cmd_ps (struct kago_cmd_ctx *ctx, kago_error_t *err)
   const struct kago_cli *cli = ctx->cli;
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
-  KAGO_REQUIRE (kago_container_pids, err);
   if (kago_container_pids (&ctx->rt, cli->args[0], &pids, &n, err) < 0)
     return -1;
   if (strcmp (cli->o.format, "json") == 0)

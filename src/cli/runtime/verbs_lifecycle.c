@@ -25,7 +25,6 @@ kago_cmd_create (struct kago_cmd_ctx *ctx, kago_error_t *err)
 {
   struct kago_create_options o;
   create_options_from_cli (ctx->cli, &o);
-  KAGO_REQUIRE (kago_container_create, err);
   if (kago_container_create (&ctx->rt, ctx->cli->args[0], &o, err) < 0)
     return -1;
   return 0;
@@ -34,7 +33,6 @@ kago_cmd_create (struct kago_cmd_ctx *ctx, kago_error_t *err)
 int
 kago_cmd_start (struct kago_cmd_ctx *ctx, kago_error_t *err)
 {
-  KAGO_REQUIRE (kago_container_start, err);
   if (kago_container_start (&ctx->rt, ctx->cli->args[0], err) < 0)
     return -1;
   return 0;
@@ -48,7 +46,6 @@ kago_cmd_run (struct kago_cmd_ctx *ctx, kago_error_t *err)
   if (ctx->cli->o.keep)
     return kago_error_set (err, 0, "run --keep is not supported yet: use create and start to keep the container");
   create_options_from_cli (ctx->cli, &o);
-  KAGO_REQUIRE (kago_container_run, err);
   if (kago_container_run (&ctx->rt, ctx->cli->args[0], &o, &status, err) < 0)
     return -1;
   /* Foreground: exit with the container's status, so that a supervisor sees
@@ -64,10 +61,8 @@ kago_cmd_kill (struct kago_cmd_ctx *ctx, kago_error_t *err)
   const struct kago_cli *cli = ctx->cli;
   const char *sigstr = cli->nargs > 1 ? cli->args[1] : "SIGTERM";
   int sig;
-  KAGO_REQUIRE (kago_parse_signal, err);
   if (kago_parse_signal (sigstr, &sig, err) < 0)
     return -1;
-  KAGO_REQUIRE (kago_container_kill, err);
   if (kago_container_kill (&ctx->rt, cli->args[0], sig, cli->o.all, err) < 0)
     return -1;
   return 0;
@@ -76,7 +71,6 @@ kago_cmd_kill (struct kago_cmd_ctx *ctx, kago_error_t *err)
 int
 kago_cmd_delete (struct kago_cmd_ctx *ctx, kago_error_t *err)
 {
-  KAGO_REQUIRE (kago_container_delete, err);
   if (kago_container_delete (&ctx->rt, ctx->cli->args[0], ctx->cli->o.force, err) < 0)
     return -1;
   return 0;
@@ -85,7 +79,6 @@ kago_cmd_delete (struct kago_cmd_ctx *ctx, kago_error_t *err)
 int
 kago_cmd_pause (struct kago_cmd_ctx *ctx, kago_error_t *err)
 {
-  KAGO_REQUIRE (kago_container_pause, err);
   if (kago_container_pause (&ctx->rt, ctx->cli->args[0], err) < 0)
     return -1;
   return 0;
@@ -94,7 +87,6 @@ kago_cmd_pause (struct kago_cmd_ctx *ctx, kago_error_t *err)
 int
 kago_cmd_resume (struct kago_cmd_ctx *ctx, kago_error_t *err)
 {
-  KAGO_REQUIRE (kago_container_resume, err);
   if (kago_container_resume (&ctx->rt, ctx->cli->args[0], err) < 0)
     return -1;
   return 0;

@@ -1,0 +1,324 @@
+#!/usr/bin/env bats
+# The OCI lifecycle and process model of kago-runtime, checked in the kernel:
+# state transitions, hooks (order, timing, stdin), pid file, console socket,
+# exec, pause/resume through the freezer, kill --all, delete semantics, and
+# bad input that must leave nothing behind.
+
+load helpers
+
+cgroup_dir() { # cgroup dir of a container in a v1 controller (kago default parent)
+  echo "/sys/fs/cgroup/$1/kago/$2"
+}
+
+@test "state: created -> running -> stopped, with pid, bundle and annotations" {
+  make_bundle '["sleep", "100"]'
+  update_config '.annotations = {"org.kago.test": "yes"}'
+  kago_create "$CID"
+  run container_state "$CID"
+  [ "$(jq -r .ociVersion <<<"$output")" = 1.3.0 ]
+  [ "$(jq -r .id <<<"$output")" = "$CID" ]
+  [ "$(jq -r .bundle <<<"$output")" = "$BUNDLE" ]
+  [ "$(jq -r '.annotations["org.kago.test"]' <<<"$output")" = yes ]
+  pid="$(jq -r .pid <<<"$output")"
+  # The init waits for start in the container: it is not sleep yet.
+  [ "$(cat /proc/$pid/comm)" != sleep ]
+  kago_ok start "$CID"
+  [ "$(container_status "$CID")" = running ]
+  wait_until 5 grep -qx sleep "/proc/$pid/comm"
+  kago_ok kill "$CID" KILL
+  wait_for_status "$CID" stopped
+  kago_fails start "$CID"
+  [[ "$output" == *"stopped"* ]]
+  kago_ok delete "$CID"
+  kago_fails state "$CID"
+  [[ "$output" == *"does not exist"* ]]
+}
+
+@test "start: a second start of a running container fails" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_ok start "$CID"
+  kago_fails start "$CID"
+  [[ "$output" == *"running"* ]]
+}
+
+@test "create: the init is non-dumpable while it waits for start, and in the container's cgroup" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  pid="$(container_pid "$CID")"
+  # Non-dumpable: /proc/PID/environ is not readable through ptrace checks by
+  # an unprivileged user, and the files are owned by root.
+  [ "$(stat -c %u /proc/$pid/environ)" = 0 ]
+  grep -q ":/kago/$CID\$" /proc/$pid/cgroup
+}
+
+@test "create without process succeeds, start fails" {
+  make_bundle '["true"]'
+  update_config 'del(.process)'
+  kago_create "$CID"
+  kago_fails start "$CID"
+  [[ "$output" == *"no process"* ]]
+  kago_ok delete --force "$CID"
+}
+
+@test "pid-file: create writes the init's host pid" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID" --pid-file "$TEST_DIR/pidfile"
+  [ "$(cat "$TEST_DIR/pidfile")" = "$(container_pid "$CID")" ]
+  [ -d "/proc/$(cat "$TEST_DIR/pidfile")" ]
+}
+
+@test "hooks: order, timing and the state on stdin" {
+  make_bundle '["sh", "-c", "echo process >> /hooklog"]' --rw
+  log="$BUNDLE/rootfs/hooklog"
+  : >"$log"
+  hook="$TEST_DIR/hook.sh"
+  cat >"$hook" <<HOOK
+#!/bin/sh
+state=\$(cat)
+status=\$(echo "\$state" | jq -r .status)
+pid=\$(echo "\$state" | jq -r '.pid // 0')
+echo "\$1 \$status \$(echo "\$state" | jq -r .id)" >> "$log"
+HOOK
+  chmod +x "$hook"
+  update_config '.hooks = {
+     "prestart": [{"path": $h, "args": ["hook", "prestart"]}],
+     "createRuntime": [{"path": $h, "args": ["hook", "createRuntime"]}],
+     "createContainer": [{"path": $h, "args": ["hook", "createContainer"]}],
+     "startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo startContainer >> /hooklog"]}],
+     "poststart": [{"path": $h, "args": ["hook", "poststart"]}],
+     "poststop": [{"path": $h, "args": ["hook", "poststop"]}]}' --arg h "$hook"
+  kago_create "$CID"
+  run cat "$log"
+  [ "${lines[0]}" = "prestart creating $CID" ]
+  [ "${lines[1]}" = "createRuntime creating $CID" ]
+  [ "${lines[2]}" = "createContainer creating $CID" ]
+  [ "${#lines[@]}" -eq 3 ]
+  kago_ok start "$CID"
+  wait_for_status "$CID" stopped
+  kago_ok delete "$CID"
+  run cat "$log"
+  [ "${lines[3]}" = "startContainer" ]
+  # poststart runs after start, the process may have run before or after it.
+  printf '%s\n' "${lines[@]}" | grep -qx "poststart running $CID"
+  printf '%s\n' "${lines[@]}" | grep -qx process
+  [ "${lines[-1]}" = "poststop stopped $CID" ]
+}
+
+@test "hooks: a failing createRuntime hook fails create and leaves nothing" {
+  make_bundle '["true"]'
+  update_config '.hooks = {"createRuntime": [{"path": "/bin/false"}]}'
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"createRuntime hook 0"*"/bin/false"* ]]
+  kago_fails state "$CID"
+  [ ! -e "$KAGO_ROOT/$CID" ]
+  [ ! -e "$(cgroup_dir memory "$CID")" ]
+}
+
+@test "hooks: a hook that outlives its timeout is killed and fails create" {
+  make_bundle '["true"]'
+  update_config '.hooks = {"prestart": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}'
+  start=$(date +%s)
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"timed out"* ]]
+  [ $(( $(date +%s) - start )) -lt 10 ]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+}
+
+@test "hooks: a failing poststop hook only warns" {
+  make_bundle '["true"]'
+  update_config '.hooks = {"poststop": [{"path": "/bin/false"}]}'
+  kago_ok run --bundle "$BUNDLE" "$CID"
+  [ ! -e "$KAGO_ROOT/$CID" ]
+}
+
+@test "console socket: the pty master is sent and the process has a terminal" {
+  make_bundle '["sh", "-c", "tty; stty size"]'
+  update_config '.process.terminal = true | .process.consoleSize = {"height": 31, "width": 97}'
+  "$REPO/build/tests/helpers/recvtty" "$TEST_DIR/tty.sock" >"$TEST_DIR/tty.out" 2>"$TEST_DIR/tty.err" &
+  rpid=$!
+  wait_until 5 grep -q ready "$TEST_DIR/tty.err"
+  kago_create "$CID" --console-socket "$TEST_DIR/tty.sock"
+  kago_ok start "$CID"
+  wait_for_status "$CID" stopped
+  wait $rpid || true
+  run cat "$TEST_DIR/tty.out"
+  [[ "${lines[0]}" == /dev/pts/* || "${lines[0]}" == /dev/console* ]]
+  [ "$(tr -d '\r' <<<"${lines[1]}")" = "31 97" ]
+}
+
+@test "exec: runs in the container's namespaces and cgroup, with its exit status" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_ok start "$CID"
+  pid="$(container_pid "$CID")"
+  kago_ok exec "$CID" sh -c 'readlink /proc/self/ns/mnt /proc/self/ns/pid /proc/self/ns/uts; cat /proc/self/cgroup'
+  [ "${lines[0]}" = "$(readlink /proc/$pid/ns/mnt)" ]
+  [ "${lines[1]}" = "$(readlink /proc/$pid/ns/pid)" ]
+  [ "${lines[2]}" = "$(readlink /proc/$pid/ns/uts)" ]
+  printf '%s\n' "${lines[@]}" | grep -q "memory:/kago/$CID"
+  run_kago exec "$CID" sh -c 'exit 7'
+  [ "$status" -eq 7 ]
+  # -u 1 is uid 1, not root (CVE-2026-30892), with --cwd and -e.
+  kago_ok exec -u 1:2 --cwd /tmp -e FOO=bar "$CID" sh -c 'id -u; id -g; pwd; echo $FOO'
+  [ "${lines[0]}" = 1 ]
+  [ "${lines[1]}" = 2 ]
+  [ "${lines[2]}" = /tmp ]
+  [ "${lines[3]}" = bar ]
+}
+
+@test "exec: --process file, --detach and --pid-file" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_ok start "$CID"
+  jq '.process | .args = ["sleep", "77"]' "$BUNDLE/config.json" >"$TEST_DIR/process.json"
+  kago_ok exec --process "$TEST_DIR/process.json" --detach --pid-file "$TEST_DIR/exec.pid" "$CID"
+  epid="$(cat "$TEST_DIR/exec.pid")"
+  wait_until 5 grep -q 77 "/proc/$epid/cmdline"
+  [ "$(readlink /proc/$epid/ns/pid)" = "$(init_ns "$CID" pid)" ]
+}
+
+@test "exec: unknown command and stopped container are clear errors" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_ok start "$CID"
+  kago_fails exec "$CID" no-such-command
+  [[ "$output" == *"no-such-command"*"not found"* ]]
+  kago_ok kill "$CID" 9
+  wait_for_status "$CID" stopped
+  kago_fails exec "$CID" true
+  [[ "$output" == *"stopped"* ]]
+}
+
+@test "pause/resume: the freezer stops and thaws the container" {
+  requires_cgroup_v1 freezer
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_ok start "$CID"
+  kago_ok pause "$CID"
+  [ "$(container_status "$CID")" = paused ]
+  [ "$(cat "$(cgroup_dir freezer "$CID")/freezer.state")" = FROZEN ]
+  kago_fails exec "$CID" true
+  kago_ok resume "$CID"
+  [ "$(container_status "$CID")" = running ]
+  [ "$(cat "$(cgroup_dir freezer "$CID")/freezer.state")" = THAWED ]
+}
+
+@test "kill --all: signals every process of the container; bad signal is an error" {
+  make_bundle '["sh", "-c", "sleep 100 & sleep 100 & wait"]'
+  kago_create "$CID"
+  kago_ok start "$CID"
+  wait_until 5 sh -c "[ \$(wc -l < $(cgroup_dir pids "$CID")/cgroup.procs) -ge 3 ]"
+  kago_fails kill "$CID" SIGFOO
+  [[ "$output" == *"invalid signal"* ]]
+  kago_ok kill --all "$CID" KILL
+  wait_for_status "$CID" stopped
+  wait_until 5 sh -c "[ ! -s $(cgroup_dir pids "$CID")/cgroup.procs ]"
+}
+
+@test "delete: refuses a live container, --force kills it, and is idempotent" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_fails delete "$CID"
+  [[ "$output" == *"not stopped"* ]]
+  kago_ok start "$CID"
+  pid="$(container_pid "$CID")"
+  kago_fails delete "$CID"
+  kago_ok delete --force "$CID"
+  [ ! -e "$KAGO_ROOT/$CID" ]
+  [ ! -e "$(cgroup_dir memory "$CID")" ]
+  ! kill -0 "$pid" 2>/dev/null || grep -q '^State:.*Z' "/proc/$pid/status"
+  kago_ok delete --force "$CID"
+  kago_ok delete --force never-existed
+  kago_fails delete never-existed
+  [[ "$output" == *"does not exist"* ]]
+}
+
+@test "bad input: duplicate id, unknown id, bad id" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"already exists"* ]]
+  [ "$(container_status "$CID")" = created ]
+  kago_fails start unknown-id
+  [[ "$output" == *"does not exist"* ]]
+  kago_fails kill unknown-id KILL
+  kago_fails create --bundle "$BUNDLE" "../escape"
+  [[ "$output" == *"invalid container id"* ]]
+}
+
+@test "bad input: malformed config names the JSON path; nothing is left" {
+  make_bundle '["true"]'
+  update_config '.process.args = [1]'
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"process.args[0]"* ]]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+  update_config '.process.args = ["true"] | .ociVersion = "2.0.0"'
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"ociVersion"*"2.0.0"* ]]
+  echo '{"ociVersion": "1.0.2",' >"$BUNDLE/config.json"
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"config.json"*"line"* ]]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+  [ ! -e "$(cgroup_dir memory "$CID")" ]
+}
+
+@test "bad input: missing rootfs and missing bundle" {
+  make_bundle '["true"]'
+  update_config '.root.path = "nope"'
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"rootfs"*"does not exist"* ]]
+  kago_fails create --bundle "$TEST_DIR/no-bundle" "$CID"
+  [[ "$output" == *"no-bundle"* ]]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+}
+
+@test "bad input: an error inside the init is one clear line, with nothing left" {
+  make_bundle '["true"]'
+  update_config '.mounts += [{"destination": "/mnt", "type": "nosuchfs", "source": "none"}]'
+  kago_fails run --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"/mnt"* ]]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+  [ ! -e "$(cgroup_dir memory "$CID")" ]
+  [ ! -e "$(cgroup_dir pids "$CID")" ]
+}
+
+@test "log: --log-format json writes the error as a JSON line" {
+  make_bundle '["true"]'
+  update_config '.root.path = "nope"'
+  run "$KAGO" --root "$KAGO_ROOT" --log "$TEST_DIR/log.json" --log-format json create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  tail -1 "$TEST_DIR/log.json" | jq -e '.level == "error" and (.msg | test("rootfs")) and (.time | length > 0)'
+}
+
+@test "list: shows every container with -q and json" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  id2="$(new_id)"
+  kago_create "$id2"
+  kago_ok list -q
+  [ "${lines[0]}" = "$CID" ]
+  [ "${lines[1]}" = "$id2" ]
+  kago_ok list --format json
+  [ "$(jq length <<<"$output")" = 2 ]
+  [ "$(jq -r '.[0].status' <<<"$output")" = created ]
+}
+
+@test "CVE-2019-5736: the init runs from a sealed copy, not the host binary" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  pid="$(container_pid "$CID")"
+  exe="$(readlink /proc/$pid/exe)"
+  [[ "$exe" == /memfd:kago* ]]
+  kago_ok start "$CID"
+  # The exec process too.
+  kago_ok exec "$CID" sh -c 'readlink /proc/self/exe'
+  [ "$output" = /bin/busybox ]
+}
+
+@test "CVE-2024-21626: a cwd through a leaked fd is refused" {
+  make_bundle '["true"]'
+  update_config '.process.cwd = "/proc/self/fd/7"'
+  kago_fails run --bundle "$BUNDLE" "$CID" 7</
+  [ ! -e "$KAGO_ROOT/$CID" ]
+}
