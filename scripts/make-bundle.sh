@@ -68,7 +68,7 @@ fi
 build_template() {
   local t
   # The rootfs must not need the host's libraries.
-  if LC_ALL=C file -L "$BUSYBOX" 2>/dev/null | grep -q 'dynamically linked'; then
+  if LC_ALL=C ldd "$BUSYBOX" 2>&1 | grep -q '=>'; then
     die "$BUSYBOX is dynamically linked: install busybox-static"
   fi
   mkdir -p "$CACHE"
