@@ -80,6 +80,16 @@ int kago_cgroup_from_json (const json_value *v, struct kago_cgroup **out, kago_e
 const char *kago_cgroup_path (const struct kago_cgroup *cg, const char *controller);
 enum kago_cgroup_mode kago_cgroup_get_mode (const struct kago_cgroup *cg);
 
+/* kago_cgroup_path returns the absolute directory (mount point + cgroup
+   path), e.g. "/sys/fs/cgroup/memory/kago/ID"; CONTROLLER NULL or "" names
+   the unified hierarchy (v2, hybrid) or, on v1, the first hierarchy.
+
+   Iterate the hierarchies the container belongs to (for bind-mounting them
+   into the container): I from 0; false past the end.  CONTROLLERS is ""
+   for the unified hierarchy ("cpu,cpuacct", "name=systemd" for v1 ones).  */
+bool kago_cgroup_hierarchy (const struct kago_cgroup *cg, size_t i, const char **controllers,
+                            const char **mount_point, const char **dir);
+
 void kago_cgroup_free (struct kago_cgroup *cg);
 
 #endif
