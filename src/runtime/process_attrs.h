@@ -103,6 +103,12 @@ bool kago_seccomp_filter_has_notify (const struct kago_seccomp_filter *f);
 const void *kago_seccomp_filter_bpf (const struct kago_seccomp_filter *f, size_t *len_bytes, unsigned int *flags);
 struct kago_seccomp_filter *kago_seccomp_filter_from_bpf (const void *bpf, size_t len_bytes, unsigned int flags,
                                                           kago_error_t *err);
+/* Hand the notify listener to the agent at linux.seccomp.listenerPath: one
+   message on an AF_UNIX stream socket, the container-process-state JSON
+   ({ociVersion, fds:["seccompFd"], pid, metadata, state}) as payload and the
+   fd by SCM_RIGHTS; the socket is closed after.  */
+int kago_seccomp_send_listener (const char *listener_path, int listener_fd, const char *state_json,
+                                kago_error_t *err);
 
 /* ---- misc (misc_attrs.c) ---- */
 int kago_personality_apply (const oci_linux *l, kago_error_t *err);

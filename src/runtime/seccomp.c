@@ -516,6 +516,21 @@ kago_seccomp_install (struct kago_seccomp_filter *f, int *listener_fd, kago_erro
   return 0;
 }
 
+int
+kago_seccomp_send_listener (const char *listener_path, int listener_fd, const char *state_json, kago_error_t *err)
+{
+  if (listener_path == NULL || listener_path[0] == '\0')
+    return kago_error_set (err, EINVAL, "linux.seccomp.listenerPath: empty");
+  if (state_json == NULL || state_json[0] == '\0')
+    return kago_error_set (err, EINVAL, "linux.seccomp.listenerPath: no container state to send");
+  cleanup_close int sock = kago_console_socket_connect (listener_path, err);
+  if (sock < 0)
+    return kago_error_wrap (err, "linux.seccomp.listenerPath");
+  if (kago_send_fd (sock, listener_fd, state_json, err) < 0)
+    return kago_error_wrap (err, "linux.seccomp.listenerPath \"%s\"", listener_path);
+  return 0;
+}
+
 void
 kago_seccomp_filter_free (struct kago_seccomp_filter *f)
 {

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -337,6 +338,46 @@ TEST (notify_returns_listener_fd)
     printf ("# status 0x%x\n", st);
 }
 
+TEST (send_listener_to_agent)
+{
+  char dir[] = "/tmp/kago-seccomp-agent-XXXXXX";
+  CHECK (mkdtemp (dir) != NULL);
+  char path[64];
+  snprintf (path, sizeof path, "%s/agent.sock", dir);
+  int l = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un a = { .sun_family = AF_UNIX };
+  snprintf (a.sun_path, sizeof a.sun_path, "%s", path);
+  CHECK (bind (l, (struct sockaddr *) &a, sizeof a) == 0 && listen (l, 1) == 0);
+  int p[2];
+  CHECK (pipe (p) == 0);
+  const char *state = "{\"ociVersion\":\"1.3.0\",\"fds\":[\"seccompFd\"],\"pid\":42,\"metadata\":\"m\","
+                      "\"state\":{\"status\":\"creating\"}}";
+  kago_error_t err = NULL;
+  CHECK (kago_seccomp_send_listener (path, p[1], state, &err) == 0);
+  int c = accept4 (l, NULL, NULL, SOCK_CLOEXEC);
+  CHECK (c >= 0);
+  char *name = NULL;
+  int fd = kago_recv_fd (c, &name, &err);
+  CHECK (fd >= 0);
+  CHECK_STR (name, state);
+  free (name);
+  char buf[8];
+  CHECK (fd >= 0 && write (fd, "k", 1) == 1 && read (p[0], buf, 1) == 1 && buf[0] == 'k');
+  /* the runtime closed its end: EOF */
+  CHECK (read (c, buf, sizeof buf) == 0);
+  if (fd >= 0)
+    close (fd);
+  close (c);
+  close (l);
+  close (p[0]);
+  close (p[1]);
+  unlink (path);
+  CHECK (kago_seccomp_send_listener (path, 0, state, &err) < 0);
+  CHECK_CONTAINS (MSG (err), "linux.seccomp.listenerPath");
+  kago_error_release (&err);
+  rmdir (dir);
+}
+
 /* Docker's default profile, taken as-is (includes/excludes ignored: every
    rule is compiled), must compile for x86_64 with its sub-arches.  */
 static void
@@ -414,6 +455,7 @@ main (void)
   RUN (install_kill_process_kills);
   RUN (compiled_form_roundtrip);
   RUN (notify_returns_listener_fd);
+  RUN (send_listener_to_agent);
   RUN (docker_default_profile_compiles);
   return tap_done ();
 }
