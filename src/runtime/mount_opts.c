@@ -5,10 +5,18 @@
  */
 #include "runtime/mounts.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
+#include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 
@@ -249,4 +257,303 @@ kago_mount_opts_bind_attrs (const struct kago_mount_opts *o, unsigned long long 
     }
   else if (o->clear_flags & atime)
     *clr |= MOUNT_ATTR__ATIME;   /* back to relatime */
+}
+
+/* ---- fd-based mount primitives ----
+ *
+ * Every mount kago makes lands on an fd that was resolved inside the rootfs:
+ * the new mount API (fsopen/fsmount, open_tree/move_mount, mount_setattr)
+ * needs no path at all; on kernels without it (ENOSYS) mount(2) is given
+ * "/proc/self/fd/N", which names the same (mount, dentry) pair.
+ */
+
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 0x00000001
+#endif
+#ifndef FSMOUNT_CLOEXEC
+#define FSMOUNT_CLOEXEC 0x00000001
+#endif
+
+/* Append the fs_context error log of FSFD (lines "e tmpfs: Bad value ...") to
+   the message in *err.  */
+static void
+add_fs_log (int fsfd, kago_error_t *err)
+{
+  char buf[512];
+  for (int i = 0; i < 8; i++)
+    {
+      ssize_t n = read (fsfd, buf, sizeof buf - 1);
+      if (n <= 0)
+        break;
+      buf[n] = '\0';
+      if (n > 2 && buf[1] == ' ')
+        kago_error_wrap (err, "%s", buf + 2);
+    }
+}
+
+/* Split mount data into options, respecting double quotes (context="a,b").  */
+static char **
+split_data (const char *data)
+{
+  size_t cap = 8, n = 0;
+  char **v = xcalloc (cap, sizeof (char *));
+  const char *p = data;
+  while (p && *p)
+    {
+      const char *s = p;
+      bool q = false;
+      while (*p && (q || *p != ','))
+        {
+          if (*p == '"')
+            q = !q;
+          p++;
+        }
+      if (p > s)
+        {
+          if (n + 2 > cap)
+            {
+              cap *= 2;
+              v = xrealloc (v, cap * sizeof (char *));
+            }
+          v[n++] = xstrndup (s, (size_t) (p - s));
+          v[n] = NULL;
+        }
+      if (*p == ',')
+        p++;
+    }
+  return v;
+}
+
+static int
+fsconfig_data (int fsfd, const char *fstype, const char *data, kago_error_t *err)
+{
+  cleanup_strv char **opts = split_data (data);
+  for (char **o = opts; *o; o++)
+    {
+      char *eq = strchr (*o, '=');
+      int r;
+      if (eq)
+        {
+          *eq = '\0';
+          char *val = eq + 1;
+          size_t vl = strlen (val);
+          if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"')
+            {
+              val[vl - 1] = '\0';
+              val++;
+            }
+          r = fsconfig (fsfd, FSCONFIG_SET_STRING, *o, val, 0);
+        }
+      else
+        r = fsconfig (fsfd, FSCONFIG_SET_FLAG, *o, NULL, 0);
+      if (r < 0)
+        {
+          int en = errno;
+          kago_error_set (err, en, "%s: option `%s%s%s`", fstype, *o, eq ? "=" : "", eq ? eq + 1 : "");
+          add_fs_log (fsfd, err);
+          return -1;
+        }
+    }
+  return 0;
+}
+
+/* Superblock flags of mount(2) that have an fsconfig name.  */
+static int
+fsconfig_sb_flags (int fsfd, unsigned long flags, kago_error_t *err)
+{
+  static const struct
+  {
+    unsigned long f;
+    const char *name;
+  } sb[] = {
+    { MS_RDONLY, "ro" }, { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_LAZYTIME, "lazytime" },
+    { MS_MANDLOCK, "mand" },
+  };
+  for (size_t i = 0; i < sizeof sb / sizeof sb[0]; i++)
+    if ((flags & sb[i].f) && fsconfig (fsfd, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)
+      {
+        kago_error_set (err, errno, "fsconfig `%s`", sb[i].name);
+        add_fs_log (fsfd, err);
+        return -1;
+      }
+  return 0;
+}
+
+/* Legacy kernels: mount(2) on "/proc/self/fd/N" mounts on top of the fd's
+   dentry, but the magic link keeps naming the dentry below; the new mount is
+   found again by resolving WHERE inside ROOTFD.  */
+static int
+legacy_reopen (const struct kago_mount_where *w, int *mntfd_out, kago_error_t *err)
+{
+  if (mntfd_out == NULL)
+    return 0;
+  if (w == NULL)
+    return kago_error_set (err, ENOSYS, "mount API missing and no path to find the new mount");
+  *mntfd_out = open_in_root (w->rootfd, w->path, O_PATH, 0, err);
+  return *mntfd_out < 0 ? -1 : 0;
+}
+
+int
+kago_mount_fs_at (int dstfd, const struct kago_mount_where *w, const char *fstype, const char *source,
+                  unsigned long flags, const char *data, int *mntfd_out, kago_error_t *err)
+{
+  if (mntfd_out)
+    *mntfd_out = -1;
+  cleanup_close int fsfd = fsopen (fstype, FSOPEN_CLOEXEC);
+  if (fsfd < 0 && errno == ENOSYS)
+    {
+      char p[64];
+      if (mount (source ? source : fstype, proc_fd_path (p, sizeof p, dstfd), fstype,
+                 flags & ~(MS_BIND | MS_REC | MS_REMOUNT | MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE), data)
+          < 0)
+        return kago_error_set (err, errno, "mount");
+      return legacy_reopen (w, mntfd_out, err);
+    }
+  if (fsfd < 0)
+    return kago_error_set (err, errno, "fsopen `%s`", fstype);
+  if (fsconfig (fsfd, FSCONFIG_SET_STRING, "source", source ? source : fstype, 0) < 0)
+    {
+      kago_error_set (err, errno, "%s: source `%s`", fstype, source ? source : fstype);
+      add_fs_log (fsfd, err);
+      return -1;
+    }
+  if (fsconfig_sb_flags (fsfd, flags, err) < 0 || fsconfig_data (fsfd, fstype, data, err) < 0)
+    return -1;
+  if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    {
+      kago_error_set (err, errno, "create a `%s` filesystem", fstype);
+      add_fs_log (fsfd, err);
+      return -1;
+    }
+  cleanup_close int mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, (unsigned int) kago_mount_flags_to_attr (flags));
+  if (mfd < 0)
+    {
+      kago_error_set (err, errno, "fsmount `%s`", fstype);
+      add_fs_log (fsfd, err);
+      return -1;
+    }
+  if (move_mount (mfd, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return kago_error_set (err, errno, "move_mount");
+  if (mntfd_out)
+    *mntfd_out = steal_fd (&mfd);
+  return 0;
+}
+
+int
+kago_mount_setattr_fd (int mntfd, bool recursive, unsigned long long set, unsigned long long clr,
+                       kago_error_t *err)
+{
+  if (set == 0 && clr == 0)
+    return 0;
+  struct mount_attr a = { 0 };
+  a.attr_set = set;
+  a.attr_clr = clr;
+  if (mount_setattr (mntfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof a) == 0)
+    return 0;
+  if (errno != ENOSYS)
+    return kago_error_set (err, errno, "mount_setattr");
+  if (recursive)
+    return kago_error_set (err, ENOSYS, "recursive mount attributes need mount_setattr (Linux 5.12)");
+  /* MS_BIND|MS_REMOUNT sets every per-mount flag: start from the current ones. */
+  struct statfs sf;
+  if (fstatfs (mntfd, &sf) < 0)
+    return kago_error_set (err, errno, "statfs");
+  unsigned long f = MS_BIND | MS_REMOUNT;
+  static const struct
+  {
+    unsigned long st, ms;
+    unsigned long long attr;
+  } m[] = {
+    { ST_RDONLY, MS_RDONLY, MOUNT_ATTR_RDONLY },       { ST_NOSUID, MS_NOSUID, MOUNT_ATTR_NOSUID },
+    { ST_NODEV, MS_NODEV, MOUNT_ATTR_NODEV },          { ST_NOEXEC, MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+    { ST_NODIRATIME, MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+  };
+  for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+    if (((unsigned long) sf.f_flags & m[i].st) && !(clr & m[i].attr))
+      f |= m[i].ms;
+  for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+    if (set & m[i].attr)
+      f |= m[i].ms;
+  if (!(clr & MOUNT_ATTR__ATIME))
+    {
+      if (sf.f_flags & ST_NOATIME)
+        f |= MS_NOATIME;
+      if (sf.f_flags & ST_RELATIME)
+        f |= MS_RELATIME;
+    }
+  else if ((set & MOUNT_ATTR__ATIME) == MOUNT_ATTR_NOATIME)
+    f |= MS_NOATIME;
+  else if ((set & MOUNT_ATTR__ATIME) == MOUNT_ATTR_STRICTATIME)
+    f |= MS_STRICTATIME;
+  char p[64];
+  if (mount (NULL, proc_fd_path (p, sizeof p, mntfd), NULL, f, NULL) < 0)
+    return kago_error_set (err, errno, "remount");
+  return 0;
+}
+
+int
+kago_mount_propagation_fd (int mntfd, unsigned long prop, kago_error_t *err)
+{
+  if (prop == 0)
+    return 0;
+  struct mount_attr a = { 0 };
+  a.propagation = prop & ~(unsigned long) MS_REC;
+  if (mount_setattr (mntfd, "", AT_EMPTY_PATH | ((prop & MS_REC) ? AT_RECURSIVE : 0), &a, sizeof a) == 0)
+    return 0;
+  if (errno != ENOSYS)
+    return kago_error_set (err, errno, "set propagation");
+  char p[64];
+  if (mount (NULL, proc_fd_path (p, sizeof p, mntfd), NULL, prop, NULL) < 0)
+    return kago_error_set (err, errno, "set propagation");
+  return 0;
+}
+
+int
+kago_mount_bind_at (int srcfd, const char *srcpath, int dstfd, const struct kago_mount_where *w, bool recursive,
+                    unsigned long long set, unsigned long long clr, unsigned long long rset, unsigned long long rclr,
+                    int *mntfd_out, kago_error_t *err)
+{
+  if (mntfd_out)
+    *mntfd_out = -1;
+  unsigned int of = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+  if (srcpath == NULL || *srcpath == '\0')
+    of |= AT_EMPTY_PATH;
+  cleanup_close int tfd = open_tree (srcfd, srcpath ? srcpath : "", of);
+  if (tfd < 0 && errno == ENOSYS)
+    {
+      char s[64], d[64];
+      cleanup_close int sfd = -1;
+      if (srcpath && *srcpath)
+        {
+          sfd = openat (srcfd, srcpath, O_PATH | O_CLOEXEC);
+          if (sfd < 0)
+            return kago_error_set (err, errno, "open bind source");
+          srcfd = sfd;
+        }
+      if (mount (proc_fd_path (s, sizeof s, srcfd), proc_fd_path (d, sizeof d, dstfd), NULL,
+                 MS_BIND | (recursive ? MS_REC : 0), NULL)
+          < 0)
+        return kago_error_set (err, errno, "bind mount");
+      if (set || clr || rset || rclr || mntfd_out)
+        {
+          cleanup_close int nfd = -1;
+          if (legacy_reopen (w, &nfd, err) < 0)
+            return -1;
+          if (kago_mount_setattr_fd (nfd, false, set, clr, err) < 0
+              || kago_mount_setattr_fd (nfd, true, rset, rclr, err) < 0)
+            return -1;
+          if (mntfd_out)
+            *mntfd_out = steal_fd (&nfd);
+        }
+      return 0;
+    }
+  if (tfd < 0)
+    return kago_error_set (err, errno, "open_tree (bind source)");
+  if (kago_mount_setattr_fd (tfd, true, rset, rclr, err) < 0 || kago_mount_setattr_fd (tfd, false, set, clr, err) < 0)
+    return -1;
+  if (move_mount (tfd, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return kago_error_set (err, errno, "move_mount");
+  if (mntfd_out)
+    *mntfd_out = steal_fd (&tfd);
+  return 0;
 }

@@ -70,4 +70,47 @@ unsigned long long kago_mount_flags_to_attr (unsigned long flags);
 void kago_mount_opts_bind_attrs (const struct kago_mount_opts *o, unsigned long long *set,
                                  unsigned long long *clr);
 
+/* Lexically clean an absolute path inside the container ("/a/./b/../c//"
+   -> "/a/c"; ".." stops at "/").  Caller frees.  */
+char *kago_path_clean (const char *path);
+
+/* One line of /proc/self/mountinfo, parsed in place (octal escapes of the
+   paths undone).  Returns -1 on a malformed line.  */
+struct kago_mountinfo
+{
+  unsigned long long id, parent;
+  char *root, *mountpoint, *options;
+  char *optional;   /* "shared:1 master:2" or "" */
+  char *fstype, *source, *super;
+};
+int kago_mountinfo_parse_line (char *line, struct kago_mountinfo *mi);
+
+/* ---- fd-based mount primitives (mount_opts.c), shared by mounts.c,
+   rootfs.c and devices.c.  Targets are fds resolved inside the rootfs; the
+   new mount API is used (no path is ever resolved), with mount(2) on
+   /proc/self/fd/N as the fallback on kernels without it, where W (the same
+   target as rootfs fd + in-root path) is used to find the new mount.  Each
+   returns < 0 with a short message the caller wraps with the mount's name. */
+struct kago_mount_where
+{
+  int rootfd;
+  const char *path;
+};
+/* A new filesystem on DSTFD; MS_* FLAGS (superblock and per-mount), DATA
+   as for mount(2).  *MNTFD_OUT (may be NULL) gets an fd of the new mount.  */
+int kago_mount_fs_at (int dstfd, const struct kago_mount_where *w, const char *fstype, const char *source,
+                      unsigned long flags, const char *data, int *mntfd_out, kago_error_t *err);
+/* Bind SRCFD/SRCPATH (SRCPATH NULL or "": SRCFD itself) onto DSTFD, with
+   mount attributes SET/CLR on the top mount and RSET/RCLR recursively, all
+   applied before the mount is attached.  */
+int kago_mount_bind_at (int srcfd, const char *srcpath, int dstfd, const struct kago_mount_where *w, bool recursive,
+                        unsigned long long set, unsigned long long clr, unsigned long long rset,
+                        unsigned long long rclr, int *mntfd_out, kago_error_t *err);
+/* mount_setattr on the mount MNTFD is the root of (fallback: MS_REMOUNT
+   keeping the flags not named).  */
+int kago_mount_setattr_fd (int mntfd, bool recursive, unsigned long long set, unsigned long long clr,
+                           kago_error_t *err);
+/* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (|MS_REC) on MNTFD.  */
+int kago_mount_propagation_fd (int mntfd, unsigned long prop, kago_error_t *err);
+
 #endif
