@@ -159,6 +159,9 @@ open_proc_file (int procfd, const char *rel, kago_error_t *err)
   int fd = kago_openat2 (procfd, rel, &how, sizeof how);
   if (fd < 0 && (errno == ENOSYS || errno == E2BIG))
     fd = openat (procfd, rel, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == EXDEV)
+    return kago_error_set (err, errno, "open /proc/%s: a mount covers it (sysctls must be written before "
+                                       "readonlyPaths/maskedPaths are applied)", rel);
   if (fd < 0)
     return kago_error_set (err, errno, "open /proc/%s", rel);
   return fd;
