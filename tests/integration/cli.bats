@@ -200,7 +200,10 @@ start_sleeper() {
   start_sleeper
   kago_fails kill "$CID" NOSUCHSIG
   [ "$(container_status "$CID")" = running ]
-  kago_ok kill "$CID" 0
+  # SIGCONT leaves sleep running: by name with and without SIG, by number
+  kago_ok kill "$CID" CONT
+  kago_ok kill "$CID" SIGCONT
+  kago_ok kill "$CID" 18
   [ "$(container_status "$CID")" = running ]
   kago_ok kill "$CID" SIGKILL
   wait_for_status "$CID" stopped

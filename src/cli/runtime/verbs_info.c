@@ -336,10 +336,22 @@ proc_row (pid_t pid, long btime, double uptime, long hz, time_t now)
   return row;
 }
 
-static void
-print_ps_row (char *const *c)
+/* procps sizes the PID columns by the digits of kernel.pid_max.  */
+static int
+pid_width (void)
 {
-  printf ("%-8s %7s %7s %2s %-5s %-8s %8s %s\n", c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+  cleanup_free char *s = read_small_file ("/proc/sys/kernel/pid_max", NULL);
+  long max = s ? strtol (s, NULL, 10) : 0;
+  int w = 0;
+  for (long m = max - 1; m > 0; m /= 10)
+    w++;
+  return w >= 5 ? w : 5;
+}
+
+static void
+print_ps_row (char *const *c, int pw)
+{
+  printf ("%-8s %*s %*s %2s %-5s %-8s %8s %s\n", c[0], pw, c[1], pw, c[2], c[3], c[4], c[5], c[6], c[7]);
 }
 
 static int
@@ -352,13 +364,14 @@ ps_table_from_proc (const pid_t *pids, size_t n)
   if (hz <= 0)
     hz = 100;
   time_t now = time (NULL);
-  print_ps_row (hdr);
+  int pw = pid_width ();
+  print_ps_row (hdr, pw);
   for (size_t i = 0; i < n; i++)
     {
       char **row = proc_row (pids[i], btime, up, hz, now);
       if (row == NULL)
         continue;  /* exited meanwhile */
-      print_ps_row (row);
+      print_ps_row (row, pw);
       for (int j = 0; j < 8; j++)
         free (row[j]);
       free (row);
