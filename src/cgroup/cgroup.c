@@ -681,7 +681,18 @@ kago_cgroup_kill_all (struct kago_cgroup *cg, int sig, kago_error_t *err)
     {
       struct cg_hier *h = cg_unified (cg);
       if (h && cg_has_file (h->dir, "cgroup.kill"))
-        return cg_write (h->dir, "cgroup.kill", "1", err);
+        {
+          if (cg_write (h->dir, "cgroup.kill", "1", err) < 0)
+            return -1;
+          /* Leave no frozen cgroup behind (the kill works on frozen tasks).  */
+          bool frozen = false;
+          kago_error_t e = NULL;
+          if (kago_cgroup_is_frozen (cg, &frozen, &e) < 0)
+            kago_error_release (&e);
+          if (frozen && kago_cgroup_freeze (cg, false, err) < 0)
+            return -1;
+          return 0;
+        }
     }
   /* Freeze first so that forking processes cannot escape the signal.  */
   bool can_freeze = cg->mode == KAGO_CGROUP_V2 ? cg_unified (cg) && cg_has_file (cg_unified (cg)->dir, "cgroup.freeze")

@@ -107,6 +107,17 @@ init_resources (oci_resources *r)
   r->n_devices = 2;
 }
 
+static void
+report (kago_error_t *err)
+{
+  if (*err)
+    {
+      cleanup_free char *m = kago_error_string (*err);
+      printf ("# %s\n", m);
+      kago_error_release (err);
+    }
+}
+
 static struct kago_cgroup *cg;
 static pid_t sleeper = -1;
 
@@ -215,6 +226,57 @@ TEST (devices_enforced)
     printf ("# device check child exited %d\n", WEXITSTATUS (st));
 }
 
+static int
+device_probe (void)
+{
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      kago_error_t err = NULL;
+      if (kago_cgroup_enter (cg, getpid (), &err) < 0)
+        _exit (10);
+      int a = open ("/dev/null", O_RDWR) >= 0;
+      int b = open ("/dev/zero", O_RDONLY) >= 0;
+      _exit (a | (b << 1));
+    }
+  int st = 0;
+  waitpid (pid, &st, 0);
+  return WIFEXITED (st) ? WEXITSTATUS (st) : -1;
+}
+
+/* Re-applying replaces the rules (v2: the old program is detached).  */
+TEST (devices_update)
+{
+  if (!cg)
+    {
+      CHECK (0);
+      return;
+    }
+  kago_error_t err = NULL;
+  oci_resources r;
+  memset (&r, 0, sizeof r);
+  oci_device_cgroup rules[2] = {
+    { .allow = false, .type = 'a', .access = (char *) "rwm" },
+    { .allow = true, .type = 'c', .has_major = true, .major = 1, .has_minor = true, .minor = 5, .access = (char *) "r" },
+  };
+  r.devices = rules;
+  r.n_devices = 2;
+  CHECK (kago_cgroup_apply_resources (cg, &r, &err) == 0);
+  report (&err);
+  CHECK (device_probe () == 2); /* /dev/zero yes, /dev/null no */
+  if (mode != KAGO_CGROUP_V2)
+    {
+      cleanup_free char *dl = cg_file (cg, "devices", "devices.list");
+      CHECK_STR (dl, "c 1:5 r");
+    }
+  memset (&r, 0, sizeof r);
+  r.devices = dev_rules;
+  r.n_devices = 2;
+  CHECK (kago_cgroup_apply_resources (cg, &r, &err) == 0);
+  CHECK (device_probe () == 1);
+  report (&err);
+}
+
 TEST (clone_into_cgroup)
 {
   if (!cg)
@@ -306,7 +368,8 @@ TEST (freeze_thaw)
   kago_error_release (&err);
 }
 
-/* A process that keeps forking cannot escape kill_all.  */
+/* A process that keeps forking cannot escape kill_all (the freeze, signal,
+   thaw path, on v1 and v2).  */
 TEST (kill_all_forker)
 {
   if (!cg)
@@ -335,19 +398,14 @@ TEST (kill_all_forker)
     }
   struct timespec ts = { 0, 100 * 1000 * 1000 };
   nanosleep (&ts, NULL);
-  /* A frozen container is thawed after SIGKILL so that it lands.  */
-  CHECK (kago_cgroup_freeze (cg, true, &err) == 0);
-  CHECK (kago_cgroup_kill_all (cg, SIGKILL, &err) == 0);
-  if (err)
-    {
-      cleanup_free char *m = kago_error_string (err);
-      printf ("# kill_all: %s\n", m);
-      kago_error_release (&err);
-    }
+  CHECK (kago_cgroup_kill_all (cg, SIGTERM, &err) == 0);
+  report (&err);
   int st = 0;
-  CHECK (waitpid (forker, &st, 0) == forker && WIFSIGNALED (st) && WTERMSIG (st) == SIGKILL);
-  CHECK (waitpid (sleeper, &st, 0) == sleeper && WIFSIGNALED (st) && WTERMSIG (st) == SIGKILL);
+  CHECK (waitpid (forker, &st, 0) == forker && WIFSIGNALED (st) && WTERMSIG (st) == SIGTERM);
+  CHECK (waitpid (sleeper, &st, 0) == sleeper && WIFSIGNALED (st) && WTERMSIG (st) == SIGTERM);
   sleeper = -1;
+  bool frozen = true;
+  CHECK (kago_cgroup_is_frozen (cg, &frozen, &err) == 0 && !frozen);
   /* Let the grandchildren (reparented to init) go.  */
   cleanup_free pid_t *pids = NULL;
   size_t n = 1;
@@ -360,6 +418,27 @@ TEST (kill_all_forker)
         nanosleep (&ts, NULL);
     }
   CHECK (n == 0);
+  kago_error_release (&err);
+}
+
+/* SIGKILL reaches a paused container, which is thawed afterwards.  */
+TEST (kill_all_frozen)
+{
+  if (!cg)
+    {
+      CHECK (0);
+      return;
+    }
+  kago_error_t err = NULL;
+  pid_t p = spawn_sleeper ();
+  CHECK (kago_cgroup_enter (cg, p, &err) == 0);
+  CHECK (kago_cgroup_freeze (cg, true, &err) == 0);
+  CHECK (kago_cgroup_kill_all (cg, SIGKILL, &err) == 0);
+  report (&err);
+  int st = 0;
+  CHECK (waitpid (p, &st, 0) == p && WIFSIGNALED (st) && WTERMSIG (st) == SIGKILL);
+  bool frozen = true;
+  CHECK (kago_cgroup_is_frozen (cg, &frozen, &err) == 0 && !frozen);
   kago_error_release (&err);
 }
 
@@ -465,17 +544,6 @@ TEST (failure_leaves_nothing)
   kago_error_release (&err);
 }
 
-static void
-report (kago_error_t *err)
-{
-  if (*err)
-    {
-      cleanup_free char *m = kago_error_string (*err);
-      printf ("# %s\n", m);
-      kago_error_release (err);
-    }
-}
-
 /* Memory+swap in both write orders, cpu quota/period, unified, errors.  */
 TEST (more_resources)
 {
@@ -558,6 +626,22 @@ TEST (more_resources)
       cleanup_free char *d = cg_file (c4, NULL, "cgroup.max.descendants");
       CHECK_STR (d, "5");
     }
+  /* hugetlb where the hierarchy has it (v2; v1 hugetlb is absent here).  */
+  const char *hdir = mode == KAGO_CGROUP_V2 ? kago_cgroup_path (c4, NULL) : kago_cgroup_path (c4, "hugetlb");
+  if (hdir && (cg_has_file (hdir, "hugetlb.2MB.max") || cg_has_file (hdir, "hugetlb.2MB.limit_in_bytes")))
+    {
+      oci_hugepage_limit hp = { (char *) "2MB", 4194304 };
+      memset (&r, 0, sizeof r);
+      r.hugepage_limits = &hp;
+      r.n_hugepage_limits = 1;
+      CHECK (kago_cgroup_apply_resources (c4, &r, &err) == 0);
+      report (&err);
+      cleanup_free char *v = cg_file (c4, mode == KAGO_CGROUP_V2 ? NULL : "hugetlb",
+                                      mode == KAGO_CGROUP_V2 ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes");
+      CHECK_STR (v, "4194304");
+    }
+  else
+    printf ("# no hugetlb controller here: hugepageLimits not tested\n");
   /* Only the period: the quota stays.  */
   memset (&r, 0, sizeof r);
   r.has_cpu = r.has_cpu_period = true;
@@ -637,10 +721,12 @@ main (void)
   RUN (create_and_enter);
   RUN (resources_written);
   RUN (devices_enforced);
+  RUN (devices_update);
   RUN (clone_into_cgroup);
   RUN (pids_listed);
   RUN (freeze_thaw);
   RUN (kill_all_forker);
+  RUN (kill_all_frozen);
   RUN (state_and_destroy);
   RUN (more_resources);
   RUN (failure_leaves_nothing);
