@@ -256,3 +256,35 @@ no_state_left() {
   fi
   no_state_left "$CID"
 }
+
+@test "lsm: an SELinux label on a host without SELinux fails clearly and leaves no state" {
+  [ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is enabled here"
+  make_bundle '["true"]'
+  update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2"'
+  kago_fails run --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *[Ss][Ee][Ll]inux* ]]
+  if is_kago; then
+    [[ "$output" == *'process.selinuxLabel "system_u:system_r:container_t:s0:c1,c2": SELinux is not enabled on this host'* ]]
+  fi
+  no_state_left "$CID"
+}
+
+@test "terminal: the console is a pty from the container's devpts, with the configured size" {
+  [ -x "$REPO/build/tests/helpers/recvtty" ] || skip "no recvtty helper"
+  make_bundle '["sh", "-c", "tty; stty size; readlink /proc/self/fd/0; ls -l /dev/console"]'
+  update_config '.process.terminal = true | .process.consoleSize = {"height": 25, "width": 132}'
+  "$REPO/build/tests/helpers/recvtty" "$TEST_DIR/tty.sock" >"$TEST_DIR/tty.out" 2>"$TEST_DIR/tty.err" &
+  rpid=$!
+  wait_until 5 grep -q ready "$TEST_DIR/tty.err"
+  kago_create "$CID" --console-socket "$TEST_DIR/tty.sock"
+  kago_ok start "$CID"
+  wait_for_status "$CID" stopped
+  wait $rpid || true
+  run tr -d '\r' <"$TEST_DIR/tty.out"
+  [[ "${lines[0]}" == /dev/pts/* ]] || fail "tty: ${lines[0]}"
+  [ "${lines[1]}" = "25 132" ]
+  [[ "${lines[2]}" == /dev/pts/* ]]
+  # /dev/console is the same pty (bound onto it), a character device 136:N
+  [[ "${lines[3]}" == c* ]] || fail "/dev/console: ${lines[3]}"
+  [[ "${lines[3]}" == *" 136, "* ]] || fail "/dev/console: ${lines[3]}"
+}
