@@ -8,24 +8,19 @@
 #include "json.h"
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define JSON_MAX_DEPTH 512
 
-/* ------------------------------------------------------------------------ */
-/* Parser                                                                    */
-/* ------------------------------------------------------------------------ */
+/* ---- Parser ---- */
 
 struct parser
 {
@@ -105,26 +100,15 @@ value_new (json_type t)
   return v;
 }
 
-static inline int
-hexval (unsigned char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-/* Read 4 hex digits at P (P + 4 <= END checked by the caller).  */
+/* 4 hex digits at P (the caller checked there are 4 bytes), or -1.  */
 static int
 read_hex4 (const unsigned char *p)
 {
   int r = 0;
   for (int i = 0; i < 4; i++)
     {
-      int h = hexval (p[i]);
+      unsigned char c = p[i], l = c | 0x20; /* L: lower case for letters */
+      int h = c >= '0' && c <= '9' ? c - '0' : l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
       if (h < 0)
         return -1;
       r = (r << 4) | h;
@@ -137,30 +121,17 @@ static size_t
 utf8_valid_seq (const unsigned char *p, const unsigned char *end)
 {
   unsigned char c = p[0];
-  size_t avail = (size_t) (end - p);
-  if (c >= 0xC2 && c <= 0xDF)
-    return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF)
-    {
-      if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-        return 0;
-      if (c == 0xE0 && p[1] < 0xA0)
-        return 0; /* overlong */
-      if (c == 0xED && p[1] > 0x9F)
-        return 0; /* UTF-16 surrogate */
-      return 3;
-    }
-  if (c >= 0xF0 && c <= 0xF4)
-    {
-      if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-        return 0;
-      if (c == 0xF0 && p[1] < 0x90)
-        return 0; /* overlong */
-      if (c == 0xF4 && p[1] > 0x8F)
-        return 0; /* > U+10FFFF */
-      return 4;
-    }
-  return 0;
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || (size_t) (end - p) < n)
+    return 0;
+  for (size_t i = 1; i < n; i++)
+    if ((p[i] & 0xC0) != 0x80)
+      return 0;
+  /* Overlong 3- and 4-byte forms, UTF-16 surrogates, beyond U+10FFFF.  */
+  if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) || (c == 0xF0 && p[1] < 0x90)
+      || (c == 0xF4 && p[1] > 0x8F))
+    return 0;
+  return n;
 }
 
 static size_t
@@ -171,24 +142,50 @@ utf8_encode (uint32_t cp, char *out)
       out[0] = (char) cp;
       return 1;
     }
-  if (cp < 0x800)
+  size_t n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  static const unsigned char lead[] = { 0, 0, 0xC0, 0xE0, 0xF0 };
+  for (size_t i = n - 1; i > 0; i--, cp >>= 6)
+    out[i] = (char) (0x80 | (cp & 0x3F));
+  out[0] = (char) (lead[n] | cp);
+  return n;
+}
+
+/* Decoded value of the one-character escapes ('\0' = not one).  */
+static const char simple_escapes[128] = {
+  ['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b', ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t',
+};
+
+static inline bool
+plain_ascii (unsigned char c)
+{
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* A \uXXXX escape (with its low surrogate when it is a high one) at Q:
+   stores the code point and returns the bytes consumed, or 0 with an error.  */
+static size_t
+parse_u_escape (struct parser *ps, const unsigned char *q, const unsigned char *end, uint32_t *cp)
+{
+  int hi = end - q >= 6 ? read_hex4 (q + 2) : -1, lo = -1;
+  if (hi < 0)
     {
-      out[0] = (char) (0xC0 | (cp >> 6));
-      out[1] = (char) (0x80 | (cp & 0x3F));
-      return 2;
+      parse_error_at (ps, (const char *) q, "invalid \\u escape in string (expected 4 hex digits)");
+      return 0;
     }
-  if (cp < 0x10000)
+  if (hi < 0xD800 || hi > 0xDFFF)
     {
-      out[0] = (char) (0xE0 | (cp >> 12));
-      out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
-      out[2] = (char) (0x80 | (cp & 0x3F));
-      return 3;
+      *cp = (uint32_t) hi;
+      return 6;
     }
-  out[0] = (char) (0xF0 | (cp >> 18));
-  out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
-  out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
-  out[3] = (char) (0x80 | (cp & 0x3F));
-  return 4;
+  if (hi <= 0xDBFF && end - q >= 12 && q[6] == '\\' && q[7] == 'u')
+    lo = read_hex4 (q + 8);
+  if (lo < 0xDC00 || lo > 0xDFFF)
+    {
+      parse_error_at (ps, (const char *) q, "unpaired UTF-16 surrogate in \\u escape");
+      return 0;
+    }
+  *cp = 0x10000 + (((uint32_t) hi - 0xD800) << 10) + ((uint32_t) lo - 0xDC00);
+  return 12;
 }
 
 /* Parse a string token at ps->p (which points at the opening quote).  On
@@ -200,165 +197,94 @@ parse_string_raw (struct parser *ps, char **out, size_t *outlen)
   const unsigned char *end = (const unsigned char *) ps->end;
   const unsigned char *q = s;
 
-  /* Fast path: plain ASCII without escapes.  */
-  while (q < end && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80)
+  /* Fast path: plain ASCII without escapes, copied at once.  Otherwise the
+     slow path below decodes into a buffer that grows as needed.  */
+  while (q < end && plain_ascii (*q))
     q++;
-  if (q < end && *q == '"')
-    {
-      size_t n = (size_t) (q - s);
-      char *r = xmalloc (n + 1);
-      memcpy (r, s, n);
-      r[n] = '\0';
-      *out = r;
-      *outlen = n;
-      ps->p = (const char *) q + 1;
-      return 0;
-    }
-
-  /* Slow path.  Output is never longer than the input it comes from.  */
-  size_t cap = (size_t) (q - s) + 32, len = (size_t) (q - s);
+  size_t len = (size_t) (q - s), cap = len + (q < end && *q == '"' ? 1 : 32);
   char *buf = xmalloc (cap);
   memcpy (buf, s, len);
 
-  for (;;)
+  while (q < end && *q != '"')
     {
-      if (q >= end)
-        {
-          free (buf);
-          parse_error_at (ps, (const char *) q, "unexpected end of input in string");
-          return -1;
-        }
       unsigned char c = *q;
-      if (len + 5 > cap)
-        {
-          cap *= 2;
-          buf = xrealloc (buf, cap);
-        }
-      if (c == '"')
-        break;
+      size_t n = 1;
+      if (len + 5 > cap) /* room for any escape and the final NUL */
+        buf = xrealloc (buf, cap *= 2);
       if (c == '\\')
         {
           if (q + 1 >= end)
+            break;
+          char e = q[1] < 128 ? simple_escapes[q[1]] : 0;
+          uint32_t cp;
+          if (e)
             {
-              free (buf);
-              parse_error_at (ps, (const char *) q + 1, "unexpected end of input in string");
-              return -1;
+              buf[len++] = e;
+              q += 2;
             }
-          unsigned char e = q[1];
-          switch (e)
+          else if (q[1] == 'u')
             {
-            case '"':
-            case '\\':
-            case '/':
-              buf[len++] = (char) e;
-              q += 2;
-              break;
-            case 'b':
-              buf[len++] = '\b';
-              q += 2;
-              break;
-            case 'f':
-              buf[len++] = '\f';
-              q += 2;
-              break;
-            case 'n':
-              buf[len++] = '\n';
-              q += 2;
-              break;
-            case 'r':
-              buf[len++] = '\r';
-              q += 2;
-              break;
-            case 't':
-              buf[len++] = '\t';
-              q += 2;
-              break;
-            case 'u':
-              {
-                int cp = end - q >= 6 ? read_hex4 (q + 2) : -1;
-                if (cp < 0)
-                  {
-                    free (buf);
-                    parse_error_at (ps, (const char *) q, "invalid \\u escape in string (expected 4 hex digits)");
-                    return -1;
-                  }
-                uint32_t code = (uint32_t) cp;
-                if (code >= 0xD800 && code <= 0xDBFF)
-                  {
-                    int lo = -1;
-                    if (end - q >= 12 && q[6] == '\\' && q[7] == 'u')
-                      lo = read_hex4 (q + 8);
-                    if (lo < 0xDC00 || lo > 0xDFFF)
-                      {
-                        free (buf);
-                        parse_error_at (ps, (const char *) q, "unpaired UTF-16 surrogate in \\u escape");
-                        return -1;
-                      }
-                    code = 0x10000 + ((code - 0xD800) << 10) + ((uint32_t) lo - 0xDC00);
-                    q += 12;
-                  }
-                else if (code >= 0xDC00 && code <= 0xDFFF)
-                  {
-                    free (buf);
-                    parse_error_at (ps, (const char *) q, "unpaired UTF-16 surrogate in \\u escape");
-                    return -1;
-                  }
-                else
-                  q += 6;
-                len += utf8_encode (code, buf + len);
-                break;
-              }
-            default:
-              free (buf);
-              if (e >= 0x21 && e < 0x7f)
-                parse_error_at (ps, (const char *) q, "invalid escape '\\%c' in string", e);
+              size_t used = parse_u_escape (ps, q, end, &cp);
+              if (used == 0)
+                goto fail;
+              len += utf8_encode (cp, buf + len);
+              q += used;
+            }
+          else
+            {
+              if (q[1] >= 0x21 && q[1] < 0x7f)
+                parse_error_at (ps, (const char *) q, "invalid escape '\\%c' in string", q[1]);
               else
                 parse_error_at (ps, (const char *) q, "invalid escape in string");
-              return -1;
+              goto fail;
             }
           continue;
         }
-      if (c < 0x20)
+      if (plain_ascii (c))
+        while (q + n < end && plain_ascii (q[n]))
+          n++;
+      else if (c < 0x20)
         {
-          free (buf);
           parse_error_at (ps, (const char *) q, "control character 0x%02x in string (must be escaped)", c);
-          return -1;
+          goto fail;
         }
-      if (c < 0x80)
+      else if ((n = utf8_valid_seq (q, end)) == 0)
         {
-          /* Copy a run of plain ASCII at once.  */
-          const unsigned char *r = q;
-          while (r < end && *r != '"' && *r != '\\' && *r >= 0x20 && *r < 0x80)
-            r++;
-          size_t n = (size_t) (r - q);
-          if (len + n + 5 > cap)
-            {
-              while (len + n + 5 > cap)
-                cap *= 2;
-              buf = xrealloc (buf, cap);
-            }
-          memcpy (buf + len, q, n);
-          len += n;
-          q = r;
-          continue;
-        }
-      size_t n = utf8_valid_seq (q, end);
-      if (n == 0)
-        {
-          free (buf);
           parse_error_at (ps, (const char *) q, "invalid UTF-8 in string");
-          return -1;
+          goto fail;
+        }
+      if (len + n + 5 > cap)
+        {
+          while (len + n + 5 > cap)
+            cap *= 2;
+          buf = xrealloc (buf, cap);
         }
       memcpy (buf + len, q, n);
       len += n;
       q += n;
     }
-
+  if (q >= end || *q != '"')
+    {
+      parse_error_at (ps, (const char *) end, "unexpected end of input in string");
+      goto fail;
+    }
   buf[len] = '\0';
   *out = buf;
   *outlen = len;
   ps->p = (const char *) q + 1;
   return 0;
+
+fail:
+  free (buf);
+  return -1;
+}
+
+static inline const char *
+digits_end (const char *q, const char *end)
+{
+  while (q < end && *q >= '0' && *q <= '9')
+    q++;
+  return q;
 }
 
 static json_value *
@@ -396,11 +322,10 @@ parse_number (struct parser *ps)
   if (q < end && *q == '.')
     {
       integer = false;
-      q++;
-      if (q >= end || *q < '0' || *q > '9')
+      const char *d = digits_end (++q, end);
+      if (d == q)
         return parse_error_at (ps, s, "invalid number (digit expected after '.')");
-      while (q < end && *q >= '0' && *q <= '9')
-        q++;
+      q = d;
     }
   if (q < end && (*q == 'e' || *q == 'E'))
     {
@@ -408,42 +333,21 @@ parse_number (struct parser *ps)
       q++;
       if (q < end && (*q == '+' || *q == '-'))
         q++;
-      if (q >= end || *q < '0' || *q > '9')
+      const char *d = digits_end (q, end);
+      if (d == q)
         return parse_error_at (ps, s, "invalid number (digit expected in exponent)");
-      while (q < end && *q >= '0' && *q <= '9')
-        q++;
+      q = d;
     }
 
   json_value *v = value_new (JSON_NUMBER);
   if (integer && !overflow)
     {
-      if (!neg)
-        {
-          v->u.num.u = mag;
-          v->u.num.is_uint = true;
-          if (mag <= (uint64_t) INT64_MAX)
-            {
-              v->u.num.i = (int64_t) mag;
-              v->u.num.is_int = true;
-            }
-          v->u.num.d = (double) mag;
-        }
-      else
-        {
-          if (mag <= (uint64_t) INT64_MAX)
-            {
-              v->u.num.i = -(int64_t) mag;
-              v->u.num.is_int = true;
-            }
-          else if (mag == (uint64_t) INT64_MAX + 1)
-            {
-              v->u.num.i = INT64_MIN;
-              v->u.num.is_int = true;
-            }
-          if (mag == 0)
-            v->u.num.is_uint = true; /* "-0" */
-          v->u.num.d = -(double) mag;
-        }
+      v->u.num.is_int = mag <= (uint64_t) INT64_MAX || (neg && mag == (uint64_t) INT64_MAX + 1);
+      if (v->u.num.is_int)
+        v->u.num.i = !neg ? (int64_t) mag : mag == 0 ? 0 : -(int64_t) (mag - 1) - 1;
+      v->u.num.is_uint = !neg || mag == 0; /* "-0" is zero */
+      v->u.num.u = v->u.num.is_uint ? mag : 0;
+      v->u.num.d = neg ? -(double) mag : (double) mag;
     }
   else
     {
@@ -469,98 +373,69 @@ parse_number (struct parser *ps)
 
 static json_value *parse_value (struct parser *ps);
 
-static json_value *
-parse_array (struct parser *ps)
+static void
+member_push (json_value *obj, char *key, json_value *val)
 {
-  if (++ps->depth > JSON_MAX_DEPTH)
-    return parse_error_at (ps, ps->p, "nesting deeper than %d levels", JSON_MAX_DEPTH);
-  ps->p++; /* '[' */
-  json_value *arr = value_new (JSON_ARRAY);
-  skip_ws (ps);
-  if (ps->p < ps->end && *ps->p == ']')
+  if (obj->u.obj.len == obj->u.obj.cap)
     {
-      ps->p++;
-      ps->depth--;
-      return arr;
+      obj->u.obj.cap = obj->u.obj.cap ? obj->u.obj.cap * 2 : 8;
+      obj->u.obj.members = xrealloc (obj->u.obj.members, obj->u.obj.cap * sizeof *obj->u.obj.members);
     }
-  for (;;)
-    {
-      json_value *item = parse_value (ps);
-      if (item == NULL)
-        goto fail;
-      json_array_append (arr, item);
-      skip_ws (ps);
-      if (ps->p < ps->end && *ps->p == ',')
-        {
-          ps->p++;
-          skip_ws (ps);
-          continue;
-        }
-      if (ps->p < ps->end && *ps->p == ']')
-        {
-          ps->p++;
-          break;
-        }
-      unexpected (ps, ps->p, "expected ',' or ']'");
-      goto fail;
-    }
-  ps->depth--;
-  return arr;
-
-fail:
-  json_free (arr);
-  return NULL;
+  obj->u.obj.members[obj->u.obj.len].key = key;
+  obj->u.obj.members[obj->u.obj.len].value = val;
+  obj->u.obj.len++;
 }
 
+/* An array or an object; ps->p points at '[' or '{'.  */
 static json_value *
-parse_object (struct parser *ps)
+parse_container (struct parser *ps)
 {
+  bool is_obj = *ps->p == '{';
+  char close = is_obj ? '}' : ']';
   if (++ps->depth > JSON_MAX_DEPTH)
     return parse_error_at (ps, ps->p, "nesting deeper than %d levels", JSON_MAX_DEPTH);
-  ps->p++; /* '{' */
-  json_value *obj = value_new (JSON_OBJECT);
+  ps->p++;
+  json_value *c = value_new (is_obj ? JSON_OBJECT : JSON_ARRAY);
   skip_ws (ps);
-  if (ps->p < ps->end && *ps->p == '}')
+  if (ps->p < ps->end && *ps->p == close)
     {
       ps->p++;
       ps->depth--;
-      return obj;
+      return c;
     }
   for (;;)
     {
-      char *key;
+      char *key = NULL;
       size_t keylen;
-      if (ps->p >= ps->end || *ps->p != '"')
+      if (is_obj)
         {
-          unexpected (ps, ps->p, obj->u.obj.len ? "expected a string key" : "expected a string key or '}'");
-          goto fail;
+          if (ps->p >= ps->end || *ps->p != '"')
+            {
+              unexpected (ps, ps->p, c->u.obj.len ? "expected a string key" : "expected a string key or '}'");
+              goto fail;
+            }
+          if (parse_string_raw (ps, &key, &keylen) < 0)
+            goto fail;
+          skip_ws (ps);
+          if (ps->p >= ps->end || *ps->p != ':')
+            {
+              free (key);
+              unexpected (ps, ps->p, "expected ':' after object key");
+              goto fail;
+            }
+          ps->p++;
+          skip_ws (ps);
         }
-      if (parse_string_raw (ps, &key, &keylen) < 0)
-        goto fail;
-      skip_ws (ps);
-      if (ps->p >= ps->end || *ps->p != ':')
+      json_value *item = parse_value (ps);
+      if (item == NULL)
         {
           free (key);
-          unexpected (ps, ps->p, "expected ':' after object key");
           goto fail;
         }
-      ps->p++;
-      skip_ws (ps);
-      json_value *val = parse_value (ps);
-      if (val == NULL)
-        {
-          free (key);
-          goto fail;
-        }
-      struct json_member *m;
-      if (obj->u.obj.len == obj->u.obj.cap)
-        {
-          obj->u.obj.cap = obj->u.obj.cap ? obj->u.obj.cap * 2 : 8;
-          obj->u.obj.members = xrealloc (obj->u.obj.members, obj->u.obj.cap * sizeof *obj->u.obj.members);
-        }
-      m = &obj->u.obj.members[obj->u.obj.len++];
-      m->key = key;
-      m->value = val;
+      if (is_obj)
+        member_push (c, key, item);
+      else
+        json_array_append (c, item);
       skip_ws (ps);
       if (ps->p < ps->end && *ps->p == ',')
         {
@@ -568,19 +443,19 @@ parse_object (struct parser *ps)
           skip_ws (ps);
           continue;
         }
-      if (ps->p < ps->end && *ps->p == '}')
+      if (ps->p < ps->end && *ps->p == close)
         {
           ps->p++;
           break;
         }
-      unexpected (ps, ps->p, "expected ',' or '}'");
+      unexpected (ps, ps->p, is_obj ? "expected ',' or '}'" : "expected ',' or ']'");
       goto fail;
     }
   ps->depth--;
-  return obj;
+  return c;
 
 fail:
-  json_free (obj);
+  json_free (c);
   return NULL;
 }
 
@@ -605,9 +480,8 @@ parse_value (struct parser *ps)
   switch (*ps->p)
     {
     case '{':
-      return parse_object (ps);
     case '[':
-      return parse_array (ps);
+      return parse_container (ps);
     case '"':
       {
         char *s;
@@ -620,28 +494,14 @@ parse_value (struct parser *ps)
         return v;
       }
     case 't':
-      {
-        json_value *v = value_new (JSON_BOOL);
-        v->u.boolean = true;
-        return parse_literal (ps, "true", 4, v);
-      }
+      return parse_literal (ps, "true", 4, json_bool_new (true));
     case 'f':
-      return parse_literal (ps, "false", 5, value_new (JSON_BOOL));
+      return parse_literal (ps, "false", 5, json_bool_new (false));
     case 'n':
-      return parse_literal (ps, "null", 4, value_new (JSON_NULL));
-    case '-':
-    case '0':
-    case '1':
-    case '2':
-    case '3':
-    case '4':
-    case '5':
-    case '6':
-    case '7':
-    case '8':
-    case '9':
-      return parse_number (ps);
+      return parse_literal (ps, "null", 4, json_null_new ());
     default:
+      if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9'))
+        return parse_number (ps);
       return unexpected (ps, ps->p, "expected a value");
     }
 }
@@ -666,37 +526,10 @@ json_parse (const char *buf, size_t len, kago_error_t *err)
 json_value *
 json_parse_file (const char *path, kago_error_t *err)
 {
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    {
-      kago_error_set (err, errno, "open %s", path);
-      return NULL;
-    }
-  struct stat st;
-  size_t cap = 4096;
-  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > 0)
-    cap = (size_t) st.st_size + 1;
-  cleanup_free char *buf = xmalloc (cap);
-  size_t len = 0;
-  for (;;)
-    {
-      if (len == cap)
-        {
-          cap *= 2;
-          buf = xrealloc (buf, cap);
-        }
-      ssize_t r = read (fd, buf + len, cap - len);
-      if (r < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          kago_error_set (err, errno, "read %s", path);
-          return NULL;
-        }
-      if (r == 0)
-        break;
-      len += (size_t) r;
-    }
+  cleanup_free char *buf = NULL;
+  size_t len;
+  if (read_file (path, &buf, &len, err) < 0)
+    return NULL;
   json_value *v = json_parse (buf, len, err);
   if (v == NULL)
     kago_error_wrap (err, "%s", path);
@@ -726,31 +559,31 @@ json_free (json_value *v)
         }
       free (v->u.obj.members);
       break;
-    case JSON_NULL:
-    case JSON_BOOL:
-    case JSON_NUMBER:
-    default:
+    default: /* scalars own nothing */
       break;
     }
   free (v);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Lookups and typed reads                                                   */
-/* ------------------------------------------------------------------------ */
+/* ---- Lookups and typed reads ---- */
 
-json_value *
-json_object_get (const json_value *v, const char *key)
+/* The last member named KEY (duplicates: the last one wins), or NULL.  */
+static struct json_member *
+find_member (const json_value *v, const char *key)
 {
   if (v == NULL || v->type != JSON_OBJECT)
     return NULL;
   for (size_t i = v->u.obj.len; i > 0; i--)
-    {
-      const struct json_member *m = &v->u.obj.members[i - 1];
-      if (m->key[0] == key[0] && strcmp (m->key, key) == 0)
-        return m->value;
-    }
+    if (strcmp (v->u.obj.members[i - 1].key, key) == 0)
+      return &v->u.obj.members[i - 1];
   return NULL;
+}
+
+json_value *
+json_object_get (const json_value *v, const char *key)
+{
+  struct json_member *m = find_member (v, key);
+  return m ? m->value : NULL;
 }
 
 json_value *
@@ -764,23 +597,8 @@ json_array_at (const json_value *v, size_t i)
 const char *
 json_type_name (json_type t)
 {
-  switch (t)
-    {
-    case JSON_NULL:
-      return "null";
-    case JSON_BOOL:
-      return "boolean";
-    case JSON_NUMBER:
-      return "number";
-    case JSON_STRING:
-      return "string";
-    case JSON_ARRAY:
-      return "array";
-    case JSON_OBJECT:
-      return "object";
-    default:
-      return "unknown";
-    }
+  static const char *const names[] = { "null", "boolean", "number", "string", "array", "object" };
+  return (unsigned) t < sizeof names / sizeof names[0] ? names[t] : "unknown";
 }
 
 int
@@ -827,9 +645,7 @@ json_get_string (const json_value *v)
   return v && v->type == JSON_STRING ? v->u.str.s : NULL;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Builders                                                                  */
-/* ------------------------------------------------------------------------ */
+/* ---- Builders ---- */
 
 json_value *
 json_null_new (void)
@@ -846,32 +662,26 @@ json_bool_new (bool b)
 }
 
 json_value *
-json_int_new (int64_t i)
-{
-  json_value *v = value_new (JSON_NUMBER);
-  v->u.num.i = i;
-  v->u.num.is_int = true;
-  if (i >= 0)
-    {
-      v->u.num.u = (uint64_t) i;
-      v->u.num.is_uint = true;
-    }
-  v->u.num.d = (double) i;
-  return v;
-}
-
-json_value *
 json_uint_new (uint64_t u)
 {
   json_value *v = value_new (JSON_NUMBER);
   v->u.num.u = u;
   v->u.num.is_uint = true;
-  if (u <= (uint64_t) INT64_MAX)
-    {
-      v->u.num.i = (int64_t) u;
-      v->u.num.is_int = true;
-    }
+  v->u.num.is_int = u <= (uint64_t) INT64_MAX;
+  v->u.num.i = v->u.num.is_int ? (int64_t) u : 0;
   v->u.num.d = (double) u;
+  return v;
+}
+
+json_value *
+json_int_new (int64_t i)
+{
+  if (i >= 0)
+    return json_uint_new ((uint64_t) i);
+  json_value *v = value_new (JSON_NUMBER);
+  v->u.num.i = i;
+  v->u.num.is_int = true;
+  v->u.num.d = (double) i;
   return v;
 }
 
@@ -938,24 +748,14 @@ json_object_set (json_value *obj, const char *key, json_value *val)
       json_free (val);
       return;
     }
-  for (size_t i = obj->u.obj.len; i > 0; i--)
+  struct json_member *m = find_member (obj, key);
+  if (m)
     {
-      struct json_member *m = &obj->u.obj.members[i - 1];
-      if (strcmp (m->key, key) == 0)
-        {
-          json_free (m->value);
-          m->value = val;
-          return;
-        }
+      json_free (m->value);
+      m->value = val;
+      return;
     }
-  if (obj->u.obj.len == obj->u.obj.cap)
-    {
-      obj->u.obj.cap = obj->u.obj.cap ? obj->u.obj.cap * 2 : 8;
-      obj->u.obj.members = xrealloc (obj->u.obj.members, obj->u.obj.cap * sizeof *obj->u.obj.members);
-    }
-  obj->u.obj.members[obj->u.obj.len].key = xstrdup (key);
-  obj->u.obj.members[obj->u.obj.len].value = val;
-  obj->u.obj.len++;
+  member_push (obj, xstrdup (key), val);
 }
 
 bool
@@ -982,9 +782,7 @@ json_object_del (json_value *obj, const char *key)
   return found;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Serializer                                                                */
-/* ------------------------------------------------------------------------ */
+/* ---- Serializer ---- */
 
 static const char hexdigits[] = "0123456789abcdef";
 
@@ -1027,35 +825,20 @@ json_write_stringn (strbuf *sb, const char *s, size_t len)
           continue;
         }
       p++;
-      switch (c)
+      const char *e = c == '"'    ? "\\\""
+                      : c == '\\' ? "\\\\"
+                      : c == '\n' ? "\\n"
+                      : c == '\r' ? "\\r"
+                      : c == '\t' ? "\\t"
+                      : c == '\b' ? "\\b"
+                      : c == '\f' ? "\\f"
+                                  : NULL;
+      if (e)
+        strbuf_add (sb, e, 2);
+      else
         {
-        case '"':
-          strbuf_add (sb, "\\\"", 2);
-          break;
-        case '\\':
-          strbuf_add (sb, "\\\\", 2);
-          break;
-        case '\n':
-          strbuf_add (sb, "\\n", 2);
-          break;
-        case '\r':
-          strbuf_add (sb, "\\r", 2);
-          break;
-        case '\t':
-          strbuf_add (sb, "\\t", 2);
-          break;
-        case '\b':
-          strbuf_add (sb, "\\b", 2);
-          break;
-        case '\f':
-          strbuf_add (sb, "\\f", 2);
-          break;
-        default:
-          {
-            char e[6] = { '\\', 'u', '0', '0', hexdigits[c >> 4], hexdigits[c & 0xF] };
-            strbuf_add (sb, e, sizeof e);
-            break;
-          }
+          char u[6] = { '\\', 'u', '0', '0', hexdigits[c >> 4], hexdigits[c & 0xF] };
+          strbuf_add (sb, u, sizeof u);
         }
     }
   strbuf_addc (sb, '"');
@@ -1090,63 +873,28 @@ write_double (strbuf *sb, double d)
         break;
     }
   /* tmp = [-]D[.DDD]e[+-]XX (the locale may use another decimal point) */
+  static const char zeros[] = "000000000000000000000";
   char digits[24];
   size_t nd = 0;
   const char *p = tmp;
-  bool neg = false;
   if (*p == '-')
-    {
-      neg = true;
-      p++;
-    }
-  while (*p && *p != 'e')
-    {
-      if (*p >= '0' && *p <= '9' && nd < sizeof digits - 1)
-        digits[nd++] = *p;
-      p++;
-    }
+    strbuf_addc (sb, *p++);
+  for (; *p && *p != 'e'; p++)
+    if (*p >= '0' && *p <= '9' && nd < sizeof digits - 1)
+      digits[nd++] = *p;
   while (nd > 1 && digits[nd - 1] == '0')
     nd--;
   digits[nd] = '\0';
   int exp = *p == 'e' ? atoi (p + 1) : 0;
 
-  if (neg)
-    strbuf_addc (sb, '-');
   if (exp < -6 || exp >= 21)
-    {
-      strbuf_addc (sb, digits[0]);
-      if (nd > 1)
-        {
-          strbuf_addc (sb, '.');
-          strbuf_add (sb, digits + 1, nd - 1);
-        }
-      if (exp < 0)
-        strbuf_addf (sb, "e-%d", -exp);
-      else
-        strbuf_addf (sb, "e+%02d", exp);
-      return;
-    }
-  if (exp >= 0)
-    {
-      size_t intlen = (size_t) exp + 1;
-      if (nd <= intlen)
-        {
-          strbuf_add (sb, digits, nd);
-          for (size_t i = nd; i < intlen; i++)
-            strbuf_addc (sb, '0');
-        }
-      else
-        {
-          strbuf_add (sb, digits, intlen);
-          strbuf_addc (sb, '.');
-          strbuf_add (sb, digits + intlen, nd - intlen);
-        }
-      return;
-    }
-  strbuf_adds (sb, "0.");
-  for (int i = 0; i < -exp - 1; i++)
-    strbuf_addc (sb, '0');
-  strbuf_add (sb, digits, nd);
+    strbuf_addf (sb, "%c%s%s%s%d", digits[0], nd > 1 ? "." : "", digits + 1, exp < 0 ? "e-" : "e+", abs (exp));
+  else if (exp < 0)
+    strbuf_addf (sb, "0.%.*s%s", -exp - 1, zeros, digits);
+  else if (nd <= (size_t) exp + 1)
+    strbuf_addf (sb, "%s%.*s", digits, (int) ((size_t) exp + 1 - nd), zeros);
+  else
+    strbuf_addf (sb, "%.*s.%s", exp + 1, digits, digits + exp + 1);
 }
 
 static void
@@ -1176,10 +924,7 @@ serialize (strbuf *sb, const json_value *v, bool pretty, int level)
       strbuf_add (sb, "null", 4);
       break;
     case JSON_BOOL:
-      if (v->u.boolean)
-        strbuf_add (sb, "true", 4);
-      else
-        strbuf_add (sb, "false", 5);
+      strbuf_adds (sb, v->u.boolean ? "true" : "false");
       break;
     case JSON_NUMBER:
       if (v->u.num.is_int)
@@ -1193,48 +938,29 @@ serialize (strbuf *sb, const json_value *v, bool pretty, int level)
       json_write_stringn (sb, v->u.str.s, v->u.str.len);
       break;
     case JSON_ARRAY:
-      if (v->u.arr.len == 0)
-        {
-          strbuf_add (sb, "[]", 2);
-          break;
-        }
-      strbuf_addc (sb, '[');
-      for (size_t i = 0; i < v->u.arr.len; i++)
-        {
-          if (i)
-            strbuf_addc (sb, ',');
-          if (pretty)
-            write_indent (sb, level + 1);
-          serialize (sb, v->u.arr.items[i], pretty, level + 1);
-        }
-      if (pretty)
-        write_indent (sb, level);
-      strbuf_addc (sb, ']');
-      break;
     case JSON_OBJECT:
-      if (v->u.obj.len == 0)
-        {
-          strbuf_add (sb, "{}", 2);
-          break;
-        }
-      strbuf_addc (sb, '{');
-      for (size_t i = 0; i < v->u.obj.len; i++)
-        {
-          if (i)
-            strbuf_addc (sb, ',');
-          if (pretty)
-            write_indent (sb, level + 1);
-          json_write_string (sb, v->u.obj.members[i].key);
-          if (pretty)
-            strbuf_add (sb, ": ", 2);
-          else
-            strbuf_addc (sb, ':');
-          serialize (sb, v->u.obj.members[i].value, pretty, level + 1);
-        }
-      if (pretty)
-        write_indent (sb, level);
-      strbuf_addc (sb, '}');
-      break;
+      {
+        bool is_obj = v->type == JSON_OBJECT;
+        size_t n = is_obj ? v->u.obj.len : v->u.arr.len;
+        strbuf_addc (sb, is_obj ? '{' : '[');
+        for (size_t i = 0; i < n; i++)
+          {
+            if (i)
+              strbuf_addc (sb, ',');
+            if (pretty)
+              write_indent (sb, level + 1);
+            if (is_obj)
+              {
+                json_write_string (sb, v->u.obj.members[i].key);
+                strbuf_add (sb, ": ", pretty ? 2 : 1);
+              }
+            serialize (sb, is_obj ? v->u.obj.members[i].value : v->u.arr.items[i], pretty, level + 1);
+          }
+        if (pretty && n)
+          write_indent (sb, level);
+        strbuf_addc (sb, is_obj ? '}' : ']');
+        break;
+      }
     default:
       strbuf_add (sb, "null", 4);
       break;

@@ -10,18 +10,11 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
-/* ------------------------------------------------------------------------ */
-/* JSON paths and errors                                                     */
-/* ------------------------------------------------------------------------ */
+/* ---- JSON paths and errors ---- */
 
 static void
 render (strbuf *sb, const spath *p)
@@ -99,9 +92,7 @@ sp_expect (const json_value *v, json_type t, const spath *p, kago_error_t *err)
   return 0;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Typed conversions                                                         */
-/* ------------------------------------------------------------------------ */
+/* ---- Typed conversions ---- */
 
 int
 sp_str (const json_value *v, const spath *p, char **out, kago_error_t *err)
@@ -349,9 +340,7 @@ sp_check_abs (const char *s, const spath *p, kago_error_t *err)
   return 0;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Member getters                                                            */
-/* ------------------------------------------------------------------------ */
+/* ---- Member getters ---- */
 
 static int
 absent (bool required, const char *key, const spath *p, kago_error_t *err)
@@ -501,9 +490,7 @@ sp_get_arr (const json_value *obj, const char *key, const spath *p, const json_v
   return get_typed (obj, key, p, JSON_ARRAY, out, err);
 }
 
-/* ------------------------------------------------------------------------ */
-/* ociVersion                                                                */
-/* ------------------------------------------------------------------------ */
+/* ---- ociVersion ---- */
 
 /* A SemVer numeric identifier: digits, no leading zero.  */
 static const char *
@@ -589,9 +576,7 @@ oci_version_check (const char *version, kago_error_t *err)
   return 0;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Mounts and hooks                                                          */
-/* ------------------------------------------------------------------------ */
+/* ---- Mounts ---- */
 
 static void
 mount_clear (oci_mount *m)
@@ -632,77 +617,7 @@ parse_mounts (const json_value *arr, const spath *p, oci_spec *s, kago_error_t *
   return 0;
 }
 
-static void
-hooks_list_clear (oci_hooks_list *l)
-{
-  for (size_t i = 0; i < l->n; i++)
-    {
-      free (l->items[i].path);
-      sp_strv_clear (&l->items[i].args);
-      sp_strv_clear (&l->items[i].env);
-    }
-  free (l->items);
-  l->items = NULL;
-  l->n = 0;
-}
-
-static int
-parse_hooks_list (const json_value *hooks, const char *key, const spath *p, oci_hooks_list *out, kago_error_t *err)
-{
-  const json_value *arr;
-  spath c = SP_KEY (p, key);
-  int r = sp_get_arr (hooks, key, p, &arr, err);
-  if (r <= 0)
-    return r;
-  if (arr->u.arr.len == 0)
-    return 0;
-  out->items = xcalloc (arr->u.arr.len, sizeof *out->items);
-  for (size_t i = 0; i < arr->u.arr.len; i++)
-    {
-      const json_value *v = arr->u.arr.items[i];
-      spath e = SP_IDX (&c, i);
-      oci_hook *h = &out->items[i];
-      int32_t timeout;
-      out->n = i + 1;
-      if (sp_expect (v, JSON_OBJECT, &e, err) < 0 || sp_get_str (v, "path", &e, true, &h->path, err) < 0
-          || sp_get_strv (v, "args", &e, &h->args, err) < 0 || sp_get_strv (v, "env", &e, &h->env, err) < 0)
-        return -1;
-      spath hp = SP_KEY (&e, "path");
-      if (sp_check_abs (h->path, &hp, err) < 0)
-        return -1;
-      r = sp_get_i32 (v, "timeout", &e, false, &timeout, err);
-      if (r < 0)
-        return -1;
-      if (r > 0)
-        {
-          if (timeout <= 0)
-            {
-              spath t = SP_KEY (&e, "timeout");
-              return sp_error (err, &t, "must be greater than zero, got %d", (int) timeout);
-            }
-          h->has_timeout = true;
-          h->timeout = timeout;
-        }
-    }
-  return 0;
-}
-
-static int
-parse_hooks (const json_value *hooks, const spath *p, oci_hooks *h, kago_error_t *err)
-{
-  if (parse_hooks_list (hooks, "prestart", p, &h->prestart, err) < 0
-      || parse_hooks_list (hooks, "createRuntime", p, &h->create_runtime, err) < 0
-      || parse_hooks_list (hooks, "createContainer", p, &h->create_container, err) < 0
-      || parse_hooks_list (hooks, "startContainer", p, &h->start_container, err) < 0
-      || parse_hooks_list (hooks, "poststart", p, &h->poststart, err) < 0
-      || parse_hooks_list (hooks, "poststop", p, &h->poststop, err) < 0)
-    return -1;
-  return 0;
-}
-
-/* ------------------------------------------------------------------------ */
-/* The whole config                                                          */
-/* ------------------------------------------------------------------------ */
+/* ---- The whole config ---- */
 
 static int
 parse_spec (const json_value *root, oci_spec *s, kago_error_t *err)
@@ -761,7 +676,7 @@ parse_spec (const json_value *root, oci_spec *s, kago_error_t *err)
   if (r > 0)
     {
       spath hp = SP_KEY (NULL, "hooks");
-      if (parse_hooks (v, &hp, &s->hooks, err) < 0)
+      if (spec_hooks_parse (v, &hp, &s->hooks, err) < 0)
         return -1;
     }
 
@@ -819,112 +734,13 @@ oci_spec_free (oci_spec *s)
     mount_clear (&s->mounts[i]);
   free (s->mounts);
   oci_process_free (s->process);
-  hooks_list_clear (&s->hooks.prestart);
-  hooks_list_clear (&s->hooks.create_runtime);
-  hooks_list_clear (&s->hooks.create_container);
-  hooks_list_clear (&s->hooks.start_container);
-  hooks_list_clear (&s->hooks.poststart);
-  hooks_list_clear (&s->hooks.poststop);
+  spec_hooks_clear (&s->hooks);
   sp_map_clear (&s->annotations);
   spec_linux_clear (&s->linux_);
   free (s);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Helpers                                                                   */
-/* ------------------------------------------------------------------------ */
-
-const char *
-oci_ns_type_name (enum oci_ns_type t)
-{
-  switch (t)
-    {
-    case OCI_NS_PID:
-      return "pid";
-    case OCI_NS_NETWORK:
-      return "network";
-    case OCI_NS_MOUNT:
-      return "mount";
-    case OCI_NS_IPC:
-      return "ipc";
-    case OCI_NS_UTS:
-      return "uts";
-    case OCI_NS_USER:
-      return "user";
-    case OCI_NS_CGROUP:
-      return "cgroup";
-    case OCI_NS_TIME:
-      return "time";
-    case OCI_NS_COUNT:
-    default:
-      return NULL;
-    }
-}
-
-int
-oci_ns_clone_flag (enum oci_ns_type t)
-{
-  switch (t)
-    {
-    case OCI_NS_PID:
-      return CLONE_NEWPID;
-    case OCI_NS_NETWORK:
-      return CLONE_NEWNET;
-    case OCI_NS_MOUNT:
-      return CLONE_NEWNS;
-    case OCI_NS_IPC:
-      return CLONE_NEWIPC;
-    case OCI_NS_UTS:
-      return CLONE_NEWUTS;
-    case OCI_NS_USER:
-      return CLONE_NEWUSER;
-    case OCI_NS_CGROUP:
-      return CLONE_NEWCGROUP;
-    case OCI_NS_TIME:
-      return CLONE_NEWTIME;
-    case OCI_NS_COUNT:
-    default:
-      return 0;
-    }
-}
-
-const char *
-oci_ns_proc_name (enum oci_ns_type t)
-{
-  switch (t)
-    {
-    case OCI_NS_PID:
-      return "pid";
-    case OCI_NS_NETWORK:
-      return "net";
-    case OCI_NS_MOUNT:
-      return "mnt";
-    case OCI_NS_IPC:
-      return "ipc";
-    case OCI_NS_UTS:
-      return "uts";
-    case OCI_NS_USER:
-      return "user";
-    case OCI_NS_CGROUP:
-      return "cgroup";
-    case OCI_NS_TIME:
-      return "time";
-    case OCI_NS_COUNT:
-    default:
-      return NULL;
-    }
-}
-
-const oci_namespace *
-oci_spec_namespace (const oci_spec *s, enum oci_ns_type t)
-{
-  if (s == NULL)
-    return NULL;
-  for (size_t i = 0; i < s->linux_.n_namespaces; i++)
-    if (s->linux_.namespaces[i].type == t)
-      return &s->linux_.namespaces[i];
-  return NULL;
-}
+/* ---- Helpers ---- */
 
 const char *
 oci_map_get (const oci_map *m, const char *key)

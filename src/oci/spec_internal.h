@@ -84,7 +84,9 @@ int sp_check_abs (const char *s, const spath *p, kago_error_t *err);
 void sp_strv_clear (oci_strv *v);
 void sp_map_clear (oci_map *m);
 
-/* Parts implemented in spec_linux.c.  */
+/* Parts implemented in spec_process.c and spec_linux.c.  */
+int spec_hooks_parse (const json_value *hooks, const spath *p, oci_hooks *h, kago_error_t *err);
+void spec_hooks_clear (oci_hooks *h);
 int spec_linux_parse (const json_value *v, const spath *p, oci_linux *out, kago_error_t *err);
 void spec_linux_clear (oci_linux *l);
 

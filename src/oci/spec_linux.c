@@ -6,8 +6,58 @@
 
 #include "common/xalloc.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const struct
+{
+  const char *name;  /* in config.json */
+  const char *proc;  /* in /proc/PID/ns/ */
+  int flag;
+} ns_info[OCI_NS_COUNT] = {
+  [OCI_NS_PID] = { "pid", "pid", CLONE_NEWPID },
+  [OCI_NS_NETWORK] = { "network", "net", CLONE_NEWNET },
+  [OCI_NS_MOUNT] = { "mount", "mnt", CLONE_NEWNS },
+  [OCI_NS_IPC] = { "ipc", "ipc", CLONE_NEWIPC },
+  [OCI_NS_UTS] = { "uts", "uts", CLONE_NEWUTS },
+  [OCI_NS_USER] = { "user", "user", CLONE_NEWUSER },
+  [OCI_NS_CGROUP] = { "cgroup", "cgroup", CLONE_NEWCGROUP },
+  [OCI_NS_TIME] = { "time", "time", CLONE_NEWTIME },
+};
+
+const char *
+oci_ns_type_name (enum oci_ns_type t)
+{
+  return (unsigned) t < OCI_NS_COUNT ? ns_info[t].name : NULL;
+}
+
+const char *
+oci_ns_proc_name (enum oci_ns_type t)
+{
+  return (unsigned) t < OCI_NS_COUNT ? ns_info[t].proc : NULL;
+}
+
+int
+oci_ns_clone_flag (enum oci_ns_type t)
+{
+  return (unsigned) t < OCI_NS_COUNT ? ns_info[t].flag : 0;
+}
+
+const oci_namespace *
+oci_spec_namespace (const oci_spec *s, enum oci_ns_type t)
+{
+  if (s == NULL)
+    return NULL;
+  for (size_t i = 0; i < s->linux_.n_namespaces; i++)
+    if (s->linux_.namespaces[i].type == t)
+      return &s->linux_.namespaces[i];
+  return NULL;
+}
 
 static const char *const propagations[] = {
   "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable", NULL,
@@ -32,7 +82,7 @@ parse_namespaces (const json_value *lin, const spath *p, oci_linux *out, kago_er
       if (sp_expect (v, JSON_OBJECT, &e, err) < 0 || sp_get_str (v, "type", &e, true, &type, err) < 0)
         return -1;
       for (t = 0; t < OCI_NS_COUNT; t++)
-        if (strcmp (type, oci_ns_type_name ((enum oci_ns_type) t)) == 0)
+        if (strcmp (type, ns_info[t].name) == 0)
           break;
       if (t == OCI_NS_COUNT)
         {

@@ -1,4 +1,5 @@
-/* config.json "process" (also `exec --process FILE`).  */
+/* config.json "process" (also `exec --process FILE`) and "hooks": what the
+   runtime executes.  */
 #include "oci/spec.h"
 #include "oci/spec_internal.h"
 
@@ -325,4 +326,85 @@ oci_process_free (oci_process *p)
   free (p->exec_cpu_affinity_initial);
   free (p->exec_cpu_affinity_final);
   free (p);
+}
+
+/* ---- hooks ---- */
+
+static void
+hooks_list_clear (oci_hooks_list *l)
+{
+  for (size_t i = 0; i < l->n; i++)
+    {
+      free (l->items[i].path);
+      sp_strv_clear (&l->items[i].args);
+      sp_strv_clear (&l->items[i].env);
+    }
+  free (l->items);
+  l->items = NULL;
+  l->n = 0;
+}
+
+static int
+parse_hooks_list (const json_value *hooks, const char *key, const spath *p, oci_hooks_list *out, kago_error_t *err)
+{
+  const json_value *arr;
+  spath c = SP_KEY (p, key);
+  int r = sp_get_arr (hooks, key, p, &arr, err);
+  if (r <= 0)
+    return r;
+  if (arr->u.arr.len == 0)
+    return 0;
+  out->items = xcalloc (arr->u.arr.len, sizeof *out->items);
+  for (size_t i = 0; i < arr->u.arr.len; i++)
+    {
+      const json_value *v = arr->u.arr.items[i];
+      spath e = SP_IDX (&c, i);
+      oci_hook *h = &out->items[i];
+      int32_t timeout;
+      out->n = i + 1;
+      if (sp_expect (v, JSON_OBJECT, &e, err) < 0 || sp_get_str (v, "path", &e, true, &h->path, err) < 0
+          || sp_get_strv (v, "args", &e, &h->args, err) < 0 || sp_get_strv (v, "env", &e, &h->env, err) < 0)
+        return -1;
+      spath hp = SP_KEY (&e, "path");
+      if (sp_check_abs (h->path, &hp, err) < 0)
+        return -1;
+      r = sp_get_i32 (v, "timeout", &e, false, &timeout, err);
+      if (r < 0)
+        return -1;
+      if (r > 0)
+        {
+          if (timeout <= 0)
+            {
+              spath t = SP_KEY (&e, "timeout");
+              return sp_error (err, &t, "must be greater than zero, got %d", (int) timeout);
+            }
+          h->has_timeout = true;
+          h->timeout = timeout;
+        }
+    }
+  return 0;
+}
+
+int
+spec_hooks_parse (const json_value *hooks, const spath *p, oci_hooks *h, kago_error_t *err)
+{
+  if (parse_hooks_list (hooks, "prestart", p, &h->prestart, err) < 0
+      || parse_hooks_list (hooks, "createRuntime", p, &h->create_runtime, err) < 0
+      || parse_hooks_list (hooks, "createContainer", p, &h->create_container, err) < 0
+      || parse_hooks_list (hooks, "startContainer", p, &h->start_container, err) < 0
+      || parse_hooks_list (hooks, "poststart", p, &h->poststart, err) < 0
+      || parse_hooks_list (hooks, "poststop", p, &h->poststop, err) < 0)
+    return -1;
+  return 0;
+}
+
+void
+spec_hooks_clear (oci_hooks *h)
+{
+  hooks_list_clear (&h->prestart);
+  hooks_list_clear (&h->create_runtime);
+  hooks_list_clear (&h->create_container);
+  hooks_list_clear (&h->start_container);
+  hooks_list_clear (&h->poststart);
+  hooks_list_clear (&h->poststop);
 }

@@ -180,6 +180,10 @@ TEST (escapes)
   CHECK_STR (json_get_string (v), "a\"b\\c/d\b\f\n\r\t");
   json_free (v);
 
+  v = parse ("\"\\u00E9\\u20ac\\u0041\"");
+  CHECK_STR (json_get_string (v), "\xc3\xa9\xe2\x82\xac" "A");
+  json_free (v);
+
   v = parse ("\"\\u00e9\\u20AC\"");
   CHECK_STR (json_get_string (v), "\xc3\xa9\xe2\x82\xac");
   json_free (v);
@@ -230,6 +234,10 @@ TEST (invalid_inputs)
   INVALID ("\"\\x\"", "invalid escape '\\x'");
   INVALID ("\"\\u12\"", "invalid \\u escape");
   INVALID ("\"\\u12g4\"", "invalid \\u escape");
+  INVALID ("\"\\u00\x10\x11\"", "invalid \\u escape");
+  INVALID ("\"\\u00:0\"", "invalid \\u escape");
+  INVALID ("\"abc\\", "unexpected end of input in string");
+  INVALID ("\"abc\\\"", "unexpected end of input in string");
   INVALID ("\"\\ud83d\"", "unpaired UTF-16 surrogate");
   INVALID ("\"\\ud83dx\"", "unpaired UTF-16 surrogate");
   INVALID ("\"\\ude00\"", "unpaired UTF-16 surrogate");
