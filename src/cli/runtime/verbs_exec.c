@@ -34,21 +34,28 @@ parse_gids (const struct kago_cli_strv *sv, gid_t **out, size_t *n, kago_error_t
   return 0;
 }
 
+/* runc treats an empty path flag as not given.  */
+static const char *
+nonempty (const char *s)
+{
+  return s && *s ? s : NULL;
+}
+
 int
 kago_cmd_exec (struct kago_cmd_ctx *ctx, kago_error_t *err)
 {
   const struct kago_cli *cli = ctx->cli;
   const char *id = cli->args[0];
   struct kago_exec_options o = {
-    .process_file = cli->o.process,
+    .process_file = nonempty (cli->o.process),
     .args = cli->nargs > 1 ? (char **) (cli->args + 1) : NULL,
     .env = (char **) cli->o.env.v,
-    .cwd = cli->o.cwd,
+    .cwd = nonempty (cli->o.cwd),
     .caps = (char **) cli->o.caps.v,
     .no_new_privs = cli->o.no_new_privs,
     .tty = cli->o.tty,
-    .console_socket = cli->o.console_socket,
-    .pid_file = cli->o.pid_file,
+    .console_socket = nonempty (cli->o.console_socket),
+    .pid_file = nonempty (cli->o.pid_file),
     .detach = cli->o.detach,
     .preserve_fds = cli->o.preserve_fds,
     .apparmor = cli->o.apparmor,

@@ -6,13 +6,20 @@
 
 #include <signal.h>
 
+/* runc treats an empty path flag as not given.  */
+static const char *
+nonempty (const char *s)
+{
+  return s && *s ? s : NULL;
+}
+
 static void
 create_options_from_cli (const struct kago_cli *cli, struct kago_create_options *o)
 {
   *o = (struct kago_create_options){
-    .bundle = cli->o.bundle,
-    .pid_file = cli->o.pid_file,
-    .console_socket = cli->o.console_socket,
+    .bundle = nonempty (cli->o.bundle),
+    .pid_file = nonempty (cli->o.pid_file),
+    .console_socket = nonempty (cli->o.console_socket),
     .preserve_fds = cli->o.preserve_fds,
     .no_pivot = cli->o.no_pivot,
     .no_new_keyring = cli->o.no_new_keyring,
