@@ -288,3 +288,17 @@ no_state_left() {
   [[ "${lines[3]}" == c* ]] || fail "/dev/console: ${lines[3]}"
   [[ "${lines[3]}" == *" 136, "* ]] || fail "/dev/console: ${lines[3]}"
 }
+
+@test "exec: --user 1 runs as uid 1, not root (CVE-2026-30892), and --cap adds to the exec's sets" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_ok start "$CID"
+  kago_ok exec --user 1:1 "$CID" sh -c 'id -u; id -g; grep -E "^Cap(Eff|Prm)" /proc/self/status'
+  [ "${lines[0]}" = 1 ]
+  [ "${lines[1]}" = 1 ]
+  kago_ok exec --user 0:0 "$CID" id -u
+  [ "$output" = 0 ]
+  kago_ok exec --cap CAP_SYS_ADMIN "$CID" grep -E "^CapBnd" /proc/self/status
+  # CAP_SYS_ADMIN is bit 21
+  (( (0x$(awk '{print $2}' <<<"$output") >> 21) & 1 )) || fail "CAP_SYS_ADMIN not in the exec's bounding set: $output"
+}
