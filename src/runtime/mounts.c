@@ -26,6 +26,7 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "common/syscalls.h"
 #include "common/xalloc.h"
 #include "runtime/process_attrs.h"
 
@@ -34,6 +35,9 @@
 #endif
 #ifndef SYSFS_MAGIC
 #define SYSFS_MAGIC 0x62656572
+#endif
+#ifndef MQUEUE_MAGIC
+#define MQUEUE_MAGIC 0x19800202
 #endif
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -99,6 +103,32 @@ path_is_or_under (const char *p, const char *dir)
 {
   size_t l = strlen (dir);
   return strncmp (p, dir, l) == 0 && (p[l] == '\0' || p[l] == '/');
+}
+
+int
+kago_read_proc_self (const char *name, char **out, kago_error_t *err)
+{
+  /* /proc must be a procfs, and nothing mounted over a file in it is
+     followed (CVE-2025-52881: racing mounts redirecting procfs access).  */
+  cleanup_close int pfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct statfs sf;
+  if (pfd < 0 || fstatfs (pfd, &sf) < 0)
+    return kago_error_set (err, errno, "open /proc");
+  if (sf.f_type != PROC_SUPER_MAGIC)
+    return kago_error_set (err, EINVAL, "/proc is not a procfs");
+  cleanup_free char *rel = xasprintf ("self/%s", name);
+  struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
+                          .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH };
+  cleanup_close int fd = kago_openat2 (pfd, rel, &how, sizeof how);
+  if (fd < 0 && errno == ENOSYS)
+    fd = openat (pfd, rel, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fstatfs (fd, &sf) < 0)
+    return kago_error_set (err, errno, "open /proc/%s", rel);
+  if (sf.f_type != PROC_SUPER_MAGIC)
+    return kago_error_set (err, EINVAL, "/proc/%s is not on procfs", rel);
+  if (read_all_fd (fd, out, NULL, err) < 0)
+    return kago_error_wrap (err, "/proc/%s", rel);
+  return 0;
 }
 
 static int
@@ -346,7 +376,10 @@ mount_mqueue (struct mnt *x, kago_error_t *err)
   kago_error_t e = NULL;
   if (do_fs_mount (x, NULL, &e) == 0)
     return 0;
-  if (e->errnum != EPERM || !x->c->userns)
+  /* In a user namespace without its own ipc namespace: bind the host's
+     /dev/mqueue when it has one.  */
+  struct statfs sf;
+  if (e->errnum != EPERM || !x->c->userns || statfs ("/dev/mqueue", &sf) < 0 || sf.f_type != MQUEUE_MAGIC)
     {
       *err = e;
       return -1;
@@ -380,7 +413,7 @@ read_self_cgroup (size_t *n)
 {
   cleanup_free char *buf = NULL;
   *n = 0;
-  if (read_file ("/proc/self/cgroup", &buf, NULL, NULL) < 0)
+  if (kago_read_proc_self ("cgroup", &buf, NULL) < 0)
     return NULL;
   struct cg_line *v = NULL;
   char *save = NULL;
@@ -545,7 +578,7 @@ mount_cgroup_v1 (struct mnt *x, kago_error_t *err)
   size_t ncg = 0;
   struct cg_line *cgs = read_self_cgroup (&ncg);
   cleanup_free char *mi = NULL;
-  if (read_file ("/proc/self/mountinfo", &mi, NULL, err) < 0)
+  if (kago_read_proc_self ("mountinfo", &mi, err) < 0)
     {
       cg_lines_free (cgs, ncg);
       return fail (x, err);

@@ -74,6 +74,10 @@ void kago_mount_opts_bind_attrs (const struct kago_mount_opts *o, unsigned long 
    -> "/a/c"; ".." stops at "/").  Caller frees.  */
 char *kago_path_clean (const char *path);
 
+/* Read /proc/self/NAME through a checked procfs (no symlink out, no
+   overmount followed).  *OUT is NUL-terminated, caller frees.  */
+int kago_read_proc_self (const char *name, char **out, kago_error_t *err);
+
 /* One line of /proc/self/mountinfo, parsed in place (octal escapes of the
    paths undone).  Returns -1 on a malformed line.  */
 struct kago_mountinfo

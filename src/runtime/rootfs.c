@@ -50,7 +50,7 @@ mount_is_shared (int fd, bool *shared, char **mountpoint, kago_error_t *err)
   if (statx (fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0)
     return kago_error_set (err, errno, "statx rootfs");
   cleanup_free char *mi = NULL;
-  if (read_file ("/proc/self/mountinfo", &mi, NULL, err) < 0)
+  if (kago_read_proc_self ("mountinfo", &mi, err) < 0)
     return -1;
   char *save = NULL;
   for (char *line = strtok_r (mi, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
@@ -314,7 +314,7 @@ kago_rootfs_cleanup_mounts (const char *rootfs, kago_error_t *err)
   for (int round = 0; round < 64; round++)
     {
       cleanup_free char *mi = NULL;
-      if (read_file ("/proc/self/mountinfo", &mi, NULL, err) < 0)
+      if (kago_read_proc_self ("mountinfo", &mi, err) < 0)
         return -1;
       /* The deepest (longest) mount point below the rootfs goes first.  */
       cleanup_free char *best = NULL;
