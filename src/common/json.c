@@ -82,11 +82,19 @@ unexpected (struct parser *ps, const char *pos, const char *what)
   return parse_error_at (ps, pos, "unexpected byte 0x%02x%s%s", c, what ? ", " : "", what ? what : "");
 }
 
+/* Character classes, one table load per input byte.  */
+#define CC_PLAIN 1 /* may appear unescaped in a string and needs no UTF-8 check */
+#define CC_WS 2    /* insignificant whitespace */
+static const unsigned char char_class[256] = {
+  ['\t'] = CC_WS, ['\n'] = CC_WS, ['\r'] = CC_WS, [' '] = CC_WS | CC_PLAIN, ['!'] = CC_PLAIN,
+  ['#' ... '['] = CC_PLAIN, [']' ... 0x7f] = CC_PLAIN, /* all but '"' and '\\' */
+};
+
 static inline void
 skip_ws (struct parser *ps)
 {
   const char *p = ps->p, *end = ps->end;
-  while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+  while (p < end && (char_class[(unsigned char) *p] & CC_WS))
     p++;
   ps->p = p;
 }
@@ -94,8 +102,7 @@ skip_ws (struct parser *ps)
 static json_value *
 value_new (json_type t)
 {
-  json_value *v = xmalloc (sizeof *v);
-  memset (v, 0, sizeof *v);
+  json_value *v = xzalloc (sizeof *v);
   v->type = t;
   return v;
 }
@@ -158,7 +165,7 @@ static const char simple_escapes[128] = {
 static inline bool
 plain_ascii (unsigned char c)
 {
-  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+  return char_class[c] & CC_PLAIN;
 }
 
 /* A \uXXXX escape (with its low surrogate when it is a high one) at Q:
@@ -189,9 +196,11 @@ parse_u_escape (struct parser *ps, const unsigned char *q, const unsigned char *
 }
 
 /* Parse a string token at ps->p (which points at the opening quote).  On
-   success stores a heap copy in *OUT and its length in *OUTLEN.  */
-static int
-parse_string_raw (struct parser *ps, char **out, size_t *outlen)
+   success returns a heap block of HEAD bytes followed by the NUL-terminated
+   string (so that a string value and its node are one allocation), and its
+   length in *OUTLEN.  NULL on error.  */
+static char *
+parse_string_raw (struct parser *ps, size_t head, size_t *outlen)
 {
   const unsigned char *s = (const unsigned char *) ps->p + 1;
   const unsigned char *end = (const unsigned char *) ps->end;
@@ -202,7 +211,7 @@ parse_string_raw (struct parser *ps, char **out, size_t *outlen)
   while (q < end && plain_ascii (*q))
     q++;
   size_t len = (size_t) (q - s), cap = len + (q < end && *q == '"' ? 1 : 32);
-  char *buf = xmalloc (cap);
+  char *base = xmalloc (head + cap), *buf = base + head;
   memcpy (buf, s, len);
 
   while (q < end && *q != '"')
@@ -210,7 +219,10 @@ parse_string_raw (struct parser *ps, char **out, size_t *outlen)
       unsigned char c = *q;
       size_t n = 1;
       if (len + 5 > cap) /* room for any escape and the final NUL */
-        buf = xrealloc (buf, cap *= 2);
+        {
+          base = xrealloc (base, head + (cap *= 2));
+          buf = base + head;
+        }
       if (c == '\\')
         {
           if (q + 1 >= end)
@@ -257,7 +269,8 @@ parse_string_raw (struct parser *ps, char **out, size_t *outlen)
         {
           while (len + n + 5 > cap)
             cap *= 2;
-          buf = xrealloc (buf, cap);
+          base = xrealloc (base, head + cap);
+          buf = base + head;
         }
       memcpy (buf + len, q, n);
       len += n;
@@ -269,14 +282,13 @@ parse_string_raw (struct parser *ps, char **out, size_t *outlen)
       goto fail;
     }
   buf[len] = '\0';
-  *out = buf;
   *outlen = len;
   ps->p = (const char *) q + 1;
-  return 0;
+  return base;
 
 fail:
-  free (buf);
-  return -1;
+  free (base);
+  return NULL;
 }
 
 static inline const char *
@@ -386,6 +398,15 @@ member_push (json_value *obj, char *key, json_value *val)
   obj->u.obj.len++;
 }
 
+/* Consume C if it is the next byte.  */
+static inline bool
+eat (struct parser *ps, char c)
+{
+  bool r = ps->p < ps->end && *ps->p == c;
+  ps->p += r;
+  return r;
+}
+
 /* An array or an object; ps->p points at '[' or '{'.  */
 static json_value *
 parse_container (struct parser *ps)
@@ -397,15 +418,14 @@ parse_container (struct parser *ps)
   ps->p++;
   json_value *c = value_new (is_obj ? JSON_OBJECT : JSON_ARRAY);
   skip_ws (ps);
-  if (ps->p < ps->end && *ps->p == close)
+  if (eat (ps, close))
     {
-      ps->p++;
       ps->depth--;
       return c;
     }
   for (;;)
     {
-      char *key = NULL;
+      cleanup_free char *key = NULL;
       size_t keylen;
       if (is_obj)
         {
@@ -414,40 +434,31 @@ parse_container (struct parser *ps)
               unexpected (ps, ps->p, c->u.obj.len ? "expected a string key" : "expected a string key or '}'");
               goto fail;
             }
-          if (parse_string_raw (ps, &key, &keylen) < 0)
+          if ((key = parse_string_raw (ps, 0, &keylen)) == NULL)
             goto fail;
           skip_ws (ps);
-          if (ps->p >= ps->end || *ps->p != ':')
+          if (!eat (ps, ':'))
             {
-              free (key);
               unexpected (ps, ps->p, "expected ':' after object key");
               goto fail;
             }
-          ps->p++;
           skip_ws (ps);
         }
       json_value *item = parse_value (ps);
       if (item == NULL)
-        {
-          free (key);
-          goto fail;
-        }
+        goto fail;
       if (is_obj)
-        member_push (c, key, item);
+        member_push (c, steal_pointer (&key), item);
       else
         json_array_append (c, item);
       skip_ws (ps);
-      if (ps->p < ps->end && *ps->p == ',')
+      if (eat (ps, ','))
         {
-          ps->p++;
           skip_ws (ps);
           continue;
         }
-      if (ps->p < ps->end && *ps->p == close)
-        {
-          ps->p++;
-          break;
-        }
+      if (eat (ps, close))
+        break;
       unexpected (ps, ps->p, is_obj ? "expected ',' or '}'" : "expected ',' or ']'");
       goto fail;
     }
@@ -484,12 +495,13 @@ parse_value (struct parser *ps)
       return parse_container (ps);
     case '"':
       {
-        char *s;
         size_t len;
-        if (parse_string_raw (ps, &s, &len) < 0)
+        json_value *v = (json_value *) parse_string_raw (ps, sizeof (json_value), &len);
+        if (v == NULL)
           return NULL;
-        json_value *v = value_new (JSON_STRING);
-        v->u.str.s = s;
+        memset (v, 0, sizeof *v);
+        v->type = JSON_STRING;
+        v->u.str.s = (char *) (v + 1);
         v->u.str.len = len;
         return v;
       }
@@ -544,7 +556,8 @@ json_free (json_value *v)
   switch (v->type)
     {
     case JSON_STRING:
-      free (v->u.str.s);
+      if (v->u.str.s != (char *) (v + 1)) /* parsed strings live in the node */
+        free (v->u.str.s);
       break;
     case JSON_ARRAY:
       for (size_t i = 0; i < v->u.arr.len; i++)

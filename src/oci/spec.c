@@ -99,10 +99,12 @@ sp_str (const json_value *v, const spath *p, char **out, kago_error_t *err)
 {
   if (sp_expect (v, JSON_STRING, p, err) < 0)
     return -1;
-  if (strlen (v->u.str.s) != v->u.str.len)
+  size_t len = v->u.str.len;
+  if (memchr (v->u.str.s, '\0', len) != NULL)
     return sp_error (err, p, "must not contain a NUL character");
   free (*out);
-  *out = xstrdup (v->u.str.s);
+  *out = xmalloc (len + 1);
+  memcpy (*out, v->u.str.s, len + 1);
   return 0;
 }
 
