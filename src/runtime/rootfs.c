@@ -65,11 +65,26 @@ mount_is_shared (int fd, bool *shared, char **mountpoint, kago_error_t *err)
   return 0;
 }
 
+/* maskedPaths and readonlyPaths MUST be absolute (config-linux.md).  */
+static int
+check_abs_paths (const oci_strv *v, const char *what, kago_error_t *err)
+{
+  for (size_t i = 0; i < v->n; i++)
+    if (v->v[i] == NULL || v->v[i][0] != '/')
+      return kago_error_set (err, EINVAL, "linux.%s[%zu]: `%s` is not an absolute path", what, i,
+                             v->v[i] ? v->v[i] : "");
+  return 0;
+}
+
 int
 kago_rootfs_prepare (struct kago_init_ctx *c, kago_error_t *err)
 {
   unsigned long prop;
   if (root_propagation (c->spec, &prop, err) < 0)
+    return -1;
+  if (c->spec->has_linux
+      && (check_abs_paths (&c->spec->linux_.masked_paths, "maskedPaths", err) < 0
+          || check_abs_paths (&c->spec->linux_.readonly_paths, "readonlyPaths", err) < 0))
     return -1;
 
   /* The fd the parent opened names the rootfs in the parent's mount

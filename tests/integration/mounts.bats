@@ -206,6 +206,33 @@ EOF
   printf '%s\n' "$output" | grep -q " /proc/sys ro,.* - proc "
 }
 
+@test "mounts: relative maskedPaths and readonlyPaths are refused" {
+  make_bundle '["true"]'
+  update_config '.linux.maskedPaths += ["masked-relpath"]'
+  kago_fails run --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"not an absolute path"* ]]
+  make_bundle '["true"]'
+  update_config '.linux.readonlyPaths += ["readonly-relpath"]'
+  kago_fails run --bundle "$BUNDLE" "$(new_id)"
+}
+
+@test "mounts: masked device nodes, fifos and a dangling masked symlink" {
+  script_bundle --rw <<'EOF'
+cat /masked-fifo </dev/null && echo fifo-masked
+stat -c "%t:%T" /masked-blk
+wc -c </masked-file
+EOF
+  mknod "$BUNDLE/rootfs/masked-fifo" p
+  mknod "$BUNDLE/rootfs/masked-blk" b 7 200
+  echo secret >"$BUNDLE/rootfs/masked-file"
+  ln -s /nowhere "$BUNDLE/rootfs/masked-dangling"
+  update_config '.linux.maskedPaths += ["/masked-fifo", "/masked-blk", "/masked-file", "/masked-dangling"]'
+  run_container
+  [ "${lines[0]}" = fifo-masked ]
+  [ "${lines[1]}" = "1:3" ]
+  [ "${lines[2]}" = 0 ]
+}
+
 @test "mounts: root.readonly makes / read-only, --rw keeps it writable" {
   make_bundle '["sh", "-c", "touch /newfile && echo writable"]'
   run_kago run --bundle "$BUNDLE" "$CID"

@@ -220,6 +220,49 @@ TEST (flags_to_attr)
   CHECK (set == 0 && clr == MOUNT_ATTR_RDONLY);
 }
 
+TEST (path_clean)
+{
+  static const char *const c[][2] = {
+    { "/proc", "/proc" },       { "/proc/", "/proc" },       { "//a//b/", "/a/b" },
+    { "/a/./b/../c", "/a/c" },  { "/../../etc", "/etc" },    { "relative/x", "/relative/x" },
+    { "/", "/" },               { "", "/" },                 { "/a/..", "/" },
+    { "/proc/../proc/sys", "/proc/sys" },
+  };
+  for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+    {
+      char *r = kago_path_clean (c[i][0]);
+      CHECK_STR (r, c[i][1]);
+      free (r);
+    }
+}
+
+TEST (mountinfo_line)
+{
+  struct kago_mountinfo m;
+  char l1[] = "36 35 98:0 /mnt1 /mnt\\0402 rw,noatime master:1 shared:7 - ext3 /dev/root rw,errors=continue";
+  CHECK (kago_mountinfo_parse_line (l1, &m) == 0);
+  CHECK (m.id == 36 && m.parent == 35);
+  CHECK_STR (m.root, "/mnt1");
+  CHECK_STR (m.mountpoint, "/mnt 2");
+  CHECK_STR (m.options, "rw,noatime");
+  CHECK_STR (m.optional, "master:1 shared:7");
+  CHECK_STR (m.fstype, "ext3");
+  CHECK_STR (m.source, "/dev/root");
+  CHECK_STR (m.super, "rw,errors=continue");
+
+  char l2[] = "75 71 0:32 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory";
+  CHECK (kago_mountinfo_parse_line (l2, &m) == 0);
+  CHECK_STR (m.optional, "");
+  CHECK_STR (m.mountpoint, "/sys/fs/cgroup/memory");
+  CHECK_STR (m.fstype, "cgroup");
+  CHECK_STR (m.super, "rw,memory");
+
+  char l3[] = "garbage line";
+  CHECK (kago_mountinfo_parse_line (l3, &m) < 0);
+  char l4[] = "1 2 3:4 / /x rw shared:1";
+  CHECK (kago_mountinfo_parse_line (l4, &m) < 0);
+}
+
 int
 main (void)
 {
@@ -232,5 +275,7 @@ main (void)
   RUN (data_collects_the_rest);
   RUN (docker_defaults);
   RUN (flags_to_attr);
+  RUN (path_clean);
+  RUN (mountinfo_line);
   return tap_done ();
 }
