@@ -281,6 +281,14 @@ do_fs_mount (struct mnt *x, int *mntfd_out, kago_error_t *err)
   if (late_ro)
     flags &= ~(unsigned long) MS_RDONLY;
 
+  bool existed = false;
+  if (is_tmpfs)
+    {
+      int probe = open_in_root (x->c->rootfs_fd, x->dest, O_PATH, 0, NULL);
+      existed = probe >= 0;
+      if (probe >= 0)
+        close (probe);
+    }
   cleanup_close int dfd = open_target (x, true, err);
   if (dfd < 0)
     return -1;
@@ -304,7 +312,7 @@ do_fs_mount (struct mnt *x, int *mntfd_out, kago_error_t *err)
     {
       if (x->o.tmpcopyup && tmpfs_copyup (x, dfd, mfd, err) < 0)
         return -1;
-      if (x->o.data == NULL || strstr (x->o.data, "mode=") == NULL)
+      if (existed && (x->o.data == NULL || strstr (x->o.data, "mode=") == NULL))
         {
           /* Keep the mode of the directory the tmpfs covers, as runc.  */
           cleanup_close int rfd = openat (mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
