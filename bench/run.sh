@@ -71,9 +71,9 @@ broken_cmd() { # name message
 verify() { # name argv...
   local name="$1" out
   shift
-  out="$("$@" --root "$T/$name-root" run --bundle "$T/verify" "verify-$name" 2>&1 </dev/null)" || true
+  out="$("$@" --root "$T/$name-root" run --bundle "$T/verify" "verify-$name" 2>"$T/verify.err" </dev/null)" || true
   if [ "$out" != "$expect" ]; then
-    broken_cmd "$name" "$name does not run a container: expected '$expect', got: $(printf '%s' "$out" | head -c 300 | tr '\n' ' ')"
+    broken_cmd "$name" "$name does not run a container: expected '$expect', got '$(printf '%s' "$out" | head -c 200 | tr '\n' ' ')', stderr: $(head -c 300 "$T/verify.err" | tr '\n' ' ')"
     return 1
   fi
 }
