@@ -461,7 +461,8 @@ kago_container_list (struct kago_runtime *rt, json_value **out, kago_error_t *er
       names[n++] = xstrdup (de->d_name);
     }
   closedir (d);
-  qsort (names, n, sizeof *names, cmp_str);
+  if (n > 1)
+    qsort (names, n, sizeof *names, cmp_str);
   for (size_t i = 0; i < n; i++)
     {
       json_value *st;

@@ -172,6 +172,9 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
         return kago_error_set (err, 0, "linux.memoryPolicy: not supported by kago yet");
       if (l->has_net_devices)
         return kago_error_set (err, 0, "linux.netDevices: not supported by kago yet");
+      if (l->seccomp && l->seccomp->listener_path)
+        return kago_error_set (err, 0, "linux.seccomp.listenerPath: seccomp notify agents are not supported "
+                                       "by kago-runtime yet (they arrive with the confinement work)");
       if (l->seccomp && kago_seccomp_compile (l->seccomp, &b->seccomp, err) < 0)
         return -1;
     }
@@ -184,6 +187,7 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
         .net = b->launch.ns.has_ns[OCI_NS_NETWORK],
         .uts = b->launch.ns.has_ns[OCI_NS_UTS],
         .user = b->launch.ns.has_ns[OCI_NS_USER],
+        .net_path = oci_spec_namespace (s, OCI_NS_NETWORK) ? oci_spec_namespace (s, OCI_NS_NETWORK)->path : NULL,
       };
       if (kago_sysctl_validate (&s->linux_.sysctl, &nsf, err) < 0)
         return -1;

@@ -286,7 +286,7 @@ kago_init_main (struct kago_launch *l)
 
   if (c->new_mountns)
     {
-      if (kago_rootfs_pivot (c, &err) < 0 || kago_rootfs_finalize (c, &err) < 0)
+      if (kago_rootfs_pivot (c, &err) < 0)
         child_fail (l, &err);
     }
   else if (chroot (c->rootfs) < 0 || chdir ("/") < 0)
@@ -295,10 +295,13 @@ kago_init_main (struct kago_launch *l)
       child_fail (l, &err);
     }
 
+  /* sysctls before readonlyPaths makes /proc/sys read-only.  */
   cleanup_close int procfd = kago_init_open_procfs (l, &err);
   if (procfd < 0)
     child_fail (l, &err);
   if (spec->has_linux && spec->linux_.sysctl.n && kago_sysctl_apply (procfd, &spec->linux_.sysctl, &err) < 0)
+    child_fail (l, &err);
+  if (c->new_mountns && kago_rootfs_finalize (c, &err) < 0)
     child_fail (l, &err);
 
   if (p && p->terminal)

@@ -32,8 +32,8 @@ kago_parse_signal (const char *s, int *sig, kago_error_t *err)
     {
       char *end;
       long v = strtol (s, &end, 10);
-      if (*end || v <= 0 || v >= NSIG)
-        return kago_error_set (err, 0, "invalid signal \"%s\" (valid numbers are 1-%d)", s, NSIG - 1);
+      if (*end || v < 0 || v >= NSIG)
+        return kago_error_set (err, 0, "invalid signal \"%s\" (valid numbers are 0-%d)", s, NSIG - 1);
       *sig = (int) v;
       return 0;
     }

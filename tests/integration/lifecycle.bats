@@ -152,11 +152,17 @@ HOOK
   kago_create "$CID"
   kago_ok start "$CID"
   pid="$(container_pid "$CID")"
-  kago_ok exec "$CID" sh -c 'readlink /proc/self/ns/mnt /proc/self/ns/pid /proc/self/ns/uts; cat /proc/self/cgroup'
-  [ "${lines[0]}" = "$(readlink /proc/$pid/ns/mnt)" ]
-  [ "${lines[1]}" = "$(readlink /proc/$pid/ns/pid)" ]
-  [ "${lines[2]}" = "$(readlink /proc/$pid/ns/uts)" ]
-  printf '%s\n' "${lines[@]}" | grep -q "memory:/kago/$CID"
+  kago_ok exec "$CID" sh -c 'for n in mnt pid uts net ipc; do readlink /proc/self/ns/$n; done'
+  i=0
+  for n in mnt pid uts net ipc; do
+    [ "${lines[$i]}" = "$(readlink /proc/$pid/ns/$n)" ] || fail "exec: $n namespace ${lines[$i]} is not the init's"
+    i=$((i + 1))
+  done
+  # In the container's cgroup, seen from the host.
+  # (not through bats' `run`: its command substitution takes detached children down)
+  kago exec -d --pid-file "$TEST_DIR/e.pid" "$CID" sleep 50 >"$TEST_DIR/e.out" 2>&1
+  grep -q "^4:memory:/kago/$CID\$" "/proc/$(cat "$TEST_DIR/e.pid")/cgroup" \
+    || grep -q "memory:/kago/$CID\$" "/proc/$(cat "$TEST_DIR/e.pid")/cgroup"
   run_kago exec "$CID" sh -c 'exit 7'
   [ "$status" -eq 7 ]
   # -u 1 is uid 1, not root (CVE-2026-30892), with --cwd and -e.
@@ -172,7 +178,8 @@ HOOK
   kago_create "$CID"
   kago_ok start "$CID"
   jq '.process | .args = ["sleep", "77"]' "$BUNDLE/config.json" >"$TEST_DIR/process.json"
-  kago_ok exec --process "$TEST_DIR/process.json" --detach --pid-file "$TEST_DIR/exec.pid" "$CID"
+  kago exec --process "$TEST_DIR/process.json" --detach --pid-file "$TEST_DIR/exec.pid" "$CID" \
+    >"$TEST_DIR/e.out" 2>&1 || fail "exec --detach failed: $(cat "$TEST_DIR/e.out")"
   epid="$(cat "$TEST_DIR/exec.pid")"
   wait_until 5 grep -q 77 "/proc/$epid/cmdline"
   [ "$(readlink /proc/$epid/ns/pid)" = "$(init_ns "$CID" pid)" ]
