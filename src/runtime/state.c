@@ -132,8 +132,26 @@ kago_state_write (int dirfd, const struct kago_state *st, kago_error_t *err)
     json_object_set (o, "cgroup", kago_cgroup_to_json (st->cgroup));
   cleanup_free char *text = json_to_string (o, false);
   json_free (o);
-  /* tmpfs under /run: no fsync needed for the runtime's own state.  */
-  return write_file_atomic (dirfd, "state.json", text, strlen (text), 0600, err);
+  /* Atomic (readers never see half a file) but not durable: the state root
+     is a tmpfs under /run and dies with the machine anyway, so an fsync
+     would only cost time on the start path.  */
+  size_t len = strlen (text);
+  cleanup_close int fd = openat (dirfd, "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return kago_error_set (err, errno, "create state.json");
+  if (write_all (fd, text, len) < 0)
+    {
+      int e = errno;
+      unlinkat (dirfd, "state.json.tmp", 0);
+      return kago_error_set (err, e, "write state.json");
+    }
+  if (renameat (dirfd, "state.json.tmp", dirfd, "state.json") < 0)
+    {
+      int e = errno;
+      unlinkat (dirfd, "state.json.tmp", 0);
+      return kago_error_set (err, e, "rename state.json");
+    }
+  return 0;
 }
 
 static char *
