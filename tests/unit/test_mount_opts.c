@@ -1,7 +1,11 @@
 /* Mount options -> flags / propagation / recursive attributes / data.  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "runtime/mounts.h"
 #include "tap.h"
@@ -263,6 +267,79 @@ TEST (mountinfo_line)
   CHECK (kago_mountinfo_parse_line (l4, &m) < 0);
 }
 
+static int
+is_mountpoint (const char *p)
+{
+  char *mi = NULL;
+  kago_error_t err = NULL;
+  if (kago_read_proc_self ("mountinfo", &mi, &err) < 0)
+    return -1;
+  int found = 0;
+  char *save = NULL;
+  for (char *l = strtok_r (mi, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      struct kago_mountinfo m;
+      if (kago_mountinfo_parse_line (l, &m) == 0 && strcmp (m.mountpoint, p) == 0)
+        found = 1;
+    }
+  free (mi);
+  return found;
+}
+
+/* Root only: in a private mount namespace, mounts below a rootfs go, the
+   rootfs's own mount stays.  */
+TEST (rootfs_cleanup_mounts)
+{
+  if (geteuid () != 0)
+    {
+      printf ("# skipped: not root\n");
+      return;
+    }
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      char tmpl[] = "/tmp/kago-cleanup-XXXXXX";
+      char *d = mkdtemp (tmpl);
+      if (!d || unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        _exit (10);
+      char rootfs[256], a[300], b[300], sp[300];
+      snprintf (rootfs, sizeof rootfs, "%s/root fs", d);
+      snprintf (a, sizeof a, "%s/a", rootfs);
+      snprintf (b, sizeof b, "%s/a/b", rootfs);
+      snprintf (sp, sizeof sp, "%s/root fsx", d);   /* a sibling with the same prefix */
+      mkdir (rootfs, 0755);
+      mkdir (sp, 0755);
+      if (mount ("tmpfs", rootfs, "tmpfs", 0, NULL) < 0 || mount ("tmpfs", sp, "tmpfs", 0, NULL) < 0)
+        _exit (11);
+      mkdir (a, 0755);
+      if (mount ("tmpfs", a, "tmpfs", 0, NULL) < 0)
+        _exit (12);
+      mkdir (b, 0755);
+      if (mount ("tmpfs", b, "tmpfs", 0, NULL) < 0 || mount ("tmpfs", b, "tmpfs", 0, NULL) < 0)
+        _exit (13);
+      kago_error_t err = NULL;
+      if (kago_rootfs_cleanup_mounts (rootfs, &err) < 0)
+        _exit (14);
+      if (is_mountpoint (a) != 0 || is_mountpoint (b) != 0)
+        _exit (15);
+      if (is_mountpoint (rootfs) != 1 || is_mountpoint (sp) != 1)
+        _exit (16);
+      if (kago_rootfs_cleanup_mounts (rootfs, &err) < 0)   /* idempotent */
+        _exit (17);
+      umount2 (rootfs, MNT_DETACH);
+      umount2 (sp, MNT_DETACH);
+      rmdir (rootfs);
+      rmdir (sp);
+      rmdir (d);
+      _exit (0);
+    }
+  int st = 0;
+  waitpid (pid, &st, 0);
+  CHECK (WIFEXITED (st) && WEXITSTATUS (st) == 0);
+  if (!WIFEXITED (st) || WEXITSTATUS (st))
+    printf ("# child exit %d\n", WEXITSTATUS (st));
+}
+
 int
 main (void)
 {
@@ -277,5 +354,6 @@ main (void)
   RUN (flags_to_attr);
   RUN (path_clean);
   RUN (mountinfo_line);
+  RUN (rootfs_cleanup_mounts);
   return tap_done ();
 }
