@@ -120,7 +120,7 @@ kago_rootfs_prepare (struct kago_init_ctx *c, kago_error_t *err)
      self-bind would propagate out (and pivot_root would fail).  */
   bool shared = false;
   cleanup_free char *mp = NULL;
-  if (mount_is_shared (rfd, &shared, &mp, err) < 0)
+  if (setup != (MS_SLAVE | MS_REC) && mount_is_shared (rfd, &shared, &mp, err) < 0)
     return -1;
   if (shared && mp && mount (NULL, mp, NULL, MS_PRIVATE, NULL) < 0)
     return kago_error_set (err, errno, "make `%s` (holding the rootfs) private", mp);
