@@ -232,7 +232,7 @@ static int
 run_parent_hooks (struct kago_build *b, kago_error_t *err)
 {
   const oci_spec *s = b->spec;
-  json_value *o = kago_state_json_new (KAGO_OCI_VERSION, b->id, "creating", b->launch.pid, b->bundle,
+  json_value *o = kago_state_json_new (KAGO_OCI_VERSION, b->id, "created", b->launch.pid, b->bundle,
                                        &s->annotations);
   cleanup_free char *st = json_to_string (o, false);
   json_free (o);
@@ -301,6 +301,24 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
         {
           kago_error_set (err, errno, "open exec fifo");
           goto fail;
+        }
+      /* In a new user namespace the init opens the fifo as the container's
+         root: give it to that root's host ids.  */
+      if (b->launch.ns.new_ns[OCI_NS_USER] && s->has_linux)
+        {
+          uid_t ru = 0;
+          gid_t rg = 0;
+          for (size_t i = 0; i < s->linux_.uid_mappings.n; i++)
+            if (s->linux_.uid_mappings.items[i].container_id == 0)
+              ru = s->linux_.uid_mappings.items[i].host_id;
+          for (size_t i = 0; i < s->linux_.gid_mappings.n; i++)
+            if (s->linux_.gid_mappings.items[i].container_id == 0)
+              rg = s->linux_.gid_mappings.items[i].host_id;
+          if (fchownat (b->dirfd, "exec.fifo", ru, rg, AT_SYMLINK_NOFOLLOW) < 0)
+            {
+              kago_error_set (err, errno, "chown exec fifo to the container's root (%u:%u)", ru, rg);
+              goto fail;
+            }
         }
     }
 

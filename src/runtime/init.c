@@ -281,7 +281,7 @@ kago_init_main (struct kago_launch *l)
           || kago_sync_expect (l->child_sync_fd, SYNC_HOOKS_DONE, NULL, &err) < 0)
         child_fail (l, &err);
     }
-  if (run_child_hooks (&spec->hooks.create_container, "createContainer", "creating", l, &err) < 0)
+  if (run_child_hooks (&spec->hooks.create_container, "createContainer", "created", l, &err) < 0)
     child_fail (l, &err);
 
   if (c->new_mountns)

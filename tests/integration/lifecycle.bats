@@ -90,9 +90,10 @@ HOOK
      "poststop": [{"path": $h, "args": ["hook", "poststop"]}]}' --arg h "$hook"
   kago_create "$CID"
   run cat "$log"
-  [ "${lines[0]}" = "prestart creating $CID" ]
-  [ "${lines[1]}" = "createRuntime creating $CID" ]
-  [ "${lines[2]}" = "createContainer creating $CID" ]
+  # runtime-spec lifecycle: these run after step 2, when the status is "created".
+  [ "${lines[0]}" = "prestart created $CID" ]
+  [ "${lines[1]}" = "createRuntime created $CID" ]
+  [ "${lines[2]}" = "createContainer created $CID" ]
   [ "${#lines[@]}" -eq 3 ]
   kago_ok start "$CID"
   wait_for_status "$CID" stopped
@@ -309,6 +310,23 @@ HOOK
   kago_ok list --format json
   [ "$(jq length <<<"$output")" = 2 ]
   [ "$(jq -r '.[0].status' <<<"$output")" = created ]
+}
+
+@test "user namespace: create/start with uid/gid mappings" {
+  make_bundle '["sh", "-c", "id -u; cat /proc/self/uid_map"]'
+  chmod 755 "$TEST_DIR" "$BUNDLE"
+  update_config '.linux.namespaces += [{"type": "user"}]
+    | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  kago_create "$CID"
+  pid="$(container_pid "$CID")"
+  [ "$(awk '{print $2}' /proc/$pid/uid_map)" = 100000 ]
+  [ "$(init_ns "$CID" user)" != "$(readlink /proc/self/ns/user)" ]
+  kago_ok start "$CID"
+  wait_for_status "$CID" stopped
+  run cat "$TEST_DIR/$CID.out"
+  [ "${lines[0]}" = 0 ]
+  [ "$(echo ${lines[1]})" = "0 100000 65536" ]
 }
 
 @test "CVE-2019-5736: the init runs from a sealed copy, not the host binary" {
