@@ -85,11 +85,45 @@ cg_read (const char *dir, const char *file, char **out, kago_error_t *err)
   return 0;
 }
 
+/* Is WORD one of the space-separated words of LIST?  */
+static bool
+cg_controllers_has_word (const char *list, const char *word)
+{
+  size_t n = strlen (word);
+  for (const char *p = list; (p = strstr (p, word)); p += n)
+    if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+      return true;
+  return false;
+}
+
 int
 cg_set (const char *field, const char *dir, const char *file, const char *value, kago_error_t *err)
 {
   if (!cg_has_file (dir, file))
-    return kago_error_set (err, 0, "%s: not supported on this host (no %s file)", field, file);
+    {
+      /* cgroup2: say when the controller is there but not enabled.  */
+      const char *dot = strchr (file, '.');
+      cleanup_free char *avail = NULL;
+      kago_error_t e = NULL;
+      if (dot && cg_read (dir, "cgroup.controllers", &avail, &e) == 0)
+        {
+          cleanup_free char *ctrl = xstrndup (file, (size_t) (dot - file));
+          cleanup_free char *parent = xstrdup (dir);
+          char *slash = strrchr (parent, '/');
+          if (slash && slash != parent)
+            *slash = '\0';
+          for (char *c = avail; *c; c++)
+            if (*c == '\n')
+              *c = ' ';
+          if (!cg_controllers_has_word (avail, ctrl))
+            return kago_error_set (err, 0,
+                                   "%s: the %s controller is not enabled for this cgroup (not in "
+                                   "`%s/cgroup.subtree_control`)",
+                                   field, ctrl, parent);
+        }
+      kago_error_release (&e);
+      return kago_error_set (err, 0, "%s: not supported on this host (no %s file)", field, file);
+    }
   if (cg_write (dir, file, value, err) < 0)
     return kago_error_wrap (err, "%s", field);
   return 0;
@@ -572,7 +606,7 @@ out:
 int
 kago_cgroup_clone_fd (struct kago_cgroup *cg)
 {
-  if (cg->mode != KAGO_CGROUP_V2)
+  if (cg->mode == KAGO_CGROUP_V1)
     return -1;
   if (cg->clone_fd < 0)
     {
@@ -581,6 +615,64 @@ kago_cgroup_clone_fd (struct kago_cgroup *cg)
         cg->clone_fd = open (h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
   return cg->clone_fd;
+}
+
+int
+kago_cgroup_open_self_join (struct kago_cgroup *cg, int *fds, size_t max, kago_error_t *err)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < cg->n; i++)
+    {
+      if (cg->h[i].unified)
+        continue;
+      if (k == max)
+        goto fail_max;
+      cleanup_free char *path = xasprintf ("%s/tasks", cg->h[i].dir);
+      int fd = open (path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          int e = errno;
+          while (k > 0)
+            close (fds[--k]);
+          return kago_error_set (err, e, "open `%s`", path);
+        }
+      fds[k++] = fd;
+    }
+  return (int) k;
+fail_max:
+  while (k > 0)
+    close (fds[--k]);
+  return kago_error_set (err, E2BIG, "more than %zu cgroup hierarchies", max);
+}
+
+int
+kago_cgroup_self_join (const int *fds, size_t n, kago_error_t *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      ssize_t r;
+      do
+        r = write (fds[i], "0", 1);
+      while (r < 0 && errno == EINTR);
+      if (r < 0)
+        return kago_error_set (err, errno, "join the container's cgroup (v1 hierarchy %zu)", i);
+    }
+  return 0;
+}
+
+int
+kago_cgroup_enter_rest (struct kago_cgroup *cg, pid_t pid, bool cloned_into, bool self_joined, kago_error_t *err)
+{
+  char buf[32];
+  snprintf (buf, sizeof buf, "%d", (int) pid);
+  for (size_t i = 0; i < cg->n; i++)
+    {
+      if (cg->h[i].unified ? cloned_into : self_joined)
+        continue;
+      if (cg_write (cg->h[i].dir, "cgroup.procs", buf, err) < 0)
+        return kago_error_wrap (err, "join cgroup");
+    }
+  return 0;
 }
 
 int

@@ -47,9 +47,27 @@ const char *kago_cgroup_mode_name (enum kago_cgroup_mode m);
    On failure nothing is left behind.  */
 int kago_cgroup_create (const struct kago_cgroup_config *cfg, struct kago_cgroup **out, kago_error_t *err);
 
-/* v2 only: an O_DIRECTORY fd of the container's cgroup for CLONE_INTO_CGROUP,
-   or -1 when the layout does not allow it (v1/hybrid).  Owned by CG.  */
+/* An O_DIRECTORY fd of the container's unified cgroup (v2, or hybrid's
+   cgroup2 hierarchy) for CLONE_INTO_CGROUP, or -1 on pure v1.  Owned by CG. */
 int kago_cgroup_clone_fd (struct kago_cgroup *cg);
+
+/* Joining without the global lock.  Migrating another process takes
+   cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period
+   (1-15 ms measured here, per container start).  A thread that moves itself
+   by writing "0" to a v1 "tasks" file skips that lock, and the unified
+   hierarchy (v2, or hybrid's cgroup2) is joined at clone time with
+   CLONE_INTO_CGROUP.  So: before clone the parent opens, for every v1
+   hierarchy, an O_WRONLY fd of its "tasks" file (permission is checked
+   against the opener's credentials, so this also works from a new user
+   namespace); the child writes "0" to each (kago_cgroup_self_join) first
+   thing.  Fills FDS (at most MAX; caller closes them) and returns how many. */
+int kago_cgroup_open_self_join (struct kago_cgroup *cg, int *fds, size_t max, kago_error_t *err);
+int kago_cgroup_self_join (const int *fds, size_t n, kago_error_t *err);
+/* After clone: join PID to what neither self-join nor CLONE_INTO_CGROUP
+   covered (CLONED_INTO: the clone used kago_cgroup_clone_fd; SELF_JOINED:
+   the child joins the v1 hierarchies itself).  */
+int kago_cgroup_enter_rest (struct kago_cgroup *cg, pid_t pid, bool cloned_into, bool self_joined,
+                            kago_error_t *err);
 
 /* Move PID (a process or thread group) into every hierarchy.  */
 int kago_cgroup_enter (struct kago_cgroup *cg, pid_t pid, kago_error_t *err);

@@ -122,12 +122,17 @@ v1_memory (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *e
   if (CG_SET (r, mem_kernel))
     {
       kago_error_t e = NULL;
+      uint64_t got = 0;
       if (cg_setf (F_MEM "kernel", dir, "memory.kmem.limit_in_bytes", &e, "%" PRId64, r->mem_kernel) < 0)
         {
           cleanup_free char *msg = kago_error_string (e);
           kago_log_warn ("%s (kernel memory limits are deprecated and ignored)", msg);
           kago_error_release (&e);
         }
+      else if (r->mem_kernel > 0 && read_u64 (dir, "memory.kmem.limit_in_bytes", &got, &e) == 0
+               && got != (uint64_t) r->mem_kernel)
+        kago_log_warn (F_MEM "kernel: ignored by this kernel (kernel memory limits are deprecated)");
+      kago_error_release (&e);
     }
   if (CG_SET (r, mem_kernel_tcp)
       && cg_setf (F_MEM "kernelTCP", dir, "memory.kmem.tcp.limit_in_bytes", err, "%" PRId64, r->mem_kernel_tcp) < 0)
