@@ -322,10 +322,14 @@ kago_container_delete (struct kago_runtime *rt, const char *id, bool force, kago
     }
   else if (c.st.cgroup)
     {
-      /* Without a pid namespace, the init's children may outlive it.  */
+      /* Without a pid namespace, the init's children may outlive it; with
+         one the cgroup is already empty and there is nothing to freeze.  */
       kago_error_t e = NULL;
-      if (kago_cgroup_kill_all (c.st.cgroup, SIGKILL, &e) < 0)
+      pid_t *pids = NULL;
+      size_t n = 0;
+      if (kago_cgroup_pids (c.st.cgroup, &pids, &n, &e) < 0 || (n > 0 && kago_cgroup_kill_all (c.st.cgroup, SIGKILL, &e) < 0))
         kago_error_release (&e);
+      free (pids);
     }
   ret = destroy_stopped (&c, id, err);
 out:

@@ -129,6 +129,9 @@ struct kago_launch
   struct kago_seccomp_filter *seccomp;
   struct kago_caps *caps;
   char *state_json_creating;  /* for hooks run by the child */
+  int cg_join_fds[16];      /* v1 "tasks" fds the child joins through (kago_cgroup_self_join) */
+  size_t n_cg_join;
+  bool cloned_into_cgroup;  /* clone3 used CLONE_INTO_CGROUP */
   pid_t pid;
 };
 /* Clone the init.  Returns the child's host pid.  */

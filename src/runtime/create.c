@@ -389,7 +389,16 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   else if (b->launch.ns.new_ns[OCI_NS_TIME] && kago_timens_prepare (&s->linux_.time_offsets, &restore_time, err) < 0)
     goto fail;
 
+  {
+    int n = kago_cgroup_open_self_join (b->cgroup, b->launch.cg_join_fds, 16, err);
+    if (n < 0)
+      goto fail;
+    b->launch.n_cg_join = (size_t) n;
+  }
   pid_t pid = kago_launch_clone (&b->launch, b->cgroup, err);
+  for (size_t i = 0; i < b->launch.n_cg_join; i++)
+    close (b->launch.cg_join_fds[i]);
+  b->launch.n_cg_join = 0;
   if (restore_pid >= 0)
     {
       setns (restore_pid, CLONE_NEWPID);
@@ -409,7 +418,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
 
   if (b->launch.ns.new_ns[OCI_NS_USER] && kago_userns_write_maps (pid, &s->linux_, err) < 0)
     goto fail;
-  if (kago_cgroup_enter (b->cgroup, pid, err) < 0)
+  if (kago_cgroup_enter_rest (b->cgroup, pid, b->launch.cloned_into_cgroup, true, err) < 0)
     goto fail;
   if (s->process && s->process->has_oom_score_adj
       && kago_oom_score_adj_write (b->launch.host_proc_fd, pid, s->process->oom_score_adj, err) < 0)

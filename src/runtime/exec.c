@@ -152,6 +152,10 @@ exec_child (struct kago_launch *l, int pidfd, int nsflags)
   close (l->sync_fd);
   kago_log_set_stderr (0);
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (kago_cgroup_self_join (l->cg_join_fds, l->n_cg_join, &err) < 0)
+    goto fail;
+  for (size_t i = 0; i < l->n_cg_join; i++)
+    close (l->cg_join_fds[i]);
   if (kago_sync_expect (l->child_sync_fd, SYNC_GO, NULL, &err) < 0)
     _exit (1);
   if (nsflags && setns (pidfd, nsflags) < 0)
@@ -296,9 +300,19 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
         a.flags |= CLONE_INTO_CGROUP;
         a.cgroup = (uint64_t) cgfd;
       }
+    int n = c.st.cgroup ? kago_cgroup_open_self_join (c.st.cgroup, l.cg_join_fds, 16, err) : 0;
+    if (n < 0)
+      goto out_unblock;
+    l.n_cg_join = (size_t) n;
     pid = (pid_t) kago_clone3 (&a, sizeof a);
+    l.cloned_into_cgroup = pid >= 0 && cgfd >= 0;
     if (pid < 0)
       pid = fork ();
+    if (pid > 0)
+      {
+        for (size_t i = 0; i < l.n_cg_join; i++)
+          close (l.cg_join_fds[i]);
+      }
   }
   if (pid == 0)
     exec_child (&l, pidfd, nsflags & ~(CLONE_NEWPID | CLONE_NEWTIME));
@@ -315,7 +329,7 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
     }
   close (l.child_sync_fd);
   l.child_sync_fd = -1;
-  if (c.st.cgroup && kago_cgroup_enter (c.st.cgroup, pid, err) < 0)
+  if (c.st.cgroup && kago_cgroup_enter_rest (c.st.cgroup, pid, l.cloned_into_cgroup, true, err) < 0)
     goto kill_child;
   if (kago_sync_send (l.sync_fd, SYNC_GO, pid, err) < 0)
     goto kill_child;

@@ -249,6 +249,12 @@ kago_init_main (struct kago_launch *l)
   kago_log_set_stderr (0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* Into the v1 cgroups first: a thread moving itself avoids the global
+     cgroup lock (see kago_cgroup_open_self_join).  */
+  if (kago_cgroup_self_join (l->cg_join_fds, l->n_cg_join, &err) < 0)
+    child_fail (l, &err);
+  for (size_t i = 0; i < l->n_cg_join; i++)
+    close (l->cg_join_fds[i]);
 
   struct kago_sync_msg go;
   if (kago_sync_expect (l->child_sync_fd, SYNC_GO, &go, &err) < 0)
