@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/syscalls.h"
 #include "common/xalloc.h"
+#include "runtime/mounts.h"
 
 int
 kago_open_container (struct kago_runtime *rt, const char *id, struct kago_opened *c, kago_error_t *err)
@@ -244,6 +245,12 @@ destroy_stopped (struct kago_opened *c, const char *id, kago_error_t *err)
       kago_log_warn ("container \"%s\": cannot read its config for poststop hooks: %s", id, m);
       kago_error_release (&e);
     }
+  if (c->st.host_mounts && kago_rootfs_cleanup_mounts (c->st.rootfs, err) < 0)
+    {
+      if (spec)
+        oci_spec_free (spec);
+      return kago_error_wrap (err, "detach the container's mounts under its rootfs");
+    }
   if (c->st.cgroup && kago_cgroup_destroy (c->st.cgroup, err) < 0)
     {
       if (spec)
@@ -395,6 +402,12 @@ fail:
       kill (b.launch.pid, SIGKILL);
       waitpid (b.launch.pid, NULL, 0);
       b.launch.pid = 0;
+    }
+  if (b.host_mounts)
+    {
+      kago_error_t e = NULL;
+      if (kago_rootfs_cleanup_mounts (b.rootfs, &e) < 0)
+        kago_error_release (&e);
     }
   if (b.cgroup)
     {

@@ -18,6 +18,7 @@ struct kago_build
   char *state_creating;
   int rootfd, dirfd;
   bool made_state_dir;
+  bool host_mounts;         /* mounts made under the rootfs in the host's mount namespace */
   struct kago_launch launch;
 };
 

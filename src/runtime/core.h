@@ -27,6 +27,7 @@ struct kago_state
   oci_map annotations;
   struct kago_cgroup *cgroup;  /* may be NULL */
   bool has_userns;
+  bool host_mounts;         /* rootfs mounts live in the host's namespace: detach at delete */
 };
 
 enum kago_status

@@ -24,6 +24,7 @@
 #include "common/xalloc.h"
 #include "oci/state_json.h"
 #include "runtime/container_internal.h"
+#include "runtime/mounts.h"
 #include "runtime/process_attrs.h"
 
 /* The device nodes every container gets, allowed after the config's rules as
@@ -84,6 +85,12 @@ rollback (struct kago_build *b)
       b->launch.pid = 0;
     }
   if (b->cgroup && kago_cgroup_destroy (b->cgroup, &e) < 0)
+    {
+      cleanup_free char *m = kago_error_string (e);
+      kago_log_warn ("cleanup: %s", m);
+      kago_error_release (&e);
+    }
+  if (b->host_mounts && kago_rootfs_cleanup_mounts (b->rootfs, &e) < 0)
     {
       cleanup_free char *m = kago_error_string (e);
       kago_log_warn ("cleanup: %s", m);
@@ -192,10 +199,22 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
       if (kago_sysctl_validate (&s->linux_.sysctl, &nsf, err) < 0)
         return -1;
     }
-  if (!b->launch.ns.has_ns[OCI_NS_MOUNT] && (s->n_mounts || (s->has_linux && (s->linux_.masked_paths.n
-                                                                               || s->linux_.readonly_paths.n))))
-    return kago_error_set (err, 0, "linux.namespaces: mounts, maskedPaths and readonlyPaths need a mount "
-                                   "namespace (kago will not mount into the host's)");
+  bool wants_mounts = s->n_mounts || (s->has_linux && (s->linux_.masked_paths.n || s->linux_.readonly_paths.n));
+  if (b->launch.ns.join_fds[OCI_NS_MOUNT] >= 0 && wants_mounts)
+    return kago_error_set (err, 0, "mounts: a container that joins another mount namespace cannot have mounts, "
+                                   "maskedPaths or readonlyPaths");
+  if (!b->launch.ns.has_ns[OCI_NS_MOUNT])
+    {
+      /* The host's mount namespace: the mounts go under the rootfs there and
+         are detached again at delete.  Nothing may touch the mount that
+         holds the rootfs, which is the host's.  */
+      if (s->root_readonly)
+        return kago_error_set (err, 0, "root.readonly: needs a mount namespace (it would remount the host's "
+                                       "filesystem)");
+      if (s->has_linux && s->linux_.rootfs_propagation)
+        return kago_error_set (err, 0, "linux.rootfsPropagation: needs a mount namespace");
+      b->host_mounts = wants_mounts;
+    }
   return 0;
 }
 
@@ -356,6 +375,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   c->rootfs_fd = open (b->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   c->userns = b->launch.ns.has_ns[OCI_NS_USER];
   c->new_mountns = b->launch.ns.new_ns[OCI_NS_MOUNT];
+  c->mounts_in_host = b->host_mounts;
   c->new_cgroupns = b->launch.ns.new_ns[OCI_NS_CGROUP];
   c->new_pidns = b->launch.ns.new_ns[OCI_NS_PID];
   c->new_netns = b->launch.ns.new_ns[OCI_NS_NETWORK];
@@ -452,6 +472,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     .annotations = s->annotations,
     .cgroup = b->cgroup,
     .has_userns = b->launch.ns.has_ns[OCI_NS_USER],
+    .host_mounts = b->host_mounts,
   };
   int r = kago_state_write (b->dirfd, &st, err);
   free (st.created);

@@ -274,7 +274,7 @@ kago_init_main (struct kago_launch *l)
   if (set_hostname (spec, &l->ns, &err) < 0)
     child_fail (l, &err);
 
-  if (c->new_mountns)
+  if (c->new_mountns || c->mounts_in_host)
     {
       if (kago_rootfs_prepare (c, &err) < 0 || kago_mounts_setup (c, &err) < 0 || kago_devices_setup (c, &err) < 0)
         child_fail (l, &err);
@@ -290,7 +290,7 @@ kago_init_main (struct kago_launch *l)
   if (run_child_hooks (&spec->hooks.create_container, "createContainer", "created", l, &err) < 0)
     child_fail (l, &err);
 
-  if (c->new_mountns)
+  if (c->new_mountns || c->mounts_in_host)
     {
       if (kago_rootfs_pivot (c, &err) < 0)
         child_fail (l, &err);
@@ -307,7 +307,7 @@ kago_init_main (struct kago_launch *l)
     child_fail (l, &err);
   if (spec->has_linux && spec->linux_.sysctl.n && kago_sysctl_apply (procfd, &spec->linux_.sysctl, &err) < 0)
     child_fail (l, &err);
-  if (c->new_mountns && kago_rootfs_finalize (c, &err) < 0)
+  if ((c->new_mountns || c->mounts_in_host) && kago_rootfs_finalize (c, &err) < 0)
     child_fail (l, &err);
 
   if (p && p->terminal)

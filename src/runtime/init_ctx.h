@@ -18,6 +18,7 @@ struct kago_init_ctx
   int rootfs_fd;           /* O_PATH|O_DIRECTORY fd on the rootfs (host view), or -1 */
   bool userns;             /* the container has its own (new or joined) user namespace */
   bool new_mountns;        /* a new mount namespace (the usual case) */
+  bool mounts_in_host;     /* no mount namespace: mounts go under the rootfs in the host's */
   bool new_cgroupns;       /* a new cgroup namespace */
   bool new_pidns;
   bool new_netns;

@@ -121,6 +121,8 @@ kago_state_write (int dirfd, const struct kago_state *st, kago_error_t *err)
   set_str (o, "owner", st->owner);
   set_str (o, "ociVersion", st->oci_version);
   json_object_set (o, "userns", json_bool_new (st->has_userns));
+  if (st->host_mounts)
+    json_object_set (o, "hostMounts", json_bool_new (true));
   if (st->annotations.n)
     {
       json_value *a = json_object_new ();
@@ -186,6 +188,8 @@ kago_state_read (int dirfd, struct kago_state *st, kago_error_t *err)
   st->oci_version = dup_str (o, "ociVersion");
   json_value *u = json_object_get (o, "userns");
   st->has_userns = u && u->type == JSON_BOOL && u->u.boolean;
+  json_value *hm = json_object_get (o, "hostMounts");
+  st->host_mounts = hm && hm->type == JSON_BOOL && hm->u.boolean;
   json_value *a = json_object_get (o, "annotations");
   if (a && a->type == JSON_OBJECT && a->u.obj.len)
     {

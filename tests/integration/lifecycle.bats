@@ -314,7 +314,9 @@ HOOK
 
 @test "user namespace: create/start with uid/gid mappings" {
   make_bundle '["sh", "-c", "id -u; cat /proc/self/uid_map"]'
-  chmod 755 "$TEST_DIR" "$BUNDLE"
+  # The container's root (host uid 100000) must be able to traverse to its rootfs.
+  d="$BUNDLE"
+  while [ "$d" != / ]; do chmod o+x "$d"; d="$(dirname "$d")"; done
   update_config '.linux.namespaces += [{"type": "user"}]
     | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
@@ -346,4 +348,36 @@ HOOK
   update_config '.process.cwd = "/proc/self/fd/7"'
   kago_fails run --bundle "$BUNDLE" "$CID" 7</
   [ ! -e "$KAGO_ROOT/$CID" ]
+}
+
+@test "no mount namespace: mounts live under the rootfs in the host's namespace and go with delete" {
+  make_bundle '["sleep", "100"]'
+  update_config '.linux.namespaces = [{"type": "pid"}] | .root.readonly = false | del(.hostname)'
+  kago_create "$CID"
+  [ "$(init_ns "$CID" mnt)" = "$(readlink /proc/self/ns/mnt)" ]
+  grep -q " $BUNDLE/rootfs/proc " /proc/self/mountinfo
+  kago_ok start "$CID"
+  kago_ok delete --force "$CID"
+  ! grep -q " $BUNDLE/rootfs/" /proc/self/mountinfo
+  # root.readonly would remount the host's filesystem: refused, nothing left.
+  update_config '.root.readonly = true'
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"root.readonly"*"mount namespace"* ]]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+}
+
+@test "time namespace: boottime offset shows in /proc/uptime, the host's clock is untouched" {
+  make_bundle '["sh", "-c", "cut -d. -f1 /proc/uptime; readlink /proc/self/ns/time"]'
+  update_config '.linux.namespaces += [{"type": "time"}]
+    | .linux.timeOffsets = {"boottime": {"secs": 864000, "nanosecs": 0}, "monotonic": {"secs": 3600, "nanosecs": 0}}'
+  host_up=$(cut -d. -f1 /proc/uptime)
+  kago_ok run --bundle "$BUNDLE" "$CID"
+  [ "${lines[0]}" -ge $((host_up + 864000)) ]
+  [ "${lines[0]}" -lt $((host_up + 864000 + 60)) ]
+  [ "${lines[1]}" != "$(readlink /proc/self/ns/time)" ]
+  [ "$(readlink /proc/self/ns/time_for_children)" = "$(readlink /proc/self/ns/time)" ]
+  # offsets without a time namespace: refused
+  update_config '.linux.namespaces |= map(select(.type != "time"))'
+  kago_fails run --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"timeOffsets"* ]]
 }
