@@ -245,7 +245,7 @@ destroy_stopped (struct kago_opened *c, const char *id, kago_error_t *err)
       kago_log_warn ("container \"%s\": cannot read its config for poststop hooks: %s", id, m);
       kago_error_release (&e);
     }
-  if (c->st.host_mounts && kago_rootfs_cleanup_mounts (c->st.rootfs, err) < 0)
+  if (c->st.host_mounts && kago_cleanup_shared_mounts (c->st.rootfs, c->st.mnt_ns_path, err) < 0)
     {
       if (spec)
         oci_spec_free (spec);
@@ -406,7 +406,8 @@ fail:
   if (b.host_mounts)
     {
       kago_error_t e = NULL;
-      if (kago_rootfs_cleanup_mounts (b.rootfs, &e) < 0)
+      const oci_namespace *mns = oci_spec_namespace (b.spec, OCI_NS_MOUNT);
+      if (kago_cleanup_shared_mounts (b.rootfs, mns ? mns->path : NULL, &e) < 0)
         kago_error_release (&e);
     }
   if (b.cgroup)

@@ -27,7 +27,8 @@ struct kago_state
   oci_map annotations;
   struct kago_cgroup *cgroup;  /* may be NULL */
   bool has_userns;
-  bool host_mounts;         /* rootfs mounts live in the host's namespace: detach at delete */
+  bool host_mounts;         /* rootfs mounts live in a shared namespace: detach at delete */
+  char *mnt_ns_path;        /* that namespace's path when joined (NULL: the host's) */
 };
 
 enum kago_status
@@ -61,6 +62,11 @@ json_value *kago_state_to_oci_json (const struct kago_state *st, enum kago_statu
 unsigned long long kago_pid_starttime (pid_t pid, bool *zombie);
 /* Is the recorded init still the same live process?  */
 bool kago_state_pid_alive (const struct kago_state *st);
+
+/* Detach the mounts under ROOTFS in the mount namespace at NS_PATH (NULL:
+   ours), entering it from a forked child.  A namespace that is gone has
+   nothing left to detach.  */
+int kago_cleanup_shared_mounts (const char *rootfs, const char *ns_path, kago_error_t *err);
 
 /* ---- hooks.c ---- */
 /* Run a list of hooks with STATE_JSON on stdin.  Returns <0 on the first

@@ -90,7 +90,12 @@ rollback (struct kago_build *b)
       kago_log_warn ("cleanup: %s", m);
       kago_error_release (&e);
     }
-  if (b->host_mounts && kago_rootfs_cleanup_mounts (b->rootfs, &e) < 0)
+  if (b->host_mounts
+      && kago_cleanup_shared_mounts (b->rootfs, oci_spec_namespace (b->spec, OCI_NS_MOUNT)
+                                                    ? oci_spec_namespace (b->spec, OCI_NS_MOUNT)->path
+                                                    : NULL,
+                                     &e)
+             < 0)
     {
       cleanup_free char *m = kago_error_string (e);
       kago_log_warn ("cleanup: %s", m);
@@ -200,14 +205,12 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
         return -1;
     }
   bool wants_mounts = s->n_mounts || (s->has_linux && (s->linux_.masked_paths.n || s->linux_.readonly_paths.n));
-  if (b->launch.ns.join_fds[OCI_NS_MOUNT] >= 0 && wants_mounts)
-    return kago_error_set (err, 0, "mounts: a container that joins another mount namespace cannot have mounts, "
-                                   "maskedPaths or readonlyPaths");
-  if (!b->launch.ns.has_ns[OCI_NS_MOUNT])
+  if (!b->launch.ns.new_ns[OCI_NS_MOUNT])
     {
-      /* The host's mount namespace: the mounts go under the rootfs there and
-         are detached again at delete.  Nothing may touch the mount that
-         holds the rootfs, which is the host's.  */
+      /* The host's mount namespace, or one joined by path: the mounts go
+         under the rootfs there (as runc does) and are detached again at
+         delete.  Nothing may touch the mount that holds the rootfs, which is
+         not the container's.  */
       if (s->root_readonly)
         return kago_error_set (err, 0, "root.readonly: needs a mount namespace (it would remount the host's "
                                        "filesystem)");
@@ -473,6 +476,8 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     .cgroup = b->cgroup,
     .has_userns = b->launch.ns.has_ns[OCI_NS_USER],
     .host_mounts = b->host_mounts,
+    .mnt_ns_path = b->host_mounts && oci_spec_namespace (s, OCI_NS_MOUNT) ? oci_spec_namespace (s, OCI_NS_MOUNT)->path
+                                                                          : NULL,
   };
   int r = kago_state_write (b->dirfd, &st, err);
   free (st.created);

@@ -13,6 +13,9 @@
 #include "common/fsutil.h"
 #include "common/strbuf.h"
 #include "common/syscalls.h"
+#include "runtime/mounts.h"
+
+#include <sys/wait.h>
 
 int
 kago_ns_plan_build (const oci_spec *spec, struct kago_ns_plan *plan, kago_error_t *err)
@@ -164,5 +167,51 @@ kago_timens_prepare (const oci_time_offsets *t, int *restore_fd, kago_error_t *e
         }
     }
   *restore_fd = steal_fd (&self);
+  return 0;
+}
+
+int
+kago_cleanup_shared_mounts (const char *rootfs, const char *ns_path, kago_error_t *err)
+{
+  if (ns_path == NULL)
+    return kago_rootfs_cleanup_mounts (rootfs, err);
+  cleanup_close int nsfd = open (ns_path, O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0)
+    return 0;
+  int pfd[2];
+  if (pipe2 (pfd, O_CLOEXEC) < 0)
+    return kago_error_set (err, errno, "pipe");
+  pid_t pid = fork ();
+  if (pid < 0)
+    {
+      int e = errno;
+      close (pfd[0]);
+      close (pfd[1]);
+      return kago_error_set (err, e, "fork");
+    }
+  if (pid == 0)
+    {
+      kago_error_t e = NULL;
+      struct kago_error_wire w;
+      close (pfd[0]);
+      if (setns (nsfd, CLONE_NEWNS) < 0)
+        kago_error_set (&e, errno, "enter the mount namespace `%s`", ns_path);
+      else if (kago_rootfs_cleanup_mounts (rootfs, &e) == 0)
+        _exit (0);
+      kago_error_to_wire (e, &w);
+      write_all (pfd[1], &w, sizeof w);
+      _exit (1);
+    }
+  close (pfd[1]);
+  struct kago_error_wire w;
+  ssize_t n = read (pfd[0], &w, sizeof w);
+  close (pfd[0]);
+  int status;
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (n == (ssize_t) sizeof w)
+    return kago_error_from_wire (err, &w);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return kago_error_set (err, 0, "detaching the mounts under `%s` failed", rootfs);
   return 0;
 }

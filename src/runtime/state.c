@@ -123,6 +123,7 @@ kago_state_write (int dirfd, const struct kago_state *st, kago_error_t *err)
   json_object_set (o, "userns", json_bool_new (st->has_userns));
   if (st->host_mounts)
     json_object_set (o, "hostMounts", json_bool_new (true));
+  set_str (o, "mountNamespacePath", st->mnt_ns_path);
   if (st->annotations.n)
     {
       json_value *a = json_object_new ();
@@ -190,6 +191,7 @@ kago_state_read (int dirfd, struct kago_state *st, kago_error_t *err)
   st->has_userns = u && u->type == JSON_BOOL && u->u.boolean;
   json_value *hm = json_object_get (o, "hostMounts");
   st->host_mounts = hm && hm->type == JSON_BOOL && hm->u.boolean;
+  st->mnt_ns_path = dup_str (o, "mountNamespacePath");
   json_value *a = json_object_get (o, "annotations");
   if (a && a->type == JSON_OBJECT && a->u.obj.len)
     {
@@ -222,6 +224,7 @@ kago_state_clear (struct kago_state *st)
   free (st->created);
   free (st->owner);
   free (st->oci_version);
+  free (st->mnt_ns_path);
   for (size_t i = 0; i < st->annotations.n; i++)
     {
       free (st->annotations.items[i].key);

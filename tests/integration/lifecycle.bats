@@ -381,3 +381,19 @@ HOOK
   kago_fails run --bundle "$BUNDLE" "$CID"
   [[ "$output" == *"timeOffsets"* ]]
 }
+
+@test "joined mount namespace: mounts go into it and are detached from it at delete" {
+  make_bundle '["sleep", "100"]'
+  unshare -m --propagation private sleep 100 &
+  holder=$!
+  wait_until 5 sh -c "[ \"\$(readlink /proc/$holder/ns/mnt)\" != \"\$(readlink /proc/self/ns/mnt)\" ]"
+  update_config '.linux.namespaces |= map(if .type == "mount" then .path = $p else . end) | .root.readonly = false' \
+    --arg p "/proc/$holder/ns/mnt"
+  kago_create "$CID"
+  [ "$(init_ns "$CID" mnt)" = "$(readlink /proc/$holder/ns/mnt)" ]
+  grep -q " $BUNDLE/rootfs/proc " "/proc/$holder/mountinfo"
+  ! grep -q " $BUNDLE/rootfs/" /proc/self/mountinfo
+  kago_ok delete --force "$CID"
+  ! grep -q " $BUNDLE/rootfs/" "/proc/$holder/mountinfo"
+  kill "$holder"
+}
