@@ -187,6 +187,7 @@ kago_container_start (struct kago_runtime *rt, const char *id, kago_error_t *err
       goto out;
     }
   {
+    bool got_byte = false;
     cleanup_close int fd = openat (c.dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
       {
@@ -204,14 +205,22 @@ kago_container_start (struct kago_runtime *rt, const char *id, kago_error_t *err
             char ch;
             ssize_t n = read (fd, &ch, 1);
             if (n == 1)
-              break;
+              {
+                got_byte = true;
+                continue;
+              }
             if (n < 0 && errno == EAGAIN)
               continue;
+            /* EOF: the init's end closed at execve (or the init died).  */
+            if (got_byte)
+              break;
             kago_error_set (err, 0, "container \"%s\": the init exited before it could be started", id);
             goto out;
           }
         if (!kago_state_pid_alive (&c.st))
           {
+            if (got_byte)
+              break;
             kago_error_set (err, 0, "container \"%s\": the init exited before it could be started", id);
             goto out;
           }

@@ -171,7 +171,8 @@ wait_for_start (struct kago_launch *l, int procfd, kago_error_t *err)
       close (fd);
       return kago_error_set (err, errno, "write the exec fifo");
     }
-  close (fd);
+  /* FD stays open: it is O_CLOEXEC, so `start` sees EOF exactly when the
+     process has been executed (and runs poststart hooks only then).  */
   close (l->exec_fifo_fd);
   l->exec_fifo_fd = -1;
   return 0;

@@ -397,3 +397,18 @@ HOOK
   ! grep -q " $BUNDLE/rootfs/" "/proc/$holder/mountinfo"
   kill "$holder"
 }
+
+@test "poststart: runs after the process is executed, before start returns" {
+  make_bundle '["sleep", "100"]'
+  cat >"$TEST_DIR/poststart.sh" <<HOOK
+#!/bin/sh
+pid=\$(jq -r .pid)
+readlink /proc/\$pid/exe > "$TEST_DIR/exe"
+HOOK
+  chmod +x "$TEST_DIR/poststart.sh"
+  update_config '.hooks = {"poststart": [{"path": $h}]}' --arg h "$TEST_DIR/poststart.sh"
+  kago_create "$CID"
+  kago_ok start "$CID"
+  # When start returns the hook has run, and it saw the user's program, not kago.
+  [ "$(cat "$TEST_DIR/exe")" = /bin/busybox ]
+}
