@@ -22,6 +22,7 @@
 #include "common/syscalls.h"
 #include "common/xalloc.h"
 #include "runtime/mounts.h"
+#include "runtime/process_attrs.h"
 
 int
 kago_open_container (struct kago_runtime *rt, const char *id, struct kago_opened *c, kago_error_t *err)
@@ -397,7 +398,14 @@ kago_container_run (struct kago_runtime *rt, const char *id, const struct kago_c
       goto out;
     }
   int ws = 0;
-  if (kago_wait_forwarding (pid, &fwd, &ws, err) < 0)
+  if (b.console_peer_fd >= 0)
+    {
+      /* The init sent the pty master during create (before READY).  */
+      cleanup_close int master = kago_recv_fd (b.console_peer_fd, NULL, err);
+      if (master < 0 || kago_tty_proxy_wait (pid, master, &fwd, &ws, err) < 0)
+        goto fail;
+    }
+  else if (kago_wait_forwarding (pid, &fwd, &ws, err) < 0)
     goto fail;
   b.launch.pid = 0;
   *status = kago_exit_code (ws);

@@ -19,6 +19,7 @@ struct kago_build
   int rootfd, dirfd;
   bool made_state_dir;
   bool host_mounts;         /* mounts made under the rootfs in the host's mount namespace */
+  int console_peer_fd;      /* run without --console-socket: our end of the console socket */
   struct kago_launch launch;
 };
 
@@ -42,6 +43,8 @@ bool kago_wait_pid_gone (pid_t pid, unsigned long long start, int timeout_ms);
 /* Forward signals to PID until it exits; returns its wait status. */
 int kago_wait_forwarding (pid_t pid, const sigset_t *fwd, int *status, kago_error_t *err);
 void kago_forward_sigset (sigset_t *s);
+/* Proxy the pty MASTER to our stdio until PID exits (tty_proxy.c).  */
+int kago_tty_proxy_wait (pid_t pid, int master, const sigset_t *fwd, int *status, kago_error_t *err);
 /* Convert a wait status to a shell-style exit code.  */
 int kago_exit_code (int wstatus);
 

@@ -62,6 +62,8 @@ kago_build_free (struct kago_build *b)
     close (b->launch.child_sync_fd);
   if (b->launch.ctx.console_socket_fd >= 0)
     close (b->launch.ctx.console_socket_fd);
+  if (b->console_peer_fd >= 0)
+    close (b->console_peer_fd);
   if (b->launch.ctx.rootfs_fd >= 0)
     close (b->launch.ctx.rootfs_fd);
   if (b->cgroup)
@@ -159,9 +161,6 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
       if (s->process->terminal && o->console_socket == NULL && !foreground)
         return kago_error_set (err, 0, "process.terminal: a terminal needs --console-socket when kago-runtime "
                                        "does not stay in the foreground");
-      if (s->process->terminal && o->console_socket == NULL)
-        return kago_error_set (err, 0, "process.terminal: kago-runtime run without --console-socket cannot "
-                                       "proxy a terminal yet; pass --console-socket or set terminal to false");
       if (kago_lsm_check (s, s->process, err) < 0)
         return -1;
       b->caps = xzalloc (sizeof *b->caps);
@@ -292,6 +291,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   b->rootfd = b->dirfd = -1;
   b->launch.sync_fd = b->launch.child_sync_fd = b->launch.exec_fifo_fd = b->launch.host_proc_fd = -1;
   b->launch.ctx.console_socket_fd = b->launch.ctx.rootfs_fd = -1;
+  b->console_peer_fd = -1;
   b->launch.ctx.procfs_fd = -1;
   for (int i = 0; i < OCI_NS_COUNT; i++)
     b->launch.ns.join_fds[i] = -1;
@@ -367,6 +367,18 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
       b->launch.ctx.console_socket_fd = kago_console_socket_connect (o->console_socket, err);
       if (b->launch.ctx.console_socket_fd < 0)
         goto fail;
+    }
+  else if (s->process && s->process->terminal)
+    {
+      /* run in the foreground: we are the console socket's other end.  */
+      int cp[2];
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cp) < 0)
+        {
+          kago_error_set (err, errno, "socketpair for the console");
+          goto fail;
+        }
+      b->console_peer_fd = cp[0];
+      b->launch.ctx.console_socket_fd = cp[1];
     }
   b->launch.host_proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 

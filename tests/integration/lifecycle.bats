@@ -412,3 +412,18 @@ HOOK
   # When start returns the hook has run, and it saw the user's program, not kago.
   [ "$(cat "$TEST_DIR/exe")" = /bin/busybox ]
 }
+
+@test "run with a terminal and no console socket: kago proxies the pty in the foreground" {
+  make_bundle '["sh", "-c", "tty; echo hi"]' --terminal
+  kago_ok run --bundle "$BUNDLE" "$CID"
+  [[ "${lines[0]}" == /dev/pts/* ]]
+  [ "$(tr -d '\r' <<<"${lines[1]}")" = hi ]
+  # stdin goes to the container's terminal; its exit status comes back.
+  make_bundle '["sh"]' --terminal
+  run bash -c "printf 'echo marker-\$((6*7))\nexit 5\n' | $KAGO --root $KAGO_ROOT run --bundle $BUNDLE $(new_id)"
+  [ "$status" -eq 5 ]
+  [[ "$output" == *"marker-42"* ]]
+  # create cannot keep a terminal without a console socket.
+  kago_fails create --bundle "$BUNDLE" "$(new_id)"
+  [[ "$output" == *"console-socket"* ]]
+}
