@@ -687,6 +687,20 @@ kago_cgroup_enter (struct kago_cgroup *cg, pid_t pid, kago_error_t *err)
 }
 
 int
+cg_read_u64 (const char *dir, const char *file, uint64_t *out, kago_error_t *err)
+{
+  cleanup_free char *s = NULL;
+  if (cg_read (dir, file, &s, err) < 0)
+    return -1;
+  char *end;
+  errno = 0;
+  *out = strtoull (s, &end, 10);
+  if (errno || end == s)
+    return kago_error_set (err, EINVAL, "`%s/%s`: not a number: %s", dir, file, s);
+  return 0;
+}
+
+int
 cg_read_pids_recursive (const char *dir, pid_t **pids, size_t *n, size_t *cap, kago_error_t *err)
 {
   cleanup_free char *text = NULL;

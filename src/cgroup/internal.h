@@ -140,4 +140,7 @@ int cg_bpf_devices_apply (const char *dir, const oci_device_cgroup *rules, size_
 int cg_freeze_dir_v1 (const char *dir, bool frozen, kago_error_t *err);
 int cg_freeze_dir_v2 (const char *dir, bool frozen, kago_error_t *err);
 
+/* Read a file holding one unsigned number.  */
+int cg_read_u64 (const char *dir, const char *file, uint64_t *out, kago_error_t *err);
+
 #endif

@@ -39,20 +39,6 @@ v1_setf (const struct kago_cgroup *cg, const char *ctrl, const char *field, cons
 }
 
 static int
-read_u64 (const char *dir, const char *file, uint64_t *out, kago_error_t *err)
-{
-  cleanup_free char *s = NULL;
-  if (cg_read (dir, file, &s, err) < 0)
-    return -1;
-  char *end;
-  errno = 0;
-  *out = strtoull (s, &end, 10);
-  if (errno || end == s)
-    return kago_error_set (err, EINVAL, "`%s/%s`: not a number: %s", dir, file, s);
-  return 0;
-}
-
-static int
 v1_memory (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err)
 {
   int64_t limit = CG_SET (r, mem_limit) ? r->mem_limit : 0;
@@ -78,7 +64,7 @@ v1_memory (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *e
   if (limit > 0 && r->has_check_before_update && r->check_before_update)
     {
       uint64_t usage;
-      if (read_u64 (dir, "memory.usage_in_bytes", &usage, err) < 0)
+      if (cg_read_u64 (dir, "memory.usage_in_bytes", &usage, err) < 0)
         return kago_error_wrap (err, F_MEM "checkBeforeUpdate");
       if (usage > (uint64_t) limit)
         return kago_error_set (err, EBUSY,
@@ -97,7 +83,7 @@ v1_memory (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *e
   if (limit != 0 && swap != 0)
     {
       uint64_t cur;
-      if (read_u64 (dir, "memory.limit_in_bytes", &cur, err) < 0)
+      if (cg_read_u64 (dir, "memory.limit_in_bytes", &cur, err) < 0)
         return kago_error_wrap (err, F_MEM "limit");
       swap_first = swap == -1 || cur < (uint64_t) swap;
     }
@@ -129,7 +115,7 @@ v1_memory (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *e
           kago_log_warn ("%s (kernel memory limits are deprecated and ignored)", msg);
           kago_error_release (&e);
         }
-      else if (r->mem_kernel > 0 && read_u64 (dir, "memory.kmem.limit_in_bytes", &got, &e) == 0
+      else if (r->mem_kernel > 0 && cg_read_u64 (dir, "memory.kmem.limit_in_bytes", &got, &e) == 0
                && got != (uint64_t) r->mem_kernel)
         kago_log_warn (F_MEM "kernel: ignored by this kernel (kernel memory limits are deprecated)");
       kago_error_release (&e);
@@ -188,7 +174,7 @@ v1_cpu (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err)
       if (v1_setf (cg, "cpu", F_CPU "shares", "cpu.shares", err, "%" PRIu64, r->cpu_shares) < 0)
         return -1;
       uint64_t got;
-      if (read_u64 (cg_find (cg, "cpu")->dir, "cpu.shares", &got, err) < 0)
+      if (cg_read_u64 (cg_find (cg, "cpu")->dir, "cpu.shares", &got, err) < 0)
         return kago_error_wrap (err, F_CPU "shares");
       if (got != r->cpu_shares)
         return kago_error_set (err, EINVAL, F_CPU "shares: %" PRIu64 " is out of range (the kernel set %" PRIu64 ")",

@@ -95,20 +95,6 @@ cg_v2_cpu_max (int64_t quota, uint64_t period, const char *cur_quota)
   return steal_pointer (&q);
 }
 
-static int
-read_u64 (const char *dir, const char *file, uint64_t *out, kago_error_t *err)
-{
-  cleanup_free char *s = NULL;
-  if (cg_read (dir, file, &s, err) < 0)
-    return -1;
-  char *end;
-  errno = 0;
-  *out = strtoull (s, &end, 10);
-  if (errno || end == s)
-    return kago_error_set (err, EINVAL, "`%s/%s`: not a number: %s", dir, file, s);
-  return 0;
-}
-
 static void
 fmt_max (char *buf, size_t size, int64_t v)
 {
@@ -128,7 +114,7 @@ v2_memory (const char *dir, const oci_resources *r, kago_error_t *err)
   if (limit > 0 && r->has_check_before_update && r->check_before_update)
     {
       uint64_t cur;
-      if (read_u64 (dir, "memory.current", &cur, err) < 0)
+      if (cg_read_u64 (dir, "memory.current", &cur, err) < 0)
         return kago_error_wrap (err, F_MEM "checkBeforeUpdate");
       if (cur > (uint64_t) limit)
         return kago_error_set (err, EBUSY,

@@ -361,6 +361,10 @@ const char *oci_ns_proc_name (enum oci_ns_type t);   /* "pid", "net", "mnt", ...
 const oci_namespace *oci_spec_namespace (const oci_spec *s, enum oci_ns_type t);
 const char *oci_map_get (const oci_map *m, const char *key);
 
+/* "RLIMIT_NOFILE" <-> RLIMIT_NOFILE; -1 / NULL when unknown.  */
+int oci_rlimit_from_name (const char *name);
+const char *oci_rlimit_name (int resource);
+
 /* ociVersion acceptance: 1.0.0 .. 1.3.x (with -rc/-dev suffixes).  */
 int oci_version_check (const char *version, kago_error_t *err);
 

@@ -33,6 +33,26 @@ static const struct
   { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
+int
+oci_rlimit_from_name (const char *name)
+{
+  if (name == NULL)
+    return -1;
+  for (size_t i = 0; i < sizeof rlimit_names / sizeof rlimit_names[0]; i++)
+    if (strcmp (rlimit_names[i].name, name) == 0)
+      return rlimit_names[i].resource;
+  return -1;
+}
+
+const char *
+oci_rlimit_name (int resource)
+{
+  for (size_t i = 0; i < sizeof rlimit_names / sizeof rlimit_names[0]; i++)
+    if (rlimit_names[i].resource == resource)
+      return rlimit_names[i].name;
+  return NULL;
+}
+
 static const char *const sched_policies[] = {
   "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE", NULL,
 };
@@ -125,13 +145,9 @@ parse_rlimits (const json_value *proc, const spath *p, oci_process *out, kago_er
       out->n_rlimits = i + 1;
       if (sp_expect (v, JSON_OBJECT, &e, err) < 0 || sp_get_str (v, "type", &e, true, &rl->type, err) < 0)
         return -1;
-      size_t k;
-      for (k = 0; k < sizeof rlimit_names / sizeof rlimit_names[0]; k++)
-        if (strcmp (rl->type, rlimit_names[k].name) == 0)
-          break;
-      if (k == sizeof rlimit_names / sizeof rlimit_names[0])
+      rl->resource = oci_rlimit_from_name (rl->type);
+      if (rl->resource < 0)
         return sp_error (err, &tp, "unknown rlimit type \"%s\"", rl->type);
-      rl->resource = rlimit_names[k].resource;
       for (size_t j = 0; j < i; j++)
         if (out->rlimits[j].resource == rl->resource)
           return sp_error (err, &tp, "duplicate rlimit type \"%s\"", rl->type);

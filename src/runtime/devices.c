@@ -44,29 +44,6 @@ static const struct dev_spec default_devices[] = {
   { "/dev/urandom", 'c', 1, 9, 0666, 0, 0 }, { "/dev/tty", 'c', 5, 0, 0666, 0, 0 },
 };
 
-/* Is something other than a new filesystem mounted at /dev by the config?
-   Then /dev is (a bind of) someone else's and we must not touch it.  */
-static bool
-dev_is_bound (const oci_spec *s)
-{
-  bool bound = false;
-  for (size_t i = 0; i < s->n_mounts; i++)
-    {
-      const oci_mount *m = &s->mounts[i];
-      if (m->destination == NULL)
-        continue;
-      cleanup_free char *d = kago_path_clean (m->destination);
-      if (strcmp (d, "/dev") != 0)
-        continue;
-      struct kago_mount_opts o;
-      if (kago_mount_opts_parse ((const char *const *) m->options.v, m->options.n, &o, NULL) < 0)
-        continue;
-      bound = o.bind || (m->type && strcmp (m->type, "bind") == 0);
-      kago_mount_opts_clear (&o);
-    }
-  return bound;
-}
-
 static mode_t
 type_bits (char t)
 {
@@ -146,7 +123,10 @@ int
 kago_devices_setup (struct kago_init_ctx *c, kago_error_t *err)
 {
   const oci_spec *s = c->spec;
-  if (dev_is_bound (s))
+  bool found, bound, ro;
+  if (kago_dev_mount_kind (s, &found, &bound, &ro, err) < 0)
+    return -1;
+  if (bound)
     return 0;
 
   /* CVE-2026-41579: /dev itself must not be a symlink.  */

@@ -557,3 +557,26 @@ kago_mount_bind_at (int srcfd, const char *srcpath, int dstfd, const struct kago
     *mntfd_out = steal_fd (&tfd);
   return 0;
 }
+
+int
+kago_dev_mount_kind (const oci_spec *s, bool *found, bool *bound, bool *readonly, kago_error_t *err)
+{
+  *found = *bound = *readonly = false;
+  for (size_t i = 0; i < s->n_mounts; i++)
+    {
+      const oci_mount *m = &s->mounts[i];
+      if (m->destination == NULL)
+        continue;
+      cleanup_free char *d = kago_path_clean (m->destination);
+      if (strcmp (d, "/dev") != 0)
+        continue;
+      struct kago_mount_opts o;
+      if (kago_mount_opts_parse ((const char *const *) m->options.v, m->options.n, &o, err) < 0)
+        return kago_error_wrap (err, "mounts[%zu]", i);
+      *found = true;
+      *bound = o.bind || (m->type && strcmp (m->type, "bind") == 0);
+      *readonly = (o.flags & MS_RDONLY) && !*bound;
+      kago_mount_opts_clear (&o);
+    }
+  return 0;
+}

@@ -73,6 +73,10 @@ void kago_mount_opts_bind_attrs (const struct kago_mount_opts *o, unsigned long 
 /* Lexically clean an absolute path inside the container ("/a/./b/../c//"
    -> "/a/c"; ".." stops at "/").  Caller frees.  */
 char *kago_path_clean (const char *path);
+/* The config's topmost mount on /dev, if any: is it a bind (someone else's
+   /dev, which kago must not populate) and is it a read-only new fs?  *FOUND
+   is false when the config mounts nothing on /dev.  */
+int kago_dev_mount_kind (const oci_spec *s, bool *found, bool *bound, bool *readonly, kago_error_t *err);
 
 /* Read /proc/self/NAME through a checked procfs (no symlink out, no
    overmount followed).  *OUT is NUL-terminated, caller frees.  */

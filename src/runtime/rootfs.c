@@ -271,26 +271,14 @@ mask_path (struct kago_init_ctx *c, const char *path, int *devnull, kago_error_t
 static int
 dev_late_readonly (struct kago_init_ctx *c, kago_error_t *err)
 {
-  const oci_spec *s = c->spec;
-  for (size_t i = 0; i < s->n_mounts; i++)
-    {
-      const oci_mount *m = &s->mounts[i];
-      if (m->destination == NULL)
-        continue;
-      cleanup_free char *d = kago_path_clean (m->destination);
-      if (strcmp (d, "/dev") != 0)
-        continue;
-      struct kago_mount_opts o;
-      if (kago_mount_opts_parse ((const char *const *) m->options.v, m->options.n, &o, err) < 0)
-        return -1;
-      bool ro = (o.flags & MS_RDONLY) && !o.bind && !(m->type && strcmp (m->type, "bind") == 0);
-      kago_mount_opts_clear (&o);
-      if (!ro)
-        continue;
-      cleanup_close int fd = open_in_root (c->rootfs_fd, "/dev", O_PATH | O_DIRECTORY, 0, err);
-      if (fd < 0 || kago_mount_setattr_fd (fd, false, MOUNT_ATTR_RDONLY, 0, err) < 0)
-        return kago_error_wrap (err, "make /dev read-only");
-    }
+  bool found, bound, ro;
+  if (kago_dev_mount_kind (c->spec, &found, &bound, &ro, err) < 0)
+    return -1;
+  if (!ro)
+    return 0;
+  cleanup_close int fd = open_in_root (c->rootfs_fd, "/dev", O_PATH | O_DIRECTORY, 0, err);
+  if (fd < 0 || kago_mount_setattr_fd (fd, false, MOUNT_ATTR_RDONLY, 0, err) < 0)
+    return kago_error_wrap (err, "make /dev read-only");
   return 0;
 }
 
