@@ -41,8 +41,8 @@ struct cmd
   const char *name;
   char **argv; /* template, NULL-terminated */
   int argc;
-  double *ms;  /* successful runs only */
-  long *rss;   /* KiB, successful runs only */
+  double *ms; /* successful runs only */
+  long *rss;  /* KiB, successful runs only */
   int n_ok;
   int n_fail;
   int n_tried;
@@ -248,15 +248,32 @@ main (int argc, char **argv)
   while ((opt = getopt (argc, argv, "+n:w:t:r:f:c:p:o:h")) != -1)
     switch (opt)
       {
-      case 'n': runs = atoi (optarg); break;
-      case 'w': warmup = atoi (optarg); break;
-      case 't': timeout_s = atoi (optarg); break;
-      case 'r': ref_name = optarg; break;
-      case 'f': floor_name = optarg; break;
-      case 'c': cmp_name = optarg; break;
-      case 'p': snprintf (prefix, sizeof prefix, "%s", optarg); break;
-      case 'o': raw_path = optarg; break;
-      default: usage ();
+      case 'n':
+        runs = atoi (optarg);
+        break;
+      case 'w':
+        warmup = atoi (optarg);
+        break;
+      case 't':
+        timeout_s = atoi (optarg);
+        break;
+      case 'r':
+        ref_name = optarg;
+        break;
+      case 'f':
+        floor_name = optarg;
+        break;
+      case 'c':
+        cmp_name = optarg;
+        break;
+      case 'p':
+        snprintf (prefix, sizeof prefix, "%s", optarg);
+        break;
+      case 'o':
+        raw_path = optarg;
+        break;
+      default:
+        usage ();
       }
   if (runs < 1 || warmup < 0 || timeout_s < 1 || optind >= argc)
     usage ();
@@ -363,9 +380,10 @@ main (int argc, char **argv)
 
   double ref_med = ref->n_ok ? median_ms (ref) : 0;
   double floor_med = floor_c && floor_c->n_ok ? median_ms (floor_c) : 0;
-  printf ("%d runs per command (+%d warmup), interleaved; wall time of the whole command in ms\n", runs, warmup);
-  printf ("%-10s %7s %9s %9s %9s %10s %10s %9s %9s\n", "command", "ok", "median", "p10", "p90", "rss_med", "rss_max",
-          ref->name, floor_c ? floor_c->name : "floor");
+  printf ("%d runs per command (+%d warmup), interleaved; wall time of the whole command in ms\n", runs,
+          warmup);
+  printf ("%-10s %7s %9s %9s %9s %10s %10s %9s %9s\n", "command", "ok", "median", "p10", "p90", "rss_med",
+          "rss_max", ref->name, floor_c ? floor_c->name : "floor");
   bool all_ok = true;
   for (int i = 0; i < ncmds; i++)
     {
@@ -378,7 +396,8 @@ main (int argc, char **argv)
         {
           char st[32];
           describe_status (c->first_fail_status, st, sizeof st);
-          printf ("%-10s %7s FAILED (%s): %.200s\n", c->name, okcol, st, c->first_err[0] ? c->first_err : "(no stderr)");
+          printf ("%-10s %7s FAILED (%s): %.200s\n", c->name, okcol, st,
+                  c->first_err[0] ? c->first_err : "(no stderr)");
           continue;
         }
       double med = median_ms (c);
@@ -387,8 +406,9 @@ main (int argc, char **argv)
         snprintf (rref, sizeof rref, "%.2fx", med / ref_med);
       if (floor_med > 0)
         snprintf (rfloor, sizeof rfloor, "%.2fx", med / floor_med);
-      printf ("%-10s %7s %9.2f %9.2f %9.2f %10ld %10ld %9s %9s\n", c->name, okcol, med, pct (c->ms, c->n_ok, 0.1),
-              pct (c->ms, c->n_ok, 0.9), median_rss (c), c->rss[c->n_ok - 1], rref, rfloor);
+      printf ("%-10s %7s %9.2f %9.2f %9.2f %10ld %10ld %9s %9s\n", c->name, okcol, med,
+              pct (c->ms, c->n_ok, 0.1), pct (c->ms, c->n_ok, 0.9), median_rss (c), c->rss[c->n_ok - 1], rref,
+              rfloor);
       if (c->n_fail)
         {
           char st[32];

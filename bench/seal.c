@@ -101,7 +101,8 @@ main (int argc, char **argv)
       qsort (v + (b * 2 + 1) * n, (size_t) n, sizeof (double), cmp);
       double a = v[(b * 2) * n + n / 2], s = v[(b * 2 + 1) * n + n / 2];
       char name[64];
-      snprintf (name, sizeof name, "%s (%lld KiB)", strrchr (argv[b + 1], '/') ? strrchr (argv[b + 1], '/') + 1 : argv[b + 1],
+      snprintf (name, sizeof name, "%s (%lld KiB)",
+                strrchr (argv[b + 1], '/') ? strrchr (argv[b + 1], '/') + 1 : argv[b + 1],
                 (long long) sb.st_size / 1024);
       printf ("%-28s %10s %9.2f ms %9.2f ms %9.2f ms\n", name, "median", a, s, s - a);
     }

@@ -305,7 +305,8 @@ cg_systemd_path (const char *cgroups_path, const char *id, char **out, kago_erro
 
 /* ---------------------------------------------------------------- create */
 
-static const char *const v2_controllers[] = { "cpuset", "cpu", "io", "memory", "pids", "hugetlb", "rdma", "misc", NULL };
+static const char *const v2_controllers[]
+    = { "cpuset", "cpu", "io", "memory", "pids", "hugetlb", "rdma", "misc", NULL };
 
 /* Enable the WANT controllers that DIR has (cgroup.controllers) in its
    cgroup.subtree_control.  A refusal (processes in DIR, a threaded subtree)
@@ -316,7 +317,8 @@ enable_controllers (const char *dir, char **want)
 {
   cleanup_free char *avail = NULL, *enabled = NULL;
   kago_error_t e = NULL;
-  if (cg_read (dir, "cgroup.controllers", &avail, &e) < 0 || cg_read (dir, "cgroup.subtree_control", &enabled, &e) < 0)
+  if (cg_read (dir, "cgroup.controllers", &avail, &e) < 0
+      || cg_read (dir, "cgroup.subtree_control", &enabled, &e) < 0)
     {
       kago_error_release (&e);
       return;
@@ -500,15 +502,16 @@ kago_cgroup_create (const struct kago_cgroup_config *cfg, struct kago_cgroup **o
       if (cg_systemd_path (cfg->cgroups_path, cfg->id ? cfg->id : "", &unit_path, err) < 0)
         return kago_error_wrap (err, "--systemd-cgroup");
       if (access (CG_SYSTEMD_RUNNING, F_OK) < 0)
-        return kago_error_set (err, 0,
-                               "--systemd-cgroup: systemd is not running on this host (no " CG_SYSTEMD_RUNNING ")");
-      return kago_error_set (err, ENOTSUP,
-                             "--systemd-cgroup: the systemd cgroup driver is not supported yet (would use %s)",
-                             unit_path);
+        return kago_error_set (
+            err, 0, "--systemd-cgroup: systemd is not running on this host (no " CG_SYSTEMD_RUNNING ")");
+      return kago_error_set (
+          err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not supported yet (would use %s)",
+          unit_path);
     }
   if (cfg->id == NULL || cfg->id[0] == '\0' || strchr (cfg->id, '/') || strcmp (cfg->id, ".") == 0
       || strcmp (cfg->id, "..") == 0)
-    return kago_error_set (err, EINVAL, "invalid container id for a cgroup name: `%s`", cfg->id ? cfg->id : "");
+    return kago_error_set (err, EINVAL, "invalid container id for a cgroup name: `%s`",
+                           cfg->id ? cfg->id : "");
 
   struct cg_layout l = { 0 };
   if (cg_layout_detect (cfg->root, &l, err) < 0)
@@ -539,7 +542,8 @@ kago_cgroup_create (const struct kago_cgroup_config *cfg, struct kago_cgroup **o
           own = cg_proc_cgroup_lookup (own_text, m->controllers);
           if (!own)
             {
-              kago_error_set (err, ENOENT, "cannot find the runtime's own cgroup for `%s` in /proc/self/cgroup",
+              kago_error_set (err, ENOENT,
+                              "cannot find the runtime's own cgroup for `%s` in /proc/self/cgroup",
                               m->unified ? "cgroup2" : m->controllers);
               goto out;
             }
@@ -661,7 +665,8 @@ kago_cgroup_self_join (const int *fds, size_t n, kago_error_t *err)
 }
 
 int
-kago_cgroup_enter_rest (struct kago_cgroup *cg, pid_t pid, bool cloned_into, bool self_joined, kago_error_t *err)
+kago_cgroup_enter_rest (struct kago_cgroup *cg, pid_t pid, bool cloned_into, bool self_joined,
+                        kago_error_t *err)
 {
   char buf[32];
   snprintf (buf, sizeof buf, "%d", (int) pid);
@@ -801,8 +806,9 @@ kago_cgroup_kill_all (struct kago_cgroup *cg, int sig, kago_error_t *err)
         }
     }
   /* Freeze first so that forking processes cannot escape the signal.  */
-  bool can_freeze = cg->mode == KAGO_CGROUP_V2 ? cg_unified (cg) && cg_has_file (cg_unified (cg)->dir, "cgroup.freeze")
-                                               : cg_find (cg, "freezer") != NULL;
+  bool can_freeze = cg->mode == KAGO_CGROUP_V2
+                        ? cg_unified (cg) && cg_has_file (cg_unified (cg)->dir, "cgroup.freeze")
+                        : cg_find (cg, "freezer") != NULL;
   bool was_frozen = false;
   kago_error_t e = NULL;
   if (can_freeze && kago_cgroup_is_frozen (cg, &was_frozen, &e) < 0)

@@ -29,15 +29,15 @@ enum kago_cgroup_mode
   KAGO_CGROUP_V2,
 };
 
-struct kago_cgroup;  /* a container's cgroup(s) */
+struct kago_cgroup; /* a container's cgroup(s) */
 
 struct kago_cgroup_config
 {
-  const char *id;             /* container id */
-  const char *cgroups_path;   /* linux.cgroupsPath, may be NULL */
-  bool systemd;               /* --systemd-cgroup */
-  const oci_resources *resources;  /* may be NULL */
-  const char *root;           /* hierarchy mount root, NULL = /sys/fs/cgroup (tests) */
+  const char *id;                 /* container id */
+  const char *cgroups_path;       /* linux.cgroupsPath, may be NULL */
+  bool systemd;                   /* --systemd-cgroup */
+  const oci_resources *resources; /* may be NULL */
+  const char *root;               /* hierarchy mount root, NULL = /sys/fs/cgroup (tests) */
 };
 
 int kago_cgroup_detect (const char *root, enum kago_cgroup_mode *mode, kago_error_t *err);

@@ -70,7 +70,8 @@ kago_cgroup_from_json (const json_value *v, struct kago_cgroup **out, kago_error
   for (size_t i = 0; i < n; i++)
     {
       const json_value *e = json_array_at (arr, i);
-      const char *ctrls = get_str (e, "controllers"), *mount = get_str (e, "mount"), *path = get_str (e, "path");
+      const char *ctrls = get_str (e, "controllers"), *mount = get_str (e, "mount"),
+                 *path = get_str (e, "path");
       uint32_t created = 0;
       const json_value *c = json_object_get (e, "created");
       if (!ctrls || !mount || !path || path[0] != '/' || (c && json_get_uint32 (c, &created) < 0))

@@ -54,8 +54,8 @@ cg_layout_clear (struct cg_layout *l)
 }
 
 static void
-layout_add (struct cg_layout *l, const char *controllers, const char *mount_point,
-            const char *mount_root, bool unified)
+layout_add (struct cg_layout *l, const char *controllers, const char *mount_point, const char *mount_root,
+            bool unified)
 {
   l->m = xrealloc (l->m, (l->n + 1) * sizeof (*l->m));
   l->m[l->n].controllers = xstrdup (controllers);
@@ -144,9 +144,10 @@ unescape (const char *s, size_t len)
 static bool
 is_controller_option (const char *opt, size_t len)
 {
-  static const char *const skip[] = { "rw", "ro", "xattr", "noprefix", "clone_children",
-                                      "cpuset_v2_mode", "favordynmods", "nofavordynmods",
-                                      "none", "all", NULL };
+  static const char *const skip[] = {
+    "rw",   "ro",  "xattr", "noprefix", "clone_children", "cpuset_v2_mode", "favordynmods", "nofavordynmods",
+    "none", "all", NULL
+  };
   for (const char *const *s = skip; *s; s++)
     if (strlen (*s) == len && strncmp (opt, *s, len) == 0)
       return false;

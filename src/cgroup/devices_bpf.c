@@ -63,7 +63,10 @@ access_bits (const char *access)
 {
   unsigned bits = 0;
   for (const char *c = access ? access : "rwm"; *c; c++)
-    bits |= *c == 'r' ? BPF_DEVCG_ACC_READ : *c == 'w' ? BPF_DEVCG_ACC_WRITE : *c == 'm' ? BPF_DEVCG_ACC_MKNOD : 0;
+    bits |= *c == 'r'   ? BPF_DEVCG_ACC_READ
+            : *c == 'w' ? BPF_DEVCG_ACC_WRITE
+            : *c == 'm' ? BPF_DEVCG_ACC_MKNOD
+                        : 0;
   return bits;
 }
 
@@ -161,7 +164,8 @@ load_prog (const struct bpf_insn *insns, size_t n, kago_error_t *err)
   size_t l = strlen (log);
   while (l && log[l - 1] == '\n')
     log[--l] = '\0';
-  return kago_error_set (err, saved, "linux.resources.devices: load the device-cgroup eBPF program (verifier: %s)",
+  return kago_error_set (err, saved,
+                         "linux.resources.devices: load the device-cgroup eBPF program (verifier: %s)",
                          log[0] ? log : "no log");
 }
 
@@ -200,7 +204,8 @@ cg_bpf_devices_apply (const char *dir, const oci_device_cgroup *rules, size_t n,
   a.attach_type = BPF_CGROUP_DEVICE;
   a.attach_flags = BPF_F_ALLOW_MULTI;
   if (sys_bpf (BPF_PROG_ATTACH, &a) < 0)
-    return kago_error_set (err, errno, "linux.resources.devices: attach the device-cgroup eBPF program to `%s`", dir);
+    return kago_error_set (err, errno,
+                           "linux.resources.devices: attach the device-cgroup eBPF program to `%s`", dir);
 
   for (uint32_t i = 0; i < n_old; i++)
     {
@@ -216,7 +221,8 @@ cg_bpf_devices_apply (const char *dir, const oci_device_cgroup *rules, size_t n,
       d.attach_bpf_fd = (uint32_t) ofd;
       d.attach_type = BPF_CGROUP_DEVICE;
       if (sys_bpf (BPF_PROG_DETACH, &d) < 0)
-        kago_log_warn ("detach the previous device-cgroup program %u from `%s`: %s", old[i], dir, strerror (errno));
+        kago_log_warn ("detach the previous device-cgroup program %u from `%s`: %s", old[i], dir,
+                       strerror (errno));
     }
   return 0;
 }

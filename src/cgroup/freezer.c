@@ -154,7 +154,8 @@ kago_cgroup_freeze (struct kago_cgroup *cg, bool frozen, kago_error_t *err)
     }
   struct cg_hier *h = cg_find (cg, "freezer");
   if (!h)
-    return kago_error_set (err, ENOTSUP, "%s: no freezer cgroup hierarchy on this host", frozen ? "pause" : "resume");
+    return kago_error_set (err, ENOTSUP, "%s: no freezer cgroup hierarchy on this host",
+                           frozen ? "pause" : "resume");
   return cg_freeze_dir_v1 (h->dir, frozen, err);
 }
 

@@ -18,10 +18,10 @@
 /* One mounted hierarchy.  */
 struct cg_mount
 {
-  char *controllers;   /* "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
-  char *mount_point;   /* where it is mounted: /sys/fs/cgroup/cpu,cpuacct */
-  char *mount_root;    /* the cgroup the mount shows ("/" unless bind/cgroupns) */
-  bool unified;        /* cgroup2 */
+  char *controllers; /* "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
+  char *mount_point; /* where it is mounted: /sys/fs/cgroup/cpu,cpuacct */
+  char *mount_root;  /* the cgroup the mount shows ("/" unless bind/cgroupns) */
+  bool unified;      /* cgroup2 */
 };
 
 struct cg_layout
@@ -34,11 +34,11 @@ struct cg_layout
 /* One hierarchy the container belongs to.  */
 struct cg_hier
 {
-  char *controllers;   /* as in cg_mount; "" for the unified hierarchy */
+  char *controllers; /* as in cg_mount; "" for the unified hierarchy */
   char *mount_point;
-  char *path;          /* cgroup path inside the mount, "/kago/ID" */
-  char *dir;           /* mount_point + path */
-  unsigned created;    /* trailing components of PATH that kago created */
+  char *path;       /* cgroup path inside the mount, "/kago/ID" */
+  char *dir;        /* mount_point + path */
+  unsigned created; /* trailing components of PATH that kago created */
   bool unified;
 };
 
@@ -47,7 +47,7 @@ struct kago_cgroup
   enum kago_cgroup_mode mode;
   struct cg_hier *h;
   size_t n;
-  int clone_fd;        /* v2 leaf, opened lazily; -1 */
+  int clone_fd; /* v2 leaf, opened lazily; -1 */
 };
 
 /* ---- detect.c ---- */
@@ -130,8 +130,8 @@ int cg_v1_devices (const char *dir, const oci_device_cgroup *rules, size_t n, ka
 struct bpf_insn;
 /* Pure: the BPF_PROG_TYPE_CGROUP_DEVICE program for RULES (last matching
    rule wins, no match = deny).  *INSNS is malloc'ed.  */
-int cg_bpf_devices_prog (const oci_device_cgroup *rules, size_t n, struct bpf_insn **insns,
-                         size_t *count, kago_error_t *err);
+int cg_bpf_devices_prog (const oci_device_cgroup *rules, size_t n, struct bpf_insn **insns, size_t *count,
+                         kago_error_t *err);
 /* Load the program and attach it (BPF_F_ALLOW_MULTI) to the cgroup DIR,
    replacing the device programs kago attached before.  */
 int cg_bpf_devices_apply (const char *dir, const oci_device_cgroup *rules, size_t n, kago_error_t *err);

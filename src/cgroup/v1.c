@@ -44,13 +44,15 @@ v1_memory (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *e
   int64_t limit = CG_SET (r, mem_limit) ? r->mem_limit : 0;
   int64_t swap = CG_SET (r, mem_swap) ? r->mem_swap : 0;
   bool swappiness = r->has_mem_swappiness && (int64_t) r->mem_swappiness != -1;
-  bool any = limit || swap || CG_SET (r, mem_reservation) || CG_SET (r, mem_kernel) || CG_SET (r, mem_kernel_tcp)
-             || swappiness || (r->has_disable_oom_killer && r->disable_oom_killer) || r->has_use_hierarchy;
+  bool any = limit || swap || CG_SET (r, mem_reservation) || CG_SET (r, mem_kernel)
+             || CG_SET (r, mem_kernel_tcp) || swappiness
+             || (r->has_disable_oom_killer && r->disable_oom_killer) || r->has_use_hierarchy;
   if (!any)
     return 0;
   struct cg_hier *h = cg_find (cg, "memory");
   if (!h)
-    return kago_error_set (err, 0, "linux.resources.memory: not supported on this host (no memory cgroup hierarchy)");
+    return kago_error_set (err, 0,
+                           "linux.resources.memory: not supported on this host (no memory cgroup hierarchy)");
   const char *dir = h->dir;
   bool have_memsw = cg_has_file (dir, "memory.memsw.limit_in_bytes");
   bool swap_implied = false;
@@ -74,8 +76,9 @@ v1_memory (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *e
     }
   if (swap != 0 && !have_memsw && !swap_implied)
     return kago_error_set (err, 0,
-                           F_MEM "swap: not supported on this host (no memory.memsw.limit_in_bytes file: swap "
-                                 "accounting is off)");
+                           F_MEM
+                           "swap: not supported on this host (no memory.memsw.limit_in_bytes file: swap "
+                           "accounting is off)");
 
   /* The kernel keeps memsw >= limit at every step: raise memsw first when
      it grows, lower the limit first when it shrinks.  */
@@ -103,7 +106,8 @@ v1_memory (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *e
     }
 
   if (CG_SET (r, mem_reservation)
-      && cg_setf (F_MEM "reservation", dir, "memory.soft_limit_in_bytes", err, "%" PRId64, r->mem_reservation) < 0)
+      && cg_setf (F_MEM "reservation", dir, "memory.soft_limit_in_bytes", err, "%" PRId64, r->mem_reservation)
+             < 0)
     return -1;
   if (CG_SET (r, mem_kernel))
     {
@@ -121,12 +125,15 @@ v1_memory (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *e
       kago_error_release (&e);
     }
   if (CG_SET (r, mem_kernel_tcp)
-      && cg_setf (F_MEM "kernelTCP", dir, "memory.kmem.tcp.limit_in_bytes", err, "%" PRId64, r->mem_kernel_tcp) < 0)
+      && cg_setf (F_MEM "kernelTCP", dir, "memory.kmem.tcp.limit_in_bytes", err, "%" PRId64,
+                  r->mem_kernel_tcp)
+             < 0)
     return -1;
   if (swappiness)
     {
       if (r->mem_swappiness > 100)
-        return kago_error_set (err, EINVAL, F_MEM "swappiness: invalid value %" PRIu64 " (the range is 0-100)",
+        return kago_error_set (err, EINVAL,
+                               F_MEM "swappiness: invalid value %" PRIu64 " (the range is 0-100)",
                                r->mem_swappiness);
       if (cg_setf (F_MEM "swappiness", dir, "memory.swappiness", err, "%" PRIu64, r->mem_swappiness) < 0)
         return -1;
@@ -177,7 +184,8 @@ v1_cpu (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err)
       if (cg_read_u64 (cg_find (cg, "cpu")->dir, "cpu.shares", &got, err) < 0)
         return kago_error_wrap (err, F_CPU "shares");
       if (got != r->cpu_shares)
-        return kago_error_set (err, EINVAL, F_CPU "shares: %" PRIu64 " is out of range (the kernel set %" PRIu64 ")",
+        return kago_error_set (err, EINVAL,
+                               F_CPU "shares: %" PRIu64 " is out of range (the kernel set %" PRIu64 ")",
                                r->cpu_shares, got);
     }
   char qb[32], pb[32], bb[32];
@@ -189,8 +197,8 @@ v1_cpu (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err)
   if (r->has_cpu_burst)
     snprintf (bb, sizeof bb, "%" PRIu64, r->cpu_burst), burst = bb;
   /* burst <= quota and quota/period are checked against each other.  */
-  if (write_pair (cg, "cpu", F_CPU "period", "cpu.cfs_period_us", period, F_CPU "quota", "cpu.cfs_quota_us", quota,
-                  err)
+  if (write_pair (cg, "cpu", F_CPU "period", "cpu.cfs_period_us", period, F_CPU "quota", "cpu.cfs_quota_us",
+                  quota, err)
       < 0)
     return -1;
   if (burst && write_pair (cg, "cpu", F_CPU "burst", "cpu.cfs_burst_us", burst, NULL, NULL, NULL, err) < 0)
@@ -249,7 +257,8 @@ v1_blkio (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *er
              < 0)
     return -1;
   if (CG_SET (r, blkio_leaf_weight)
-      && v1_setf (cg, "blkio", F_BLKIO "leafWeight", "blkio.leaf_weight", err, "%u", (unsigned) r->blkio_leaf_weight)
+      && v1_setf (cg, "blkio", F_BLKIO "leafWeight", "blkio.leaf_weight", err, "%u",
+                  (unsigned) r->blkio_leaf_weight)
              < 0)
     return -1;
   for (size_t i = 0; i < r->n_blkio_weight_device; i++)
@@ -267,12 +276,14 @@ v1_blkio (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *er
                  < 0)
         return -1;
     }
-  if (throttle (cg, &r->throttle_read_bps, F_BLKIO "throttleReadBpsDevice", "blkio.throttle.read_bps_device", err) < 0
-      || throttle (cg, &r->throttle_write_bps, F_BLKIO "throttleWriteBpsDevice", "blkio.throttle.write_bps_device",
-                   err)
+  if (throttle (cg, &r->throttle_read_bps, F_BLKIO "throttleReadBpsDevice", "blkio.throttle.read_bps_device",
+                err)
+          < 0
+      || throttle (cg, &r->throttle_write_bps, F_BLKIO "throttleWriteBpsDevice",
+                   "blkio.throttle.write_bps_device", err)
              < 0
-      || throttle (cg, &r->throttle_read_iops, F_BLKIO "throttleReadIOPSDevice", "blkio.throttle.read_iops_device",
-                   err)
+      || throttle (cg, &r->throttle_read_iops, F_BLKIO "throttleReadIOPSDevice",
+                   "blkio.throttle.read_iops_device", err)
              < 0
       || throttle (cg, &r->throttle_write_iops, F_BLKIO "throttleWriteIOPSDevice",
                    "blkio.throttle.write_iops_device", err)
@@ -352,8 +363,8 @@ cg_devices_validate (const oci_device_cgroup *rules, size_t n, kago_error_t *err
           if (d->access[0] == '\0')
             return kago_error_set (err, EINVAL, "linux.resources.devices[%zu].access: empty", i);
           if (d->access[strspn (d->access, "rwm")] != '\0')
-            return kago_error_set (err, EINVAL, "linux.resources.devices[%zu].access: invalid value \"%s\"", i,
-                                   d->access);
+            return kago_error_set (err, EINVAL, "linux.resources.devices[%zu].access: invalid value \"%s\"",
+                                   i, d->access);
         }
       if ((d->has_major && d->major > INT32_MAX) || (d->has_minor && d->minor > INT32_MAX))
         return kago_error_set (err, EINVAL, "linux.resources.devices[%zu]: major/minor out of range", i);
@@ -417,7 +428,8 @@ cg_v1_apply (struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err)
     {
       struct cg_hier *u = cg_unified (cg);
       if (!u)
-        return kago_error_set (err, 0, "linux.resources.unified: needs cgroup v2 (this host has cgroup v1 only)");
+        return kago_error_set (err, 0,
+                               "linux.resources.unified: needs cgroup v2 (this host has cgroup v1 only)");
       if (cg_apply_unified_map (u->dir, &r->unified, err) < 0)
         return -1;
     }
@@ -425,7 +437,8 @@ cg_v1_apply (struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err)
     {
       struct cg_hier *h = cg_find (cg, "devices");
       if (!h)
-        return kago_error_set (err, 0, "linux.resources.devices: not supported on this host (no devices cgroup hierarchy)");
+        return kago_error_set (
+            err, 0, "linux.resources.devices: not supported on this host (no devices cgroup hierarchy)");
       if (cg_v1_devices (h->dir, r->devices, r->n_devices, err) < 0)
         return -1;
     }

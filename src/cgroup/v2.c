@@ -164,7 +164,8 @@ static int
 v2_cpu (const char *dir, const oci_resources *r, kago_error_t *err)
 {
   if (CG_SET (r, cpu_shares)
-      && cg_setf (F_CPU "shares", dir, "cpu.weight", err, "%" PRIu64, cg_shares_to_weight (r->cpu_shares)) < 0)
+      && cg_setf (F_CPU "shares", dir, "cpu.weight", err, "%" PRIu64, cg_shares_to_weight (r->cpu_shares))
+             < 0)
     return -1;
   int64_t quota = CG_SET (r, cpu_quota) ? r->cpu_quota : 0;
   uint64_t period = CG_SET (r, cpu_period) ? r->cpu_period : 0;
@@ -208,8 +209,8 @@ io_max (const char *dir, const oci_throttle_list *l, const char *field, const ch
       char rate[32] = "max";
       if (l->items[i].rate)
         snprintf (rate, sizeof rate, "%" PRIu64, l->items[i].rate);
-      if (cg_setf (f, dir, "io.max", err, "%" PRId64 ":%" PRId64 " %s=%s", l->items[i].major, l->items[i].minor,
-                   key, rate)
+      if (cg_setf (f, dir, "io.max", err, "%" PRId64 ":%" PRId64 " %s=%s", l->items[i].major,
+                   l->items[i].minor, key, rate)
           < 0)
         return -1;
     }
@@ -240,8 +241,8 @@ v2_io (const char *dir, const oci_resources *r, kago_error_t *err)
         continue;
       int rc = bfq ? cg_setf (f, dir, "io.bfq.weight", err, "%" PRId64 ":%" PRId64 " %u", d->major, d->minor,
                               (unsigned) d->weight)
-                   : cg_setf (f, dir, "io.weight", err, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
-                              cg_blkio_weight_to_io_weight (d->weight));
+                   : cg_setf (f, dir, "io.weight", err, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major,
+                              d->minor, cg_blkio_weight_to_io_weight (d->weight));
       if (rc < 0)
         return -1;
     }

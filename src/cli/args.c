@@ -24,11 +24,11 @@ enum flag_kind
 
 struct flag_def
 {
-  const char *name;     /* long name, used with one or two dashes */
-  const char *alias;    /* short alias ("b"), or NULL */
+  const char *name;  /* long name, used with one or two dashes */
+  const char *alias; /* short alias ("b"), or NULL */
   enum flag_kind kind;
-  size_t off;           /* into kago_global_opts or kago_verb_opts */
-  const char *metavar;  /* for usage: "value" */
+  size_t off;          /* into kago_global_opts or kago_verb_opts */
+  const char *metavar; /* for usage: "value" */
   const char *help;
 };
 
@@ -37,12 +37,15 @@ struct flag_def
 
 static const struct flag_def global_flags[] = {
   { "debug", NULL, F_BOOL, G (debug), NULL, "enable debug logging" },
-  { "log", NULL, F_STRING, G (log), "value", "set the log file to write kago-runtime logs to (default is '/dev/stderr')" },
-  { "log-format", NULL, F_STRING, G (log_format), "value", "set the log format ('text' (default), or 'json')" },
+  { "log", NULL, F_STRING, G (log), "value",
+    "set the log file to write kago-runtime logs to (default is '/dev/stderr')" },
+  { "log-format", NULL, F_STRING, G (log_format), "value",
+    "set the log format ('text' (default), or 'json')" },
   { "root", NULL, F_STRING, G (root), "value",
-    "root directory for storage of container state (this should be located in tmpfs) (default: \"" DEFAULT_ROOT
-    "\")" },
-  { "criu", NULL, F_STRING, G (criu), "value", "accepted for runc compatibility; checkpointing is not supported" },
+    "root directory for storage of container state (this should be located in tmpfs) (default: "
+    "\"" DEFAULT_ROOT "\")" },
+  { "criu", NULL, F_STRING, G (criu), "value",
+    "accepted for runc compatibility; checkpointing is not supported" },
   { "systemd-cgroup", NULL, F_BOOL, G (systemd_cgroup), NULL,
     "enable systemd cgroup support, expects cgroupsPath to be of form \"slice:prefix:name\"" },
   { "rootless", NULL, F_STRING, G (rootless), "value",
@@ -51,23 +54,40 @@ static const struct flag_def global_flags[] = {
   { "version", "v", F_BOOL, G (version), NULL, "print the version" },
 };
 
-#define HELP_FLAG { "help", "h", F_BOOL, V (help), NULL, "show help" }
+#define HELP_FLAG                                                                                            \
+  {                                                                                                          \
+    "help", "h", F_BOOL, V (help), NULL, "show help"                                                         \
+  }
 
-#define CREATE_FLAGS                                                                                          \
-  { "bundle", "b", F_STRING, V (bundle), "value",                                                           \
-    "path to the root of the bundle directory, defaults to the current directory" },                         \
-      { "console-socket", NULL, F_STRING, V (console_socket), "value",                                       \
+#define CREATE_FLAGS                                                                                         \
+  { "bundle",   "b",     F_STRING,                                                                           \
+    V (bundle), "value", "path to the root of the bundle directory, defaults to the current directory" },    \
+      { "console-socket",                                                                                    \
+        NULL,                                                                                                \
+        F_STRING,                                                                                            \
+        V (console_socket),                                                                                  \
+        "value",                                                                                             \
         "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the "  \
-        "console's pseudoterminal" },                                                                         \
-      { "pid-file", NULL, F_STRING, V (pid_file), "value", "specify the file to write the process id to" }, \
-      { "no-pivot", NULL, F_BOOL, V (no_pivot), NULL,                                                        \
+        "console's pseudoterminal" },                                                                        \
+      { "pid-file", NULL, F_STRING, V (pid_file), "value", "specify the file to write the process id to" },  \
+      { "no-pivot",                                                                                          \
+        NULL,                                                                                                \
+        F_BOOL,                                                                                              \
+        V (no_pivot),                                                                                        \
+        NULL,                                                                                                \
         "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is "  \
-        "on top of a ramdisk" },                                                                              \
-      { "no-new-keyring", NULL, F_BOOL, V (no_new_keyring), NULL,                                            \
-        "do not create a new session keyring for the container.  This will cause the container to inherit " \
-        "the calling processes session key" },                                                                \
-      { "preserve-fds", NULL, F_INT, V (preserve_fds), "value",                                              \
-        "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)" }
+        "on top of a ramdisk" },                                                                             \
+      { "no-new-keyring",                                                                                    \
+        NULL,                                                                                                \
+        F_BOOL,                                                                                              \
+        V (no_new_keyring),                                                                                  \
+        NULL,                                                                                                \
+        "do not create a new session keyring for the container.  This will cause the container to inherit "  \
+        "the calling processes session key" },                                                               \
+  {                                                                                                          \
+    "preserve-fds", NULL, F_INT, V (preserve_fds), "value",                                                  \
+        "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)"             \
+  }
 
 static const struct flag_def create_flags[] = { CREATE_FLAGS, HELP_FLAG };
 
@@ -87,15 +107,18 @@ static const struct flag_def kill_flags[] = {
 };
 
 static const struct flag_def delete_flags[] = {
-  { "force", "f", F_BOOL, V (force), NULL, "Forcibly deletes the container if it is still running (uses SIGKILL)" },
+  { "force", "f", F_BOOL, V (force), NULL,
+    "Forcibly deletes the container if it is still running (uses SIGKILL)" },
   HELP_FLAG,
 };
 
 static const struct flag_def exec_flags[] = {
   { "console-socket", NULL, F_STRING, V (console_socket), "value",
-    "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's "
+    "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the "
+    "console's "
     "pseudoterminal" },
-  { "pidfd-socket", NULL, F_STRING, V (pidfd_socket), "value", "accepted for runc compatibility (not supported)" },
+  { "pidfd-socket", NULL, F_STRING, V (pidfd_socket), "value",
+    "accepted for runc compatibility (not supported)" },
   { "cwd", NULL, F_STRING, V (cwd), "value", "current working directory in the container" },
   { "env", "e", F_STRV, V (env), "value", "set environment variables (repeatable)" },
   { "tty", "t", F_BOOL, V (tty), NULL, "allocate a pseudo-TTY" },
@@ -108,7 +131,8 @@ static const struct flag_def exec_flags[] = {
     "set the asm process label for the process commonly used with selinux" },
   { "apparmor", NULL, F_STRING, V (apparmor), "value", "set the apparmor profile for the process" },
   { "no-new-privs", NULL, F_BOOL, V (no_new_privs), NULL, "set the no new privileges value for the process" },
-  { "cap", "c", F_STRV, V (caps), "value", "add a capability to the bounding set for the process (repeatable)" },
+  { "cap", "c", F_STRV, V (caps), "value",
+    "add a capability to the bounding set for the process (repeatable)" },
   { "preserve-fds", NULL, F_INT, V (preserve_fds), "value",
     "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)" },
   { "cgroup", NULL, F_STRV, V (cgroup), "value", "accepted for runc compatibility (not supported yet)" },
@@ -140,30 +164,41 @@ static const struct flag_def events_flags[] = {
 };
 
 const char *const kago_update_flag_names[16] = {
-  "blkio-weight", "cpu-period",        "cpu-quota",      "cpu-share",       "cpu-rt-period", "cpu-rt-runtime",
-  "cpuset-cpus",  "cpuset-mems",       "kernel-memory",  "kernel-memory-tcp", "memory",      "memory-reservation",
-  "memory-swap",  "pids-limit",        "l3-cache-schema", "mem-bw-schema",
+  "blkio-weight",  "cpu-period",        "cpu-quota",       "cpu-share",
+  "cpu-rt-period", "cpu-rt-runtime",    "cpuset-cpus",     "cpuset-mems",
+  "kernel-memory", "kernel-memory-tcp", "memory",          "memory-reservation",
+  "memory-swap",   "pids-limit",        "l3-cache-schema", "mem-bw-schema",
 };
 
 static const struct flag_def update_flags[] = {
   { "resources", "r", F_STRING, V (resources), "value",
     "path to the file containing the resources to update or '-' to read from the standard input" },
-  { "blkio-weight", NULL, F_STRING, V (update_values[0]), "value", "Specifies per cgroup weight, range is from 10 to 1000" },
-  { "cpu-period", NULL, F_STRING, V (update_values[1]), "value", "CPU CFS period to be used for hardcapping (in usecs)" },
+  { "blkio-weight", NULL, F_STRING, V (update_values[0]), "value",
+    "Specifies per cgroup weight, range is from 10 to 1000" },
+  { "cpu-period", NULL, F_STRING, V (update_values[1]), "value",
+    "CPU CFS period to be used for hardcapping (in usecs)" },
   { "cpu-quota", NULL, F_STRING, V (update_values[2]), "value", "CPU CFS hardcap limit (in usecs)" },
-  { "cpu-share", NULL, F_STRING, V (update_values[3]), "value", "CPU shares (relative weight vs. other containers)" },
-  { "cpu-rt-period", NULL, F_STRING, V (update_values[4]), "value", "CPU realtime period to be used for hardcapping (in usecs)" },
-  { "cpu-rt-runtime", NULL, F_STRING, V (update_values[5]), "value", "CPU realtime hardcap limit (in usecs)" },
+  { "cpu-share", NULL, F_STRING, V (update_values[3]), "value",
+    "CPU shares (relative weight vs. other containers)" },
+  { "cpu-rt-period", NULL, F_STRING, V (update_values[4]), "value",
+    "CPU realtime period to be used for hardcapping (in usecs)" },
+  { "cpu-rt-runtime", NULL, F_STRING, V (update_values[5]), "value",
+    "CPU realtime hardcap limit (in usecs)" },
   { "cpuset-cpus", NULL, F_STRING, V (update_values[6]), "value", "CPU(s) to use" },
   { "cpuset-mems", NULL, F_STRING, V (update_values[7]), "value", "Memory node(s) to use" },
   { "kernel-memory", NULL, F_STRING, V (update_values[8]), "value", "(obsoleted; do not use)" },
   { "kernel-memory-tcp", NULL, F_STRING, V (update_values[9]), "value", "(obsoleted; do not use)" },
   { "memory", NULL, F_STRING, V (update_values[10]), "value", "Memory limit (in bytes)" },
-  { "memory-reservation", NULL, F_STRING, V (update_values[11]), "value", "Memory reservation or soft_limit (in bytes)" },
-  { "memory-swap", NULL, F_STRING, V (update_values[12]), "value", "Total memory usage (memory + swap); set '-1' to enable unlimited swap" },
-  { "pids-limit", NULL, F_STRING, V (update_values[13]), "value", "Maximum number of pids allowed in the container" },
-  { "l3-cache-schema", NULL, F_STRING, V (update_values[14]), "value", "The string of Intel RDT/CAT L3 cache schema" },
-  { "mem-bw-schema", NULL, F_STRING, V (update_values[15]), "value", "The string of Intel RDT/MBA memory bandwidth schema" },
+  { "memory-reservation", NULL, F_STRING, V (update_values[11]), "value",
+    "Memory reservation or soft_limit (in bytes)" },
+  { "memory-swap", NULL, F_STRING, V (update_values[12]), "value",
+    "Total memory usage (memory + swap); set '-1' to enable unlimited swap" },
+  { "pids-limit", NULL, F_STRING, V (update_values[13]), "value",
+    "Maximum number of pids allowed in the container" },
+  { "l3-cache-schema", NULL, F_STRING, V (update_values[14]), "value",
+    "The string of Intel RDT/CAT L3 cache schema" },
+  { "mem-bw-schema", NULL, F_STRING, V (update_values[15]), "value",
+    "The string of Intel RDT/MBA memory bandwidth schema" },
   HELP_FLAG,
 };
 
@@ -171,7 +206,7 @@ enum arg_check
 {
   ARGS_EXACT,
   ARGS_MIN,
-  ARGS_RANGE,  /* min..max */
+  ARGS_RANGE, /* min..max */
   ARGS_ANY,
 };
 
@@ -185,8 +220,8 @@ struct verb_def
   size_t nflags;
   enum arg_check check;
   int min_args, max_args;
-  bool stop_at_first_arg;   /* exec, ps: flags end at the container id */
-  bool skip_flags;          /* checkpoint, restore: everything is accepted (unsupported verbs) */
+  bool stop_at_first_arg; /* exec, ps: flags end at the container id */
+  bool skip_flags;        /* checkpoint, restore: everything is accepted (unsupported verbs) */
 };
 
 #define FLAGS(a) a, sizeof (a) / sizeof ((a)[0])
@@ -194,40 +229,44 @@ struct verb_def
 static const struct verb_def verbs[] = {
   { KAGO_VERB_CHECKPOINT, "checkpoint", "<container-id>", "checkpoint a running container (not supported)",
     FLAGS (help_only_flags), ARGS_ANY, 0, 0, false, true },
-  { KAGO_VERB_CREATE, "create", "<container-id>", "create a container", FLAGS (create_flags), ARGS_EXACT, 1, 1,
-    false, false },
-  { KAGO_VERB_DELETE, "delete", "<container-id>", "delete any resources held by the container often used with detached container",
-    FLAGS (delete_flags), ARGS_EXACT, 1, 1, false, false },
-  { KAGO_VERB_EVENTS, "events", "<container-id>", "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
+  { KAGO_VERB_CREATE, "create", "<container-id>", "create a container", FLAGS (create_flags), ARGS_EXACT, 1,
+    1, false, false },
+  { KAGO_VERB_DELETE, "delete", "<container-id>",
+    "delete any resources held by the container often used with detached container", FLAGS (delete_flags),
+    ARGS_EXACT, 1, 1, false, false },
+  { KAGO_VERB_EVENTS, "events", "<container-id>",
+    "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
     FLAGS (events_flags), ARGS_EXACT, 1, 1, false, false },
   { KAGO_VERB_EXEC, "exec", "<container-id> <command> [command options]  || -p process.json <container-id>",
     "execute new process inside the container", FLAGS (exec_flags), ARGS_MIN, 1, 0, true, false },
-  { KAGO_VERB_FEATURES, "features", "", "show the enabled features", FLAGS (help_only_flags), ARGS_EXACT, 0, 0,
-    false, false },
-  { KAGO_VERB_KILL, "kill", "<container-id> [signal]", "kill sends the specified signal (default: SIGTERM) to the container's init process",
-    FLAGS (kill_flags), ARGS_RANGE, 1, 2, false, false },
-  { KAGO_VERB_LIST, "list", "", "lists containers started by kago-runtime with the given root", FLAGS (list_flags),
-    ARGS_EXACT, 0, 0, false, false },
+  { KAGO_VERB_FEATURES, "features", "", "show the enabled features", FLAGS (help_only_flags), ARGS_EXACT, 0,
+    0, false, false },
+  { KAGO_VERB_KILL, "kill", "<container-id> [signal]",
+    "kill sends the specified signal (default: SIGTERM) to the container's init process", FLAGS (kill_flags),
+    ARGS_RANGE, 1, 2, false, false },
+  { KAGO_VERB_LIST, "list", "", "lists containers started by kago-runtime with the given root",
+    FLAGS (list_flags), ARGS_EXACT, 0, 0, false, false },
   { KAGO_VERB_PAUSE, "pause", "<container-id>", "pause suspends all processes inside the container",
     FLAGS (help_only_flags), ARGS_EXACT, 1, 1, false, false },
   { KAGO_VERB_PS, "ps", "<container-id> [ps options]", "ps displays the processes running inside a container",
     FLAGS (format_flags), ARGS_MIN, 1, 0, true, false },
-  { KAGO_VERB_RESTORE, "restore", "<container-id>", "restore a container from a previous checkpoint (not supported)",
-    FLAGS (help_only_flags), ARGS_ANY, 0, 0, false, true },
+  { KAGO_VERB_RESTORE, "restore", "<container-id>",
+    "restore a container from a previous checkpoint (not supported)", FLAGS (help_only_flags), ARGS_ANY, 0, 0,
+    false, true },
   { KAGO_VERB_RESUME, "resume", "<container-id>", "resumes all processes that have been previously paused",
     FLAGS (help_only_flags), ARGS_EXACT, 1, 1, false, false },
-  { KAGO_VERB_RUN, "run", "<container-id>", "create and run a container", FLAGS (run_flags), ARGS_EXACT, 1, 1, false,
-    false },
-  { KAGO_VERB_SPEC, "spec", "", "create a new specification file", FLAGS (spec_flags), ARGS_EXACT, 0, 0, false,
-    false },
+  { KAGO_VERB_RUN, "run", "<container-id>", "create and run a container", FLAGS (run_flags), ARGS_EXACT, 1, 1,
+    false, false },
+  { KAGO_VERB_SPEC, "spec", "", "create a new specification file", FLAGS (spec_flags), ARGS_EXACT, 0, 0,
+    false, false },
   { KAGO_VERB_START, "start", "<container-id>", "executes the user defined process in a created container",
     FLAGS (help_only_flags), ARGS_EXACT, 1, 1, false, false },
   { KAGO_VERB_STATE, "state", "<container-id>", "output the state of a container", FLAGS (help_only_flags),
     ARGS_EXACT, 1, 1, false, false },
-  { KAGO_VERB_UPDATE, "update", "<container-id>", "update container resource constraints", FLAGS (update_flags),
-    ARGS_EXACT, 1, 1, false, false },
-  { KAGO_VERB_HELP, "help", "[command]", "Shows a list of commands or help for one command", FLAGS (help_only_flags),
-    ARGS_RANGE, 0, 1, false, false },
+  { KAGO_VERB_UPDATE, "update", "<container-id>", "update container resource constraints",
+    FLAGS (update_flags), ARGS_EXACT, 1, 1, false, false },
+  { KAGO_VERB_HELP, "help", "[command]", "Shows a list of commands or help for one command",
+    FLAGS (help_only_flags), ARGS_RANGE, 0, 1, false, false },
 };
 
 static const struct verb_def *
@@ -321,7 +360,8 @@ parse_flag (int argc, char **argv, int *i, const struct flag_def *flags, size_t 
       int shown = (int) (eq ? (size_t) (eq - arg) : strlen (arg));
       if (verb_name)
         return kago_error_set (err, 0, "unknown flag \"%.*s\" for \"%s\"", shown, arg, verb_name);
-      return kago_error_set (err, 0, "unknown global flag \"%.*s\" (global flags go before the command)", shown, arg);
+      return kago_error_set (err, 0, "unknown global flag \"%.*s\" (global flags go before the command)",
+                             shown, arg);
     }
   char *field = (char *) base + f->off;
   const char *value = eq ? eq + 1 : NULL;
@@ -353,7 +393,8 @@ parse_flag (int argc, char **argv, int *i, const struct flag_def *flags, size_t 
         errno = 0;
         long l = strtol (value, &end, 0);
         if (errno || *value == '\0' || *end != '\0' || l < INT_MIN || l > INT_MAX)
-          return kago_error_set (err, 0, "invalid value \"%s\" for flag --%s: not an integer", value, f->name);
+          return kago_error_set (err, 0, "invalid value \"%s\" for flag --%s: not an integer", value,
+                                 f->name);
         *(int *) field = (int) l;
         return 0;
       }
@@ -431,8 +472,8 @@ kago_cli_parse (int argc, char **argv, struct kago_cli *cli, kago_error_t *err)
         }
       if (!is_flag_arg (a))
         break;
-      if (parse_flag (argc, argv, &i, global_flags, sizeof global_flags / sizeof global_flags[0], &cli->g, NULL,
-                      err)
+      if (parse_flag (argc, argv, &i, global_flags, sizeof global_flags / sizeof global_flags[0], &cli->g,
+                      NULL, err)
           < 0)
         return -1;
     }
@@ -456,7 +497,7 @@ kago_cli_parse (int argc, char **argv, struct kago_cli *cli, kago_error_t *err)
     }
 
   if (i >= argc)
-    return 0;  /* no verb: the caller shows usage (or the version) */
+    return 0; /* no verb: the caller shows usage (or the version) */
 
   cli->verb_name = argv[i];
   const struct verb_def *d = find_verb (argv[i]);
@@ -562,12 +603,13 @@ kago_cli_usage (enum kago_verb verb, const char *prog)
   const struct verb_def *d = verb_def_of (verb);
   if (d == NULL)
     {
-      strbuf_addf (&sb,
-                   "%s - Open Container Initiative runtime (kago)\n\n"
-                   "kago-runtime is a command line client for running applications packaged according to the\n"
-                   "Open Container Initiative (OCI) format; its command line is runc's.\n\n"
-                   "Usage: %s [global options] command [command options] [arguments...]\n\nCommands:\n",
-                   prog, prog);
+      strbuf_addf (
+          &sb,
+          "%s - Open Container Initiative runtime (kago)\n\n"
+          "kago-runtime is a command line client for running applications packaged according to the\n"
+          "Open Container Initiative (OCI) format; its command line is runc's.\n\n"
+          "Usage: %s [global options] command [command options] [arguments...]\n\nCommands:\n",
+          prog, prog);
       for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         strbuf_addf (&sb, "   %-11s %s\n", verbs[i].name, verbs[i].summary);
       strbuf_adds (&sb, "\nGlobal options:\n");
@@ -578,7 +620,9 @@ kago_cli_usage (enum kago_verb verb, const char *prog)
   if (d->verb == KAGO_VERB_KILL)
     strbuf_adds (&sb, "\nThe signal is a name (KILL, SIGKILL) or a number (9); the default is SIGTERM.\n");
   else if (d->verb == KAGO_VERB_PS)
-    strbuf_adds (&sb, "\nWith ps options after the id, ps(1) is run with them and only the container's rows are kept.\n");
+    strbuf_adds (
+        &sb,
+        "\nWith ps options after the id, ps(1) is run with them and only the container's rows are kept.\n");
   strbuf_adds (&sb, "\nOptions:\n");
   usage_flags (&sb, d->flags, d->nflags);
   return strbuf_detach (&sb);

@@ -45,23 +45,23 @@ enum kago_verb
 /* A growable NULL-terminated vector of borrowed strings (pointers into argv). */
 struct kago_cli_strv
 {
-  const char **v;  /* NULL-terminated, or NULL when empty */
+  const char **v; /* NULL-terminated, or NULL when empty */
   size_t n;
 };
 
 struct kago_global_opts
 {
-  const char *root;        /* default KAGO_DEFAULT_STATE_ROOT */
+  const char *root; /* default KAGO_DEFAULT_STATE_ROOT */
   bool root_set;
   const char *log;
-  const char *log_format;  /* "text" (default) or "json" */
+  const char *log_format; /* "text" (default) or "json" */
   bool log_json;
   bool debug;
   bool systemd_cgroup;
   bool version;
   bool help;
-  const char *criu;        /* accepted, ignored */
-  const char *rootless;    /* accepted, ignored: true|false|auto */
+  const char *criu;     /* accepted, ignored */
+  const char *rootless; /* accepted, ignored: true|false|auto */
 };
 
 /* Every verb's flags in one struct: a verb only sets its own.  */
@@ -75,9 +75,9 @@ struct kago_verb_opts
   int preserve_fds;
   bool no_pivot;
   bool no_new_keyring;
-  bool detach;             /* run -d, exec -d */
-  bool keep;               /* run --keep: accepted */
-  bool no_subreaper;       /* run --no-subreaper: accepted */
+  bool detach;       /* run -d, exec -d */
+  bool keep;         /* run --keep: accepted */
+  bool no_subreaper; /* run --no-subreaper: accepted */
   /* spec */
   bool rootless;
   /* kill */
@@ -99,7 +99,7 @@ struct kago_verb_opts
   struct kago_cli_strv cgroup;
   bool ignore_paused;
   /* ps, list */
-  const char *format;      /* "table" (default) or "json" */
+  const char *format; /* "table" (default) or "json" */
   bool quiet;
   /* events */
   const char *interval;
@@ -116,9 +116,9 @@ struct kago_cli
 {
   struct kago_global_opts g;
   enum kago_verb verb;
-  const char *verb_name;   /* as given */
+  const char *verb_name; /* as given */
   struct kago_verb_opts o;
-  const char **args;       /* positional arguments after the verb (borrowed), NULL-terminated */
+  const char **args; /* positional arguments after the verb (borrowed), NULL-terminated */
   int nargs;
 };
 

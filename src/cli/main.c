@@ -48,13 +48,15 @@ main (int argc, char **argv)
     /* argv[1] stands in for the program name: the runtime's arguments follow. */
     return kago_runtime_main ("kago runtime", argc - 1, argv + 1);
 
-  if (argc > 1 && (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-v") == 0
-                   || strcmp (argv[1], "-version") == 0 || strcmp (argv[1], "version") == 0))
+  if (argc > 1
+      && (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-v") == 0
+          || strcmp (argv[1], "-version") == 0 || strcmp (argv[1], "version") == 0))
     {
       kago_print_version ("kago");
       return 0;
     }
-  if (argc <= 1 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+  if (argc <= 1 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
     {
       engine_usage (stdout);
       return 0;

@@ -17,8 +17,8 @@
 
 struct kago_error
 {
-  int errnum;  /* errno, or 0 */
-  char *msg;   /* context, without the strerror part */
+  int errnum; /* errno, or 0 */
+  char *msg;  /* context, without the strerror part */
 };
 typedef struct kago_error *kago_error_t;
 

@@ -577,10 +577,12 @@ mount_id_at (int dirfd, const char *name, uint64_t *id, bool *is_root)
 {
   struct statx stx;
   if (statx (dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | (*name ? 0 : AT_EMPTY_PATH), STATX_MNT_ID,
-             &stx) < 0)
+             &stx)
+      < 0)
     return -1;
   *id = (stx.stx_mask & STATX_MNT_ID) ? stx.stx_mnt_id : 0;
-  *is_root = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+  *is_root
+      = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
   return 0;
 }
 
@@ -666,8 +668,7 @@ remove_tree_at (int dirfd, const char *name, kago_error_t *err)
 
 /* ---- copy ---- */
 
-static int
-copy_entry (int srcdir, int dstdir, const char *name, kago_error_t *err);
+static int copy_entry (int srcdir, int dstdir, const char *name, kago_error_t *err);
 
 static int
 copy_dir_content (int srcfd, int dstfd, kago_error_t *err)

@@ -87,8 +87,13 @@ unexpected (struct parser *ps, const char *pos, const char *what)
 #define CC_PLAIN 1 /* may appear unescaped in a string and needs no UTF-8 check */
 #define CC_WS 2    /* insignificant whitespace */
 static const unsigned char char_class[256] = {
-  ['\t'] = CC_WS, ['\n'] = CC_WS, ['\r'] = CC_WS, [' '] = CC_WS | CC_PLAIN, ['!'] = CC_PLAIN,
-  ['#' ... '['] = CC_PLAIN, [']' ... 0x7f] = CC_PLAIN, /* all but '"' and '\\' */
+  ['\t'] = CC_WS,
+  ['\n'] = CC_WS,
+  ['\r'] = CC_WS,
+  [' '] = CC_WS | CC_PLAIN,
+  ['!'] = CC_PLAIN,
+  ['#' ... '['] = CC_PLAIN,
+  [']' ... 0x7f] = CC_PLAIN, /* all but '"' and '\\' */
 };
 
 static inline void
@@ -160,7 +165,8 @@ utf8_encode (uint32_t cp, char *out)
 
 /* Decoded value of the one-character escapes ('\0' = not one).  */
 static const char simple_escapes[128] = {
-  ['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b', ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t',
+  ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+  ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t',
 };
 
 static inline bool

@@ -42,14 +42,14 @@ struct json_value
     struct
     {
       double d;
-      int64_t i;       /* valid when is_int */
-      uint64_t u;      /* valid when is_uint */
-      bool is_int;     /* integer token that fits int64 */
-      bool is_uint;    /* integer token that fits uint64 (non-negative) */
+      int64_t i;    /* valid when is_int */
+      uint64_t u;   /* valid when is_uint */
+      bool is_int;  /* integer token that fits int64 */
+      bool is_uint; /* integer token that fits uint64 (non-negative) */
     } num;
     struct
     {
-      char *s;         /* NUL-terminated; may contain embedded NULs (len tells) */
+      char *s; /* NUL-terminated; may contain embedded NULs (len tells) */
       size_t len;
     } str;
     struct

@@ -118,7 +118,8 @@ write_double (strbuf *sb, double d)
   int exp = *p == 'e' ? atoi (p + 1) : 0;
 
   if (exp < -6 || exp >= 21)
-    strbuf_addf (sb, "%c%s%s%s%d", digits[0], nd > 1 ? "." : "", digits + 1, exp < 0 ? "e-" : "e+", abs (exp));
+    strbuf_addf (sb, "%c%s%s%s%d", digits[0], nd > 1 ? "." : "", digits + 1, exp < 0 ? "e-" : "e+",
+                 abs (exp));
   else if (exp < 0)
     strbuf_addf (sb, "0.%.*s%s", -exp - 1, zeros, digits);
   else if (nd <= (size_t) exp + 1)

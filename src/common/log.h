@@ -17,10 +17,10 @@ enum kago_log_level
 
 struct kago_log_config
 {
-  const char *file;  /* NULL: none */
-  int json;          /* --log-format json */
-  int debug;         /* --debug */
-  int stderr_too;    /* also print errors/warnings on stderr (default 1) */
+  const char *file; /* NULL: none */
+  int json;         /* --log-format json */
+  int debug;        /* --debug */
+  int stderr_too;   /* also print errors/warnings on stderr (default 1) */
 };
 
 int kago_log_init (const struct kago_log_config *cfg, kago_error_t *err);

@@ -7,12 +7,15 @@
 
 typedef struct strbuf
 {
-  char *buf;   /* always NUL-terminated once anything was added */
+  char *buf; /* always NUL-terminated once anything was added */
   size_t len;
   size_t cap;
 } strbuf;
 
-#define STRBUF_INIT { NULL, 0, 0 }
+#define STRBUF_INIT                                                                                          \
+  {                                                                                                          \
+    NULL, 0, 0                                                                                               \
+  }
 
 void strbuf_grow (strbuf *sb, size_t extra);
 void strbuf_add (strbuf *sb, const void *data, size_t len);

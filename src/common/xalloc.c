@@ -6,8 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static void __attribute__ ((noreturn))
-oom (void)
+static void __attribute__ ((noreturn)) oom (void)
 {
   static const char m[] = "kago: out of memory\n";
   ssize_t r = write (2, m, sizeof m - 1);

@@ -121,9 +121,18 @@ static json_value *
 linux_new (bool rootless)
 {
   static const char *const masked[] = {
-    "/proc/acpi",      "/proc/asound",   "/proc/kcore",       "/proc/keys",    "/proc/latency_stats",
-    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
-    "/sys/devices/virtual/tpm", NULL,
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/sys/firmware",
+    "/proc/scsi",
+    "/sys/devices/virtual/tpm",
+    NULL,
   };
   static const char *const readonly[]
       = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };

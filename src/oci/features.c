@@ -91,7 +91,8 @@ kago_features_new (const struct kago_features_input *in)
 {
   json_value *f = json_object_new ();
   json_object_set (f, "ociVersionMin", json_string_new (in->oci_version_min ? in->oci_version_min : "1.0.0"));
-  json_object_set (f, "ociVersionMax", json_string_new (in->oci_version_max ? in->oci_version_max : KAGO_OCI_VERSION));
+  json_object_set (f, "ociVersionMax",
+                   json_string_new (in->oci_version_max ? in->oci_version_max : KAGO_OCI_VERSION));
   set_strv (f, "hooks", in->hooks);
   set_strv (f, "mountOptions", in->mount_options);
   if (in->linux_present)

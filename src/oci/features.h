@@ -12,7 +12,7 @@
 /* A tri-state for the spec's optional booleans ("nil means unknown").  */
 enum kago_feature_bool
 {
-  KAGO_FEATURE_UNKNOWN = 0,  /* omitted from the output */
+  KAGO_FEATURE_UNKNOWN = 0, /* omitted from the output */
   KAGO_FEATURE_NO,
   KAGO_FEATURE_YES,
 };
@@ -20,14 +20,14 @@ enum kago_feature_bool
 /* String lists are NULL-terminated; a NULL list is omitted ("unknown").  */
 struct kago_features_input
 {
-  const char *oci_version_min;             /* NULL: "1.0.0" */
-  const char *oci_version_max;             /* NULL: KAGO_OCI_VERSION */
-  const char *const *hooks;                /* "prestart", "createRuntime", ... */
-  const char *const *mount_options;        /* "ro", "rbind", ... */
+  const char *oci_version_min;      /* NULL: "1.0.0" */
+  const char *oci_version_max;      /* NULL: KAGO_OCI_VERSION */
+  const char *const *hooks;         /* "prestart", "createRuntime", ... */
+  const char *const *mount_options; /* "ro", "rbind", ... */
 
-  bool linux_present;                      /* emit the "linux" object */
-  const char *const *namespaces;           /* "pid", "network", ... */
-  const char *const *capabilities;         /* "CAP_CHOWN", ... */
+  bool linux_present;              /* emit the "linux" object */
+  const char *const *namespaces;   /* "pid", "network", ... */
+  const char *const *capabilities; /* "CAP_CHOWN", ... */
 
   bool cgroup_present;
   enum kago_feature_bool cgroup_v1, cgroup_v2, cgroup_systemd, cgroup_systemd_user, cgroup_rdma;
@@ -40,7 +40,7 @@ struct kago_features_input
   const char *const *seccomp_known_flags;
   const char *const *seccomp_supported_flags;
 
-  enum kago_feature_bool apparmor_enabled;   /* UNKNOWN: no "apparmor" object */
+  enum kago_feature_bool apparmor_enabled; /* UNKNOWN: no "apparmor" object */
   enum kago_feature_bool selinux_enabled;
   enum kago_feature_bool intel_rdt_enabled;
   enum kago_feature_bool intel_rdt_schemata;
@@ -48,10 +48,10 @@ struct kago_features_input
   bool memory_policy_present;
   const char *const *memory_policy_modes;
   const char *const *memory_policy_flags;
-  enum kago_feature_bool idmap_mounts;       /* mountExtensions.idmap.enabled */
-  enum kago_feature_bool net_devices;        /* netDevices.enabled */
+  enum kago_feature_bool idmap_mounts; /* mountExtensions.idmap.enabled */
+  enum kago_feature_bool net_devices;  /* netDevices.enabled */
 
-  const oci_map *annotations;                /* NULL or empty: omitted */
+  const oci_map *annotations; /* NULL or empty: omitted */
   const char *const *potentially_unsafe_annotations;
 };
 

@@ -354,7 +354,8 @@ absent (bool required, const char *key, const spath *p, kago_error_t *err)
 }
 
 int
-sp_get_str (const json_value *obj, const char *key, const spath *p, bool required, char **out, kago_error_t *err)
+sp_get_str (const json_value *obj, const char *key, const spath *p, bool required, char **out,
+            kago_error_t *err)
 {
   const json_value *v = sp_member (obj, key);
   if (v == NULL)
@@ -374,7 +375,8 @@ sp_get_bool (const json_value *obj, const char *key, const spath *p, bool *out, 
 }
 
 int
-sp_get_u64 (const json_value *obj, const char *key, const spath *p, bool required, uint64_t *out, kago_error_t *err)
+sp_get_u64 (const json_value *obj, const char *key, const spath *p, bool required, uint64_t *out,
+            kago_error_t *err)
 {
   const json_value *v = sp_member (obj, key);
   if (v == NULL)
@@ -384,7 +386,8 @@ sp_get_u64 (const json_value *obj, const char *key, const spath *p, bool require
 }
 
 int
-sp_get_i64 (const json_value *obj, const char *key, const spath *p, bool required, int64_t *out, kago_error_t *err)
+sp_get_i64 (const json_value *obj, const char *key, const spath *p, bool required, int64_t *out,
+            kago_error_t *err)
 {
   const json_value *v = sp_member (obj, key);
   if (v == NULL)
@@ -394,7 +397,8 @@ sp_get_i64 (const json_value *obj, const char *key, const spath *p, bool require
 }
 
 int
-sp_get_u32 (const json_value *obj, const char *key, const spath *p, bool required, uint32_t *out, kago_error_t *err)
+sp_get_u32 (const json_value *obj, const char *key, const spath *p, bool required, uint32_t *out,
+            kago_error_t *err)
 {
   const json_value *v = sp_member (obj, key);
   uint64_t u;
@@ -408,7 +412,8 @@ sp_get_u32 (const json_value *obj, const char *key, const spath *p, bool require
 }
 
 int
-sp_get_i32 (const json_value *obj, const char *key, const spath *p, bool required, int32_t *out, kago_error_t *err)
+sp_get_i32 (const json_value *obj, const char *key, const spath *p, bool required, int32_t *out,
+            kago_error_t *err)
 {
   const json_value *v = sp_member (obj, key);
   int64_t i;
@@ -456,7 +461,8 @@ sp_get_map (const json_value *obj, const char *key, const spath *p, oci_map *out
 }
 
 int
-sp_get_idmaps (const json_value *obj, const char *key, const spath *p, oci_id_mappings *out, kago_error_t *err)
+sp_get_idmaps (const json_value *obj, const char *key, const spath *p, oci_id_mappings *out,
+               kago_error_t *err)
 {
   const json_value *v = sp_member (obj, key);
   if (v == NULL)
@@ -572,7 +578,8 @@ oci_version_check (const char *version, kago_error_t *err)
   else
     s = NULL;
   if (s == NULL || !semver_suffix_ok (s) || major != 1 || minor > 3)
-    return kago_error_set (err, 0, "ociVersion: unsupported version \"%s\" (kago supports 1.0.0 through 1.3.x)",
+    return kago_error_set (err, 0,
+                           "ociVersion: unsupported version \"%s\" (kago supports 1.0.0 through 1.3.x)",
                            version ? version : "");
   (void) patch;
   return 0;
@@ -603,7 +610,8 @@ parse_mounts (const json_value *arr, const spath *p, oci_spec *s, kago_error_t *
       spath e = SP_IDX (p, i);
       oci_mount *m = &s->mounts[i];
       s->n_mounts = i + 1;
-      if (sp_expect (v, JSON_OBJECT, &e, err) < 0 || sp_get_str (v, "destination", &e, true, &m->destination, err) < 0
+      if (sp_expect (v, JSON_OBJECT, &e, err) < 0
+          || sp_get_str (v, "destination", &e, true, &m->destination, err) < 0
           || sp_get_str (v, "type", &e, false, &m->type, err) < 0
           || sp_get_str (v, "source", &e, false, &m->source, err) < 0
           || sp_get_strv (v, "options", &e, &m->options, err) < 0

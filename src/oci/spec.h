@@ -20,7 +20,7 @@
 /* A NULL-terminated string vector with its length.  */
 typedef struct
 {
-  char **v;  /* NULL-terminated, or NULL when absent */
+  char **v; /* NULL-terminated, or NULL when absent */
   size_t n;
 } oci_strv;
 
@@ -52,8 +52,8 @@ typedef struct
 typedef struct
 {
   char *destination;
-  char *type;           /* may be NULL */
-  char *source;         /* may be NULL */
+  char *type;   /* may be NULL */
+  char *source; /* may be NULL */
   oci_strv options;
   oci_id_mappings uid_mappings;
   oci_id_mappings gid_mappings;
@@ -61,8 +61,8 @@ typedef struct
 
 typedef struct
 {
-  char *type;           /* "RLIMIT_NOFILE" ... */
-  int resource;         /* RLIMIT_* resolved at parse time */
+  char *type;   /* "RLIMIT_NOFILE" ... */
+  int resource; /* RLIMIT_* resolved at parse time */
   uint64_t hard;
   uint64_t soft;
 } oci_rlimit;
@@ -70,7 +70,7 @@ typedef struct
 typedef struct
 {
   oci_strv bounding, effective, inheritable, permitted, ambient;
-  bool present;         /* process.capabilities was given */
+  bool present; /* process.capabilities was given */
 } oci_capabilities;
 
 typedef struct
@@ -102,10 +102,10 @@ typedef struct
   char *selinux_label;
   /* 1.1+ */
   bool has_io_priority;
-  char *io_priority_class;   /* IOPRIO_CLASS_RT | _BE | _IDLE */
+  char *io_priority_class; /* IOPRIO_CLASS_RT | _BE | _IDLE */
   int io_priority;
   bool has_scheduler;
-  char *sched_policy;        /* SCHED_OTHER ... */
+  char *sched_policy; /* SCHED_OTHER ... */
   int sched_nice, sched_priority;
   oci_strv sched_flags;
   uint64_t sched_runtime, sched_deadline, sched_period;
@@ -120,7 +120,7 @@ typedef struct
   oci_strv args;
   oci_strv env;
   bool has_timeout;
-  int timeout;               /* seconds, > 0 */
+  int timeout; /* seconds, > 0 */
 } oci_hook;
 
 typedef struct
@@ -150,12 +150,12 @@ enum oci_ns_type
 typedef struct
 {
   enum oci_ns_type type;
-  char *path;                /* NULL: create a new one */
+  char *path; /* NULL: create a new one */
 } oci_namespace;
 
 typedef struct
 {
-  char type;                 /* 'c', 'b', 'u', 'p' */
+  char type; /* 'c', 'b', 'u', 'p' */
   char *path;
   int64_t major, minor;
   bool has_file_mode;
@@ -170,7 +170,7 @@ typedef struct
   char type;                 /* 'a', 'c', 'b'; 'a' when absent */
   bool has_major, has_minor; /* absent means wildcard */
   int64_t major, minor;
-  char *access;              /* "rwm" subset; NULL = "rwm" */
+  char *access; /* "rwm" subset; NULL = "rwm" */
 } oci_device_cgroup;
 
 typedef struct
@@ -194,7 +194,7 @@ typedef struct
 
 typedef struct
 {
-  char *page_size;           /* "2MB" */
+  char *page_size; /* "2MB" */
   uint64_t limit;
 } oci_hugepage_limit;
 
@@ -266,13 +266,13 @@ typedef struct
   uint32_t index;
   uint64_t value;
   uint64_t value_two;
-  char *op;                  /* SCMP_CMP_EQ ... */
+  char *op; /* SCMP_CMP_EQ ... */
 } oci_seccomp_arg;
 
 typedef struct
 {
   oci_strv names;
-  char *action;              /* SCMP_ACT_* */
+  char *action; /* SCMP_ACT_* */
   bool has_errno_ret;
   uint32_t errno_ret;
   oci_seccomp_arg *args;
@@ -310,14 +310,14 @@ typedef struct
   char *cgroups_path;
   bool has_resources;
   oci_resources resources;
-  char *rootfs_propagation;   /* private|shared|slave|unbindable (r-prefixed accepted) */
-  oci_seccomp *seccomp;       /* NULL when absent */
+  char *rootfs_propagation; /* private|shared|slave|unbindable (r-prefixed accepted) */
+  oci_seccomp *seccomp;     /* NULL when absent */
   oci_map sysctl;
   oci_strv masked_paths;
   oci_strv readonly_paths;
   char *mount_label;
   bool has_personality;
-  char *personality_domain;   /* LINUX | LINUX32 */
+  char *personality_domain; /* LINUX | LINUX32 */
   oci_strv personality_flags;
   /* linux.intelRdt, memoryPolicy, netDevices: parsed so that a request kago
      cannot honour is refused (never silently dropped).  */
@@ -329,13 +329,13 @@ typedef struct
 typedef struct
 {
   char *oci_version;
-  char *root_path;            /* as written in config.json */
+  char *root_path; /* as written in config.json */
   bool root_readonly;
   char *hostname;
   char *domainname;
   oci_mount *mounts;
   size_t n_mounts;
-  oci_process *process;       /* NULL when absent (create ok, start fails) */
+  oci_process *process; /* NULL when absent (create ok, start fails) */
   oci_hooks hooks;
   oci_map annotations;
   bool has_linux;
@@ -355,9 +355,9 @@ int oci_resources_parse (const json_value *v, const char *path, oci_resources *o
 void oci_resources_clear (oci_resources *r);
 
 /* Helpers.  */
-const char *oci_ns_type_name (enum oci_ns_type t);   /* "pid", "network", ... */
-int oci_ns_clone_flag (enum oci_ns_type t);           /* CLONE_NEWPID ... */
-const char *oci_ns_proc_name (enum oci_ns_type t);   /* "pid", "net", "mnt", ... */
+const char *oci_ns_type_name (enum oci_ns_type t); /* "pid", "network", ... */
+int oci_ns_clone_flag (enum oci_ns_type t);        /* CLONE_NEWPID ... */
+const char *oci_ns_proc_name (enum oci_ns_type t); /* "pid", "net", "mnt", ... */
 const oci_namespace *oci_spec_namespace (const oci_spec *s, enum oci_ns_type t);
 const char *oci_map_get (const oci_map *m, const char *key);
 

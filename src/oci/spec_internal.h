@@ -19,9 +19,9 @@
 typedef struct spath
 {
   const struct spath *up;
-  const char *key;   /* member name; NULL for an array index */
+  const char *key; /* member name; NULL for an array index */
   size_t idx;
-  bool mapkey;       /* render as ["key"] (map keys may contain dots) */
+  bool mapkey; /* render as ["key"] (map keys may contain dots) */
 } spath;
 
 #define SP_KEY(parent, k) ((spath){ .up = (parent), .key = (k), .idx = 0, .mapkey = false })
@@ -29,7 +29,8 @@ typedef struct spath
 #define SP_MAPKEY(parent, k) ((spath){ .up = (parent), .key = (k), .idx = 0, .mapkey = true })
 
 /* "PATH: MESSAGE" (just MESSAGE at the root).  Returns -1.  */
-int sp_error (kago_error_t *err, const spath *p, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+int sp_error (kago_error_t *err, const spath *p, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
 /* The rendered path (heap).  */
 char *sp_render (const spath *p);
 
@@ -73,9 +74,11 @@ int sp_get_idmaps (const json_value *obj, const char *key, const spath *p, oci_i
                    kago_error_t *err);
 /* An object member: 1 and *OUT set when present, 0 when absent, -1 (with
    "expected an object") when it has another type.  */
-int sp_get_obj (const json_value *obj, const char *key, const spath *p, const json_value **out, kago_error_t *err);
+int sp_get_obj (const json_value *obj, const char *key, const spath *p, const json_value **out,
+                kago_error_t *err);
 /* An array member, likewise.  */
-int sp_get_arr (const json_value *obj, const char *key, const spath *p, const json_value **out, kago_error_t *err);
+int sp_get_arr (const json_value *obj, const char *key, const spath *p, const json_value **out,
+                kago_error_t *err);
 
 /* "must be an absolute path" check for a string already read.  */
 int sp_check_abs (const char *s, const spath *p, kago_error_t *err);

@@ -16,8 +16,8 @@
 
 static const struct
 {
-  const char *name;  /* in config.json */
-  const char *proc;  /* in /proc/PID/ns/ */
+  const char *name; /* in config.json */
+  const char *proc; /* in /proc/PID/ns/ */
   int flag;
 } ns_info[OCI_NS_COUNT] = {
   [OCI_NS_PID] = { "pid", "pid", CLONE_NEWPID },
@@ -144,7 +144,8 @@ parse_time_offsets (const json_value *lin, const spath *p, oci_time_offsets *out
         return sp_error (err, &e, "unknown clock (expected monotonic or boottime)");
       if (m->value->type == JSON_NULL)
         continue;
-      if (sp_expect (m->value, JSON_OBJECT, &e, err) < 0 || sp_get_i64 (m->value, "secs", &e, false, &secs, err) < 0
+      if (sp_expect (m->value, JSON_OBJECT, &e, err) < 0
+          || sp_get_i64 (m->value, "secs", &e, false, &secs, err) < 0
           || sp_get_u32 (m->value, "nanosecs", &e, false, &nsecs, err) < 0)
         return -1;
       if (nsecs >= 1000000000u)
@@ -347,7 +348,8 @@ spec_linux_parse (const json_value *v, const spath *p, oci_linux *out, kago_erro
   const json_value *o;
   int r;
 
-  if (parse_namespaces (v, p, out, err) < 0 || sp_get_idmaps (v, "uidMappings", p, &out->uid_mappings, err) < 0
+  if (parse_namespaces (v, p, out, err) < 0
+      || sp_get_idmaps (v, "uidMappings", p, &out->uid_mappings, err) < 0
       || sp_get_idmaps (v, "gidMappings", p, &out->gid_mappings, err) < 0
       || parse_time_offsets (v, p, &out->time_offsets, err) < 0 || parse_devices (v, p, out, err) < 0
       || sp_get_str (v, "cgroupsPath", p, false, &out->cgroups_path, err) < 0)
@@ -379,7 +381,8 @@ spec_linux_parse (const json_value *v, const spath *p, oci_linux *out, kago_erro
       if (!ok)
         {
           spath pp = SP_KEY (p, "rootfsPropagation");
-          return sp_error (err, &pp, "invalid value \"%s\" (expected [r]private, [r]shared, [r]slave or [r]unbindable)",
+          return sp_error (err, &pp,
+                           "invalid value \"%s\" (expected [r]private, [r]shared, [r]slave or [r]unbindable)",
                            out->rootfs_propagation);
         }
     }
@@ -387,7 +390,8 @@ spec_linux_parse (const json_value *v, const spath *p, oci_linux *out, kago_erro
   if (parse_seccomp (v, p, out, err) < 0 || sp_get_map (v, "sysctl", p, &out->sysctl, err) < 0
       || sp_get_strv (v, "maskedPaths", p, &out->masked_paths, err) < 0
       || sp_get_strv (v, "readonlyPaths", p, &out->readonly_paths, err) < 0
-      || sp_get_str (v, "mountLabel", p, false, &out->mount_label, err) < 0 || parse_personality (v, p, out, err) < 0)
+      || sp_get_str (v, "mountLabel", p, false, &out->mount_label, err) < 0
+      || parse_personality (v, p, out, err) < 0)
     return -1;
 
   /* Parsed only far enough to know they were asked for.  */

@@ -58,11 +58,14 @@ static const char *const sched_policies[] = {
 };
 
 static const char *const sched_flags[] = {
-  "SCHED_FLAG_RESET_ON_FORK",  "SCHED_FLAG_RECLAIM",        "SCHED_FLAG_DL_OVERRUN",     "SCHED_FLAG_KEEP_POLICY",
-  "SCHED_FLAG_KEEP_PARAMS",    "SCHED_FLAG_UTIL_CLAMP_MIN", "SCHED_FLAG_UTIL_CLAMP_MAX", NULL,
+  "SCHED_FLAG_RESET_ON_FORK",  "SCHED_FLAG_RECLAIM",
+  "SCHED_FLAG_DL_OVERRUN",     "SCHED_FLAG_KEEP_POLICY",
+  "SCHED_FLAG_KEEP_PARAMS",    "SCHED_FLAG_UTIL_CLAMP_MIN",
+  "SCHED_FLAG_UTIL_CLAMP_MAX", NULL,
 };
 
-static const char *const ioprio_classes[] = { "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE", NULL };
+static const char *const ioprio_classes[]
+    = { "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE", NULL };
 
 static bool
 in_list (const char *s, const char *const *list)
@@ -83,7 +86,8 @@ parse_user (const json_value *proc, const spath *p, oci_user *u, kago_error_t *e
     return -1;
   if (r == 0)
     return sp_error (err, &up, "required");
-  if (sp_get_u32 (v, "uid", &up, true, &u->uid, err) < 0 || sp_get_u32 (v, "gid", &up, true, &u->gid, err) < 0)
+  if (sp_get_u32 (v, "uid", &up, true, &u->uid, err) < 0
+      || sp_get_u32 (v, "gid", &up, true, &u->gid, err) < 0)
     return -1;
   r = sp_get_u32 (v, "umask", &up, false, &u->umask, err);
   if (r < 0)
@@ -151,11 +155,12 @@ parse_rlimits (const json_value *proc, const spath *p, oci_process *out, kago_er
       for (size_t j = 0; j < i; j++)
         if (out->rlimits[j].resource == rl->resource)
           return sp_error (err, &tp, "duplicate rlimit type \"%s\"", rl->type);
-      if (sp_get_u64 (v, "soft", &e, true, &rl->soft, err) < 0 || sp_get_u64 (v, "hard", &e, true, &rl->hard, err) < 0)
+      if (sp_get_u64 (v, "soft", &e, true, &rl->soft, err) < 0
+          || sp_get_u64 (v, "hard", &e, true, &rl->hard, err) < 0)
         return -1;
       if (rl->soft > rl->hard)
-        return sp_error (err, &e, "soft limit %" PRIu64 " is greater than hard limit %" PRIu64 " for %s", rl->soft,
-                         rl->hard, rl->type);
+        return sp_error (err, &e, "soft limit %" PRIu64 " is greater than hard limit %" PRIu64 " for %s",
+                         rl->soft, rl->hard, rl->type);
     }
   return 0;
 }
@@ -174,7 +179,8 @@ parse_scheduler (const json_value *proc, const spath *p, oci_process *out, kago_
     return -1;
   if (!in_list (out->sched_policy, sched_policies))
     return sp_error (err, &pp, "unknown scheduling policy \"%s\"", out->sched_policy);
-  if (sp_get_i32 (v, "nice", &sp, false, &nice, err) < 0 || sp_get_i32 (v, "priority", &sp, false, &prio, err) < 0
+  if (sp_get_i32 (v, "nice", &sp, false, &nice, err) < 0
+      || sp_get_i32 (v, "priority", &sp, false, &prio, err) < 0
       || sp_get_strv (v, "flags", &sp, &out->sched_flags, err) < 0
       || sp_get_u64 (v, "runtime", &sp, false, &out->sched_runtime, err) < 0
       || sp_get_u64 (v, "deadline", &sp, false, &out->sched_deadline, err) < 0
@@ -361,7 +367,8 @@ hooks_list_clear (oci_hooks_list *l)
 }
 
 static int
-parse_hooks_list (const json_value *hooks, const char *key, const spath *p, oci_hooks_list *out, kago_error_t *err)
+parse_hooks_list (const json_value *hooks, const char *key, const spath *p, oci_hooks_list *out,
+                  kago_error_t *err)
 {
   const json_value *arr;
   spath c = SP_KEY (p, key);

@@ -8,15 +8,15 @@
 #include <string.h>
 
 /* Store an optional member: 1 -> *HAS = true.  */
-#define OPT(call, has)   \
-  do                     \
-    {                    \
-      int r_ = (call);   \
-      if (r_ < 0)        \
-        return -1;       \
-      if (r_ > 0)        \
-        (has) = true;    \
-    }                    \
+#define OPT(call, has)                                                                                       \
+  do                                                                                                         \
+    {                                                                                                        \
+      int r_ = (call);                                                                                       \
+      if (r_ < 0)                                                                                            \
+        return -1;                                                                                           \
+      if (r_ > 0)                                                                                            \
+        (has) = true;                                                                                        \
+    }                                                                                                        \
   while (0)
 
 static int
@@ -72,7 +72,8 @@ parse_device_rules (const json_value *res, const spath *p, oci_resources *out, k
       if (d->access && d->access[strspn (d->access, "rwm")] != '\0')
         {
           spath acp = SP_KEY (&e, "access");
-          return sp_error (err, &acp, "invalid access \"%s\" (expected a combination of r, w and m)", d->access);
+          return sp_error (err, &acp, "invalid access \"%s\" (expected a combination of r, w and m)",
+                           d->access);
         }
     }
   return 0;
@@ -95,7 +96,8 @@ parse_memory (const json_value *res, const spath *p, oci_resources *out, kago_er
   OPT (sp_get_u64 (v, "swappiness", &mp, false, &out->mem_swappiness, err), out->has_mem_swappiness);
   OPT (sp_get_bool (v, "disableOOMKiller", &mp, &out->disable_oom_killer, err), out->has_disable_oom_killer);
   OPT (sp_get_bool (v, "useHierarchy", &mp, &out->use_hierarchy, err), out->has_use_hierarchy);
-  OPT (sp_get_bool (v, "checkBeforeUpdate", &mp, &out->check_before_update, err), out->has_check_before_update);
+  OPT (sp_get_bool (v, "checkBeforeUpdate", &mp, &out->check_before_update, err),
+       out->has_check_before_update);
   return 0;
 }
 
@@ -122,7 +124,8 @@ parse_cpu (const json_value *res, const spath *p, oci_resources *out, kago_error
 }
 
 static int
-parse_throttle (const json_value *blk, const char *key, const spath *p, oci_throttle_list *out, kago_error_t *err)
+parse_throttle (const json_value *blk, const char *key, const spath *p, oci_throttle_list *out,
+                kago_error_t *err)
 {
   const json_value *arr;
   int r = sp_get_arr (blk, key, p, &arr, err);
@@ -199,7 +202,8 @@ parse_hugepages (const json_value *res, const spath *p, oci_resources *out, kago
       spath e = SP_IDX (&hp, i);
       oci_hugepage_limit *h = &out->hugepage_limits[i];
       out->n_hugepage_limits = i + 1;
-      if (sp_expect (v, JSON_OBJECT, &e, err) < 0 || sp_get_str (v, "pageSize", &e, true, &h->page_size, err) < 0
+      if (sp_expect (v, JSON_OBJECT, &e, err) < 0
+          || sp_get_str (v, "pageSize", &e, true, &h->page_size, err) < 0
           || sp_get_u64 (v, "limit", &e, true, &h->limit, err) < 0)
         return -1;
     }
@@ -266,7 +270,8 @@ parse_resources (const json_value *v, const spath *p, oci_resources *out, kago_e
   int r;
   if (sp_expect (v, JSON_OBJECT, p, err) < 0)
     return -1;
-  if (parse_device_rules (v, p, out, err) < 0 || parse_memory (v, p, out, err) < 0 || parse_cpu (v, p, out, err) < 0)
+  if (parse_device_rules (v, p, out, err) < 0 || parse_memory (v, p, out, err) < 0
+      || parse_cpu (v, p, out, err) < 0)
     return -1;
   r = sp_get_obj (v, "pids", p, &o, err);
   if (r < 0)
@@ -276,8 +281,9 @@ parse_resources (const json_value *v, const spath *p, oci_resources *out, kago_e
       spath pp = SP_KEY (p, "pids");
       OPT (sp_get_i64 (o, "limit", &pp, false, &out->pids_limit, err), out->has_pids_limit);
     }
-  if (parse_blkio (v, p, out, err) < 0 || parse_hugepages (v, p, out, err) < 0 || parse_network (v, p, out, err) < 0
-      || parse_rdma (v, p, out, err) < 0 || sp_get_map (v, "unified", p, &out->unified, err) < 0)
+  if (parse_blkio (v, p, out, err) < 0 || parse_hugepages (v, p, out, err) < 0
+      || parse_network (v, p, out, err) < 0 || parse_rdma (v, p, out, err) < 0
+      || sp_get_map (v, "unified", p, &out->unified, err) < 0)
     return -1;
   return 0;
 }

@@ -2,8 +2,8 @@
 #include "oci/state_json.h"
 
 json_value *
-kago_state_json_new (const char *oci_version, const char *id, const char *status, pid_t pid, const char *bundle,
-                     const oci_map *annotations)
+kago_state_json_new (const char *oci_version, const char *id, const char *status, pid_t pid,
+                     const char *bundle, const oci_map *annotations)
 {
   json_value *o = json_object_new ();
   json_object_set (o, "ociVersion", json_string_new (oci_version ? oci_version : KAGO_OCI_VERSION));

@@ -40,46 +40,46 @@
 
 /* Index = capability number.  */
 static const char *const cap_names[] = {
-  "CAP_CHOWN",            /* 0 */
-  "CAP_DAC_OVERRIDE",     /* 1 */
-  "CAP_DAC_READ_SEARCH",  /* 2 */
-  "CAP_FOWNER",           /* 3 */
-  "CAP_FSETID",           /* 4 */
-  "CAP_KILL",             /* 5 */
-  "CAP_SETGID",           /* 6 */
-  "CAP_SETUID",           /* 7 */
-  "CAP_SETPCAP",          /* 8 */
-  "CAP_LINUX_IMMUTABLE",  /* 9 */
-  "CAP_NET_BIND_SERVICE", /* 10 */
-  "CAP_NET_BROADCAST",    /* 11 */
-  "CAP_NET_ADMIN",        /* 12 */
-  "CAP_NET_RAW",          /* 13 */
-  "CAP_IPC_LOCK",         /* 14 */
-  "CAP_IPC_OWNER",        /* 15 */
-  "CAP_SYS_MODULE",       /* 16 */
-  "CAP_SYS_RAWIO",        /* 17 */
-  "CAP_SYS_CHROOT",       /* 18 */
-  "CAP_SYS_PTRACE",       /* 19 */
-  "CAP_SYS_PACCT",        /* 20 */
-  "CAP_SYS_ADMIN",        /* 21 */
-  "CAP_SYS_BOOT",         /* 22 */
-  "CAP_SYS_NICE",         /* 23 */
-  "CAP_SYS_RESOURCE",     /* 24 */
-  "CAP_SYS_TIME",         /* 25 */
-  "CAP_SYS_TTY_CONFIG",   /* 26 */
-  "CAP_MKNOD",            /* 27 */
-  "CAP_LEASE",            /* 28 */
-  "CAP_AUDIT_WRITE",      /* 29 */
-  "CAP_AUDIT_CONTROL",    /* 30 */
-  "CAP_SETFCAP",          /* 31 */
-  "CAP_MAC_OVERRIDE",     /* 32 */
-  "CAP_MAC_ADMIN",        /* 33 */
-  "CAP_SYSLOG",           /* 34 */
-  "CAP_WAKE_ALARM",       /* 35 */
-  "CAP_BLOCK_SUSPEND",    /* 36 */
-  "CAP_AUDIT_READ",       /* 37 */
-  "CAP_PERFMON",          /* 38 */
-  "CAP_BPF",              /* 39 */
+  "CAP_CHOWN",              /* 0 */
+  "CAP_DAC_OVERRIDE",       /* 1 */
+  "CAP_DAC_READ_SEARCH",    /* 2 */
+  "CAP_FOWNER",             /* 3 */
+  "CAP_FSETID",             /* 4 */
+  "CAP_KILL",               /* 5 */
+  "CAP_SETGID",             /* 6 */
+  "CAP_SETUID",             /* 7 */
+  "CAP_SETPCAP",            /* 8 */
+  "CAP_LINUX_IMMUTABLE",    /* 9 */
+  "CAP_NET_BIND_SERVICE",   /* 10 */
+  "CAP_NET_BROADCAST",      /* 11 */
+  "CAP_NET_ADMIN",          /* 12 */
+  "CAP_NET_RAW",            /* 13 */
+  "CAP_IPC_LOCK",           /* 14 */
+  "CAP_IPC_OWNER",          /* 15 */
+  "CAP_SYS_MODULE",         /* 16 */
+  "CAP_SYS_RAWIO",          /* 17 */
+  "CAP_SYS_CHROOT",         /* 18 */
+  "CAP_SYS_PTRACE",         /* 19 */
+  "CAP_SYS_PACCT",          /* 20 */
+  "CAP_SYS_ADMIN",          /* 21 */
+  "CAP_SYS_BOOT",           /* 22 */
+  "CAP_SYS_NICE",           /* 23 */
+  "CAP_SYS_RESOURCE",       /* 24 */
+  "CAP_SYS_TIME",           /* 25 */
+  "CAP_SYS_TTY_CONFIG",     /* 26 */
+  "CAP_MKNOD",              /* 27 */
+  "CAP_LEASE",              /* 28 */
+  "CAP_AUDIT_WRITE",        /* 29 */
+  "CAP_AUDIT_CONTROL",      /* 30 */
+  "CAP_SETFCAP",            /* 31 */
+  "CAP_MAC_OVERRIDE",       /* 32 */
+  "CAP_MAC_ADMIN",          /* 33 */
+  "CAP_SYSLOG",             /* 34 */
+  "CAP_WAKE_ALARM",         /* 35 */
+  "CAP_BLOCK_SUSPEND",      /* 36 */
+  "CAP_AUDIT_READ",         /* 37 */
+  "CAP_PERFMON",            /* 38 */
+  "CAP_BPF",                /* 39 */
   "CAP_CHECKPOINT_RESTORE", /* 40 */
 };
 #define N_CAP_NAMES ((int) (sizeof cap_names / sizeof cap_names[0]))
@@ -194,8 +194,8 @@ kago_caps_from_spec (const oci_capabilities *c, struct kago_caps *out, kago_erro
   if (bad)
     {
       cleanup_free char *names = caps_mask_names (bad);
-      return kago_error_set (err, EINVAL, "process.capabilities.effective: %s must also be in the permitted set",
-                             names);
+      return kago_error_set (err, EINVAL,
+                             "process.capabilities.effective: %s must also be in the permitted set", names);
     }
   /* The kernel refuses to raise an ambient capability that is not both
      permitted and inheritable.  `runc spec` (1.1) writes such configs
@@ -331,7 +331,8 @@ kago_caps_apply (const struct kago_caps *caps, kago_error_t *err)
       if (!(caps->permitted & caps->inheritable & (UINT64_C (1) << c)))
         {
           /* kago_caps_from_spec already warned and dropped these.  */
-          kago_log_warn ("ambient capability %s is not permitted and inheritable, not raised", name ? name : "?");
+          kago_log_warn ("ambient capability %s is not permitted and inheritable, not raised",
+                         name ? name : "?");
           continue;
         }
       if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long) c, 0, 0) < 0)

@@ -344,7 +344,8 @@ kago_container_delete (struct kago_runtime *rt, const char *id, bool force, kago
       kago_error_t e = NULL;
       pid_t *pids = NULL;
       size_t n = 0;
-      if (kago_cgroup_pids (c.st.cgroup, &pids, &n, &e) < 0 || (n > 0 && kago_cgroup_kill_all (c.st.cgroup, SIGKILL, &e) < 0))
+      if (kago_cgroup_pids (c.st.cgroup, &pids, &n, &e) < 0
+          || (n > 0 && kago_cgroup_kill_all (c.st.cgroup, SIGKILL, &e) < 0))
         kago_error_release (&e);
       free (pids);
     }
@@ -384,8 +385,9 @@ kago_container_run (struct kago_runtime *rt, const char *id, const struct kago_c
   pid_t pid = b.launch.pid;
   if (b.spec->hooks.poststart.n)
     {
-      struct kago_state st = { .id = b.id, .pid = pid, .bundle = b.bundle, .rootfs = b.rootfs,
-                               .annotations = b.spec->annotations };
+      struct kago_state st = {
+        .id = b.id, .pid = pid, .bundle = b.bundle, .rootfs = b.rootfs, .annotations = b.spec->annotations
+      };
       json_value *j = kago_state_to_oci_json (&st, KAGO_STATUS_RUNNING);
       cleanup_free char *s = json_to_string (j, false);
       json_free (j);

@@ -18,13 +18,13 @@ struct kago_build
   char *state_creating;
   int rootfd, dirfd;
   bool made_state_dir;
-  bool host_mounts;         /* mounts made under the rootfs in the host's mount namespace */
-  int console_peer_fd;      /* run without --console-socket: our end of the console socket */
+  bool host_mounts;    /* mounts made under the rootfs in the host's mount namespace */
+  int console_peer_fd; /* run without --console-socket: our end of the console socket */
   struct kago_launch launch;
 };
 
-int kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_create_options *o, bool run_mode,
-                       struct kago_build *b, kago_error_t *err);
+int kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_create_options *o,
+                       bool run_mode, struct kago_build *b, kago_error_t *err);
 void kago_build_free (struct kago_build *b);
 
 /* An opened, locked container: state read, status derived.  */

@@ -17,18 +17,18 @@
 struct kago_state
 {
   char *id;
-  pid_t pid;                /* host pid of the init, 0 once stopped */
-  unsigned long long pid_start;  /* /proc/PID/stat starttime, guards pid reuse */
+  pid_t pid;                    /* host pid of the init, 0 once stopped */
+  unsigned long long pid_start; /* /proc/PID/stat starttime, guards pid reuse */
   char *bundle;
   char *rootfs;
-  char *created;            /* RFC 3339 */
+  char *created; /* RFC 3339 */
   char *owner;
   char *oci_version;
   oci_map annotations;
-  struct kago_cgroup *cgroup;  /* may be NULL */
+  struct kago_cgroup *cgroup; /* may be NULL */
   bool has_userns;
-  bool host_mounts;         /* rootfs mounts live in a shared namespace: detach at delete */
-  char *mnt_ns_path;        /* that namespace's path when joined (NULL: the host's) */
+  bool host_mounts;  /* rootfs mounts live in a shared namespace: detach at delete */
+  char *mnt_ns_path; /* that namespace's path when joined (NULL: the host's) */
 };
 
 enum kago_status
@@ -85,11 +85,11 @@ bool kago_selfexe_is_sealed (void);
 /* ---- namespaces.c ---- */
 struct kago_ns_plan
 {
-  int clone_flags;          /* namespaces created by clone3 */
-  int unshare_flags;        /* created by the child after joining (userns joined) */
-  int join_fds[OCI_NS_COUNT];  /* fds of namespaces to join (by path), -1 otherwise */
-  bool new_ns[OCI_NS_COUNT];   /* created (not joined, not inherited) */
-  bool has_ns[OCI_NS_COUNT];   /* the container has its own (created or joined) */
+  int clone_flags;            /* namespaces created by clone3 */
+  int unshare_flags;          /* created by the child after joining (userns joined) */
+  int join_fds[OCI_NS_COUNT]; /* fds of namespaces to join (by path), -1 otherwise */
+  bool new_ns[OCI_NS_COUNT];  /* created (not joined, not inherited) */
+  bool has_ns[OCI_NS_COUNT];  /* the container has its own (created or joined) */
 };
 int kago_ns_plan_build (const oci_spec *spec, struct kago_ns_plan *plan, kago_error_t *err);
 void kago_ns_plan_close (struct kago_ns_plan *plan);
@@ -104,13 +104,13 @@ int kago_timens_prepare (const oci_time_offsets *t, int *restore_fd, kago_error_
 /* ---- sync.c (in launch.c): parent <-> child messages ---- */
 enum kago_sync_type
 {
-  SYNC_GO = 1,          /* parent -> child: maps and cgroup done, carries the child's host pid */
-  SYNC_HOOKS,           /* child -> parent: run prestart/createRuntime now */
-  SYNC_HOOKS_DONE,      /* parent -> child */
-  SYNC_READY,           /* child -> parent: created, waiting for start */
-  SYNC_START,           /* parent -> child (run): go on to execve */
-  SYNC_ERROR,           /* either way: errnum + message */
-  SYNC_EXEC_READY,      /* exec child -> parent: about to execve */
+  SYNC_GO = 1,     /* parent -> child: maps and cgroup done, carries the child's host pid */
+  SYNC_HOOKS,      /* child -> parent: run prestart/createRuntime now */
+  SYNC_HOOKS_DONE, /* parent -> child */
+  SYNC_READY,      /* child -> parent: created, waiting for start */
+  SYNC_START,      /* parent -> child (run): go on to execve */
+  SYNC_ERROR,      /* either way: errnum + message */
+  SYNC_EXEC_READY, /* exec child -> parent: about to execve */
 };
 struct kago_sync_msg
 {
@@ -121,7 +121,7 @@ struct kago_sync_msg
 int kago_sync_send (int fd, int type, int pid, kago_error_t *err);
 int kago_sync_send_error (int fd, const kago_error_t e);
 /* Receive one message of type WANT; an error message from the peer becomes
-   *err; EOF is "the container init exited unexpectedly".  */
+ *err; EOF is "the container init exited unexpectedly".  */
 int kago_sync_expect (int fd, int want, struct kago_sync_msg *out, kago_error_t *err);
 
 /* ---- launch.c / init.c ---- */
@@ -129,16 +129,16 @@ struct kago_launch
 {
   struct kago_init_ctx ctx;
   struct kago_ns_plan ns;
-  int sync_fd;              /* parent's end */
-  int child_sync_fd;        /* child's end */
-  int exec_fifo_fd;         /* O_PATH fd of exec.fifo, -1 for run */
-  int host_proc_fd;         /* O_PATH /proc of the host, for the child */
+  int sync_fd;       /* parent's end */
+  int child_sync_fd; /* child's end */
+  int exec_fifo_fd;  /* O_PATH fd of exec.fifo, -1 for run */
+  int host_proc_fd;  /* O_PATH /proc of the host, for the child */
   struct kago_seccomp_filter *seccomp;
   struct kago_caps *caps;
-  char *state_json_creating;  /* for hooks run by the child */
-  int cg_join_fds[16];      /* v1 "tasks" fds the child joins through (kago_cgroup_self_join) */
+  char *state_json_creating; /* for hooks run by the child */
+  int cg_join_fds[16];       /* v1 "tasks" fds the child joins through (kago_cgroup_self_join) */
   size_t n_cg_join;
-  bool cloned_into_cgroup;  /* clone3 used CLONE_INTO_CGROUP */
+  bool cloned_into_cgroup; /* clone3 used CLONE_INTO_CGROUP */
   pid_t pid;
 };
 /* Clone the init.  Returns the child's host pid.  */

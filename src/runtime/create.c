@@ -30,11 +30,11 @@
 /* The device nodes every container gets, allowed after the config's rules as
    runc does (so a config that denies everything still has /dev/null).  */
 static const oci_device_cgroup default_allowed[] = {
-  { true, 'c', false, false, 0, 0, (char *) "m" },   { true, 'b', false, false, 0, 0, (char *) "m" },
-  { true, 'c', true, true, 1, 3, (char *) "rwm" },   { true, 'c', true, true, 1, 5, (char *) "rwm" },
-  { true, 'c', true, true, 1, 7, (char *) "rwm" },   { true, 'c', true, true, 1, 8, (char *) "rwm" },
-  { true, 'c', true, true, 1, 9, (char *) "rwm" },   { true, 'c', true, true, 5, 0, (char *) "rwm" },
-  { true, 'c', true, true, 5, 2, (char *) "rwm" },   { true, 'c', true, false, 136, 0, (char *) "rwm" },
+  { true, 'c', false, false, 0, 0, (char *) "m" }, { true, 'b', false, false, 0, 0, (char *) "m" },
+  { true, 'c', true, true, 1, 3, (char *) "rwm" }, { true, 'c', true, true, 1, 5, (char *) "rwm" },
+  { true, 'c', true, true, 1, 7, (char *) "rwm" }, { true, 'c', true, true, 1, 8, (char *) "rwm" },
+  { true, 'c', true, true, 1, 9, (char *) "rwm" }, { true, 'c', true, true, 5, 0, (char *) "rwm" },
+  { true, 'c', true, true, 5, 2, (char *) "rwm" }, { true, 'c', true, false, 136, 0, (char *) "rwm" },
 };
 #define N_DEFAULT_ALLOWED (sizeof default_allowed / sizeof default_allowed[0])
 
@@ -93,9 +93,10 @@ rollback (struct kago_build *b)
       kago_error_release (&e);
     }
   if (b->host_mounts
-      && kago_cleanup_shared_mounts (b->rootfs, oci_spec_namespace (b->spec, OCI_NS_MOUNT)
-                                                    ? oci_spec_namespace (b->spec, OCI_NS_MOUNT)->path
-                                                    : NULL,
+      && kago_cleanup_shared_mounts (b->rootfs,
+                                     oci_spec_namespace (b->spec, OCI_NS_MOUNT)
+                                         ? oci_spec_namespace (b->spec, OCI_NS_MOUNT)->path
+                                         : NULL,
                                      &e)
              < 0)
     {
@@ -147,8 +148,8 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
   const oci_spec *s = b->spec;
   if (s->root_path == NULL)
     return kago_error_set (err, 0, "config.json: root.path: required");
-  cleanup_free char *rp = s->root_path[0] == '/' ? xstrdup (s->root_path)
-                                                 : xasprintf ("%s/%s", b->bundle, s->root_path);
+  cleanup_free char *rp
+      = s->root_path[0] == '/' ? xstrdup (s->root_path) : xasprintf ("%s/%s", b->bundle, s->root_path);
   struct stat sb;
   if (realpath (rp, buf) == NULL || stat (buf, &sb) < 0)
     return kago_error_set (err, errno, "root.path: rootfs `%s` does not exist", rp);
@@ -159,8 +160,9 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
   if (s->process)
     {
       if (s->process->terminal && o->console_socket == NULL && !foreground)
-        return kago_error_set (err, 0, "process.terminal: a terminal needs --console-socket when kago-runtime "
-                                       "does not stay in the foreground");
+        return kago_error_set (err, 0,
+                               "process.terminal: a terminal needs --console-socket when kago-runtime "
+                               "does not stay in the foreground");
       if (kago_lsm_check (s, s->process, err) < 0)
         return -1;
       b->caps = xzalloc (sizeof *b->caps);
@@ -184,8 +186,9 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
       if (l->has_net_devices)
         return kago_error_set (err, 0, "linux.netDevices: not supported by kago yet");
       if (l->seccomp && l->seccomp->listener_path)
-        return kago_error_set (err, 0, "linux.seccomp.listenerPath: seccomp notify agents are not supported "
-                                       "by kago-runtime yet (they arrive with the confinement work)");
+        return kago_error_set (err, 0,
+                               "linux.seccomp.listenerPath: seccomp notify agents are not supported "
+                               "by kago-runtime yet (they arrive with the confinement work)");
       if (l->seccomp && kago_seccomp_compile (l->seccomp, &b->seccomp, err) < 0)
         return -1;
     }
@@ -198,12 +201,14 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
         .net = b->launch.ns.has_ns[OCI_NS_NETWORK],
         .uts = b->launch.ns.has_ns[OCI_NS_UTS],
         .user = b->launch.ns.has_ns[OCI_NS_USER],
-        .net_path = oci_spec_namespace (s, OCI_NS_NETWORK) ? oci_spec_namespace (s, OCI_NS_NETWORK)->path : NULL,
+        .net_path
+        = oci_spec_namespace (s, OCI_NS_NETWORK) ? oci_spec_namespace (s, OCI_NS_NETWORK)->path : NULL,
       };
       if (kago_sysctl_validate (&s->linux_.sysctl, &nsf, err) < 0)
         return -1;
     }
-  bool wants_mounts = s->n_mounts || (s->has_linux && (s->linux_.masked_paths.n || s->linux_.readonly_paths.n));
+  bool wants_mounts
+      = s->n_mounts || (s->has_linux && (s->linux_.masked_paths.n || s->linux_.readonly_paths.n));
   if (!b->launch.ns.new_ns[OCI_NS_MOUNT])
     {
       /* The host's mount namespace, or one joined by path: the mounts go
@@ -211,8 +216,9 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
          delete.  Nothing may touch the mount that holds the rootfs, which is
          not the container's.  */
       if (s->root_readonly)
-        return kago_error_set (err, 0, "root.readonly: needs a mount namespace (it would remount the host's "
-                                       "filesystem)");
+        return kago_error_set (err, 0,
+                               "root.readonly: needs a mount namespace (it would remount the host's "
+                               "filesystem)");
       if (s->has_linux && s->linux_.rootfs_propagation)
         return kago_error_set (err, 0, "linux.rootfsPropagation: needs a mount namespace");
       b->host_mounts = wants_mounts;
@@ -241,8 +247,9 @@ effective_resources (struct kago_build *b, oci_resources *copy)
       const oci_device *d = &s->linux_.devices[i];
       if (d->type == 'p')
         continue;
-      b->devices[k++] = (oci_device_cgroup){ true, d->type == 'u' ? 'c' : d->type, true, true, d->major, d->minor,
-                                             (char *) "rwm" };
+      b->devices[k++] = (oci_device_cgroup){
+        true, d->type == 'u' ? 'c' : d->type, true, true, d->major, d->minor, (char *) "rwm"
+      };
     }
   copy->devices = b->devices;
   copy->n_devices = k;
@@ -253,8 +260,8 @@ static int
 run_parent_hooks (struct kago_build *b, kago_error_t *err)
 {
   const oci_spec *s = b->spec;
-  json_value *o = kago_state_json_new (KAGO_OCI_VERSION, b->id, "created", b->launch.pid, b->bundle,
-                                       &s->annotations);
+  json_value *o
+      = kago_state_json_new (KAGO_OCI_VERSION, b->id, "created", b->launch.pid, b->bundle, &s->annotations);
   cleanup_free char *st = json_to_string (o, false);
   json_free (o);
   if (kago_hooks_run (&s->hooks.prestart, "prestart", st, err) < 0)
@@ -283,8 +290,8 @@ write_pid_file (const char *path, pid_t pid, kago_error_t *err)
 
 /* Everything up to "created": the init is blocked waiting for start.  */
 int
-kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_create_options *o, bool run_mode,
-                   struct kago_build *b, kago_error_t *err)
+kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_create_options *o,
+                   bool run_mode, struct kago_build *b, kago_error_t *err)
 {
   int restore_pid = -1, restore_time = -1;
   memset (b, 0, sizeof *b);
@@ -421,7 +428,8 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
           goto fail;
         }
     }
-  else if (b->launch.ns.new_ns[OCI_NS_TIME] && kago_timens_prepare (&s->linux_.time_offsets, &restore_time, err) < 0)
+  else if (b->launch.ns.new_ns[OCI_NS_TIME]
+           && kago_timens_prepare (&s->linux_.time_offsets, &restore_time, err) < 0)
     goto fail;
 
   {
@@ -488,8 +496,9 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     .cgroup = b->cgroup,
     .has_userns = b->launch.ns.has_ns[OCI_NS_USER],
     .host_mounts = b->host_mounts,
-    .mnt_ns_path = b->host_mounts && oci_spec_namespace (s, OCI_NS_MOUNT) ? oci_spec_namespace (s, OCI_NS_MOUNT)->path
-                                                                          : NULL,
+    .mnt_ns_path = b->host_mounts && oci_spec_namespace (s, OCI_NS_MOUNT)
+                       ? oci_spec_namespace (s, OCI_NS_MOUNT)->path
+                       : NULL,
   };
   int r = kago_state_write (b->dirfd, &st, err);
   free (st.created);

@@ -30,8 +30,8 @@
 
 struct dev_spec
 {
-  const char *path;    /* absolute, in the container */
-  char type;           /* 'c' 'b' 'u' 'p' */
+  const char *path; /* absolute, in the container */
+  char type;        /* 'c' 'b' 'u' 'p' */
   unsigned int major, minor;
   mode_t mode;
   uid_t uid;
@@ -134,7 +134,8 @@ kago_devices_setup (struct kago_init_ctx *c, kago_error_t *err)
   if (fstatat (c->rootfs_fd, "dev", &sb, AT_SYMLINK_NOFOLLOW) == 0)
     {
       if (S_ISLNK (sb.st_mode))
-        return kago_error_set (err, ELOOP, "/dev in the rootfs is a symlink: refusing to set up devices through it");
+        return kago_error_set (err, ELOOP,
+                               "/dev in the rootfs is a symlink: refusing to set up devices through it");
       if (!S_ISDIR (sb.st_mode))
         return kago_error_set (err, ENOTDIR, "/dev in the rootfs is not a directory");
     }
@@ -179,7 +180,8 @@ kago_devices_setup (struct kago_init_ctx *c, kago_error_t *err)
         return kago_error_wrap (err, "linux.devices[%zu]", k);
     }
 
-  if (dev_symlink (devfd, "/proc/self/fd", "fd", err) < 0 || dev_symlink (devfd, "/proc/self/fd/0", "stdin", err) < 0
+  if (dev_symlink (devfd, "/proc/self/fd", "fd", err) < 0
+      || dev_symlink (devfd, "/proc/self/fd/0", "stdin", err) < 0
       || dev_symlink (devfd, "/proc/self/fd/1", "stdout", err) < 0
       || dev_symlink (devfd, "/proc/self/fd/2", "stderr", err) < 0)
     return -1;

@@ -144,8 +144,7 @@ build_process (struct kago_opened *c, const struct kago_exec_options *o, kago_er
 }
 
 /* Child: join the container and exec.  */
-static void __attribute__ ((noreturn))
-exec_child (struct kago_launch *l, int pidfd, int nsflags)
+static void __attribute__ ((noreturn)) exec_child (struct kago_launch *l, int pidfd, int nsflags)
 {
   kago_error_t err = NULL;
   const oci_process *p = l->ctx.spec->process;
@@ -229,14 +228,16 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
     goto out;
   if (proc->terminal && o->console_socket == NULL)
     {
-      kago_error_set (err, 0, "exec --tty needs --console-socket (kago-runtime does not proxy a terminal yet)");
+      kago_error_set (err, 0,
+                      "exec --tty needs --console-socket (kago-runtime does not proxy a terminal yet)");
       goto out;
     }
   if (kago_lsm_check (spec, proc, err) < 0)
     goto out;
   if (proc->capabilities.present && kago_caps_from_spec (&proc->capabilities, &caps, err) < 0)
     goto out;
-  if (spec->has_linux && spec->linux_.seccomp && kago_seccomp_compile (spec->linux_.seccomp, &filter, err) < 0)
+  if (spec->has_linux && spec->linux_.seccomp
+      && kago_seccomp_compile (spec->linux_.seccomp, &filter, err) < 0)
     goto out;
 
   oci_spec es = *spec;

@@ -91,8 +91,8 @@ run_one (const oci_hook *h, const char *kind, size_t idx, const char *state_json
                 {
                   kill (pid, SIGKILL);
                   waitpid (pid, &status, 0);
-                  return kago_error_set (err, 0, "%s hook %zu (`%s`) timed out after %d s", kind, idx, h->path,
-                                         h->timeout);
+                  return kago_error_set (err, 0, "%s hook %zu (`%s`) timed out after %d s", kind, idx,
+                                         h->path, h->timeout);
                 }
               usleep (2000);
             }
@@ -110,7 +110,8 @@ done:
   if (WIFEXITED (status))
     return kago_error_set (err, 0, "%s hook %zu (`%s`) failed with exit status %d", kind, idx, h->path,
                            WEXITSTATUS (status));
-  return kago_error_set (err, 0, "%s hook %zu (`%s`) killed by signal %d", kind, idx, h->path, WTERMSIG (status));
+  return kago_error_set (err, 0, "%s hook %zu (`%s`) killed by signal %d", kind, idx, h->path,
+                         WTERMSIG (status));
 }
 
 int

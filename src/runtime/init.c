@@ -108,8 +108,7 @@ kago_init_open_procfs (struct kago_launch *l, kago_error_t *err)
   return kago_error_set (err, 0, "no procfs available in the container");
 }
 
-static void
-child_fail (struct kago_launch *l, kago_error_t *err) __attribute__ ((noreturn));
+static void child_fail (struct kago_launch *l, kago_error_t *err) __attribute__ ((noreturn));
 static void
 child_fail (struct kago_launch *l, kago_error_t *err)
 {
@@ -130,7 +129,8 @@ set_hostname (const oci_spec *spec, const struct kago_ns_plan *ns, kago_error_t 
   if (spec->domainname && spec->domainname[0])
     {
       if (!ns->has_ns[OCI_NS_UTS])
-        return kago_error_set (err, 0, "domainname: cannot set the domainname without a private UTS namespace");
+        return kago_error_set (err, 0,
+                               "domainname: cannot set the domainname without a private UTS namespace");
       if (setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
         return kago_error_set (err, errno, "setdomainname \"%s\"", spec->domainname);
     }
@@ -144,8 +144,8 @@ run_child_hooks (const oci_hooks_list *h, const char *kind, const char *status, 
   if (h->n == 0)
     return 0;
   const oci_spec *spec = l->ctx.spec;
-  json_value *o = kago_state_json_new (KAGO_OCI_VERSION, l->ctx.id, status, l->pid, l->ctx.bundle,
-                                       &spec->annotations);
+  json_value *o
+      = kago_state_json_new (KAGO_OCI_VERSION, l->ctx.id, status, l->pid, l->ctx.bundle, &spec->annotations);
   cleanup_free char *s = json_to_string (o, false);
   json_free (o);
   return kago_hooks_run (h, kind, s, err);
@@ -193,7 +193,8 @@ enter_cwd (const char *cwd, kago_error_t *err)
 /* The last steps, in the order that keeps each one possible: privileged
    work first, then the identity switch, then the filters.  */
 int
-kago_init_finalize_process (struct kago_launch *l, const oci_process *p, int procfd, const char *exe, kago_error_t *err)
+kago_init_finalize_process (struct kago_launch *l, const oci_process *p, int procfd, const char *exe,
+                            kago_error_t *err)
 {
   const oci_spec *spec = l->ctx.spec;
   if (p->n_rlimits && kago_rlimits_apply (p->rlimits, p->n_rlimits, err) < 0)
@@ -277,7 +278,8 @@ kago_init_main (struct kago_launch *l)
 
   if (c->new_mountns || c->mounts_in_host)
     {
-      if (kago_rootfs_prepare (c, &err) < 0 || kago_mounts_setup (c, &err) < 0 || kago_devices_setup (c, &err) < 0)
+      if (kago_rootfs_prepare (c, &err) < 0 || kago_mounts_setup (c, &err) < 0
+          || kago_devices_setup (c, &err) < 0)
         child_fail (l, &err);
     }
 

@@ -13,21 +13,21 @@ struct kago_init_ctx
 {
   const oci_spec *spec;
   const char *id;
-  const char *bundle;      /* absolute path of the bundle */
-  const char *rootfs;      /* absolute host path of the rootfs */
-  int rootfs_fd;           /* O_PATH|O_DIRECTORY fd on the rootfs (host view), or -1 */
-  bool userns;             /* the container has its own (new or joined) user namespace */
-  bool new_mountns;        /* a new mount namespace (the usual case) */
-  bool mounts_in_host;     /* no mount namespace: mounts go under the rootfs in the host's */
-  bool new_cgroupns;       /* a new cgroup namespace */
+  const char *bundle;  /* absolute path of the bundle */
+  const char *rootfs;  /* absolute host path of the rootfs */
+  int rootfs_fd;       /* O_PATH|O_DIRECTORY fd on the rootfs (host view), or -1 */
+  bool userns;         /* the container has its own (new or joined) user namespace */
+  bool new_mountns;    /* a new mount namespace (the usual case) */
+  bool mounts_in_host; /* no mount namespace: mounts go under the rootfs in the host's */
+  bool new_cgroupns;   /* a new cgroup namespace */
   bool new_pidns;
   bool new_netns;
-  bool no_pivot;           /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+  bool no_pivot; /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
   bool no_new_keyring;
-  int console_socket_fd;   /* connected console socket, or -1 */
-  int preserve_fds;        /* fds 3 .. 3+preserve_fds-1 are passed on */
-  int procfs_fd;           /* verified procfs handle of the container (after /proc is mounted), or -1 */
-  const char *cgroup_path_unified;  /* for cgroup mounts on v2, may be NULL */
+  int console_socket_fd; /* connected console socket, or -1 */
+  int preserve_fds;      /* fds 3 .. 3+preserve_fds-1 are passed on */
+  int procfs_fd;         /* verified procfs handle of the container (after /proc is mounted), or -1 */
+  const char *cgroup_path_unified; /* for cgroup mounts on v2, may be NULL */
 };
 
 #endif

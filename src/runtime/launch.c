@@ -85,7 +85,8 @@ kago_launch_clone (struct kago_launch *l, struct kago_cgroup *cg, kago_error_t *
     }
   long pid = kago_clone3 (&a, sizeof a);
   l->cloned_into_cgroup = pid >= 0 && cgfd >= 0;
-  if (pid < 0 && (errno == ENOSYS || errno == E2BIG || (cgfd >= 0 && (errno == EOPNOTSUPP || errno == EBUSY))))
+  if (pid < 0
+      && (errno == ENOSYS || errno == E2BIG || (cgfd >= 0 && (errno == EOPNOTSUPP || errno == EBUSY))))
     {
       /* Old kernel, or the cgroup refuses CLONE_INTO_CGROUP: plain clone; the
          parent moves the child into the cgroup afterwards (kago_cgroup_enter

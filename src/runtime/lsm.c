@@ -178,7 +178,8 @@ lsm_write_labels (int procfd, const char *apparmor_profile, const char *selinux_
       if (write_attr (procfd, "thread-self/attr/exec", selinux_label, verify, &missing, err) < 0)
         {
           if (missing)
-            return kago_error_set (err, ENOENT, "set SELinux label \"%s\": no attr/exec in /proc", selinux_label);
+            return kago_error_set (err, ENOENT, "set SELinux label \"%s\": no attr/exec in /proc",
+                                   selinux_label);
           return kago_error_wrap (err, "set SELinux label \"%s\"", selinux_label);
         }
       /* Keys created by the process get the same label (as runc).  */
@@ -201,7 +202,8 @@ kago_lsm_apply_exec (int procfd, const char *apparmor_profile, const char *selin
   if (fstatfs (procfd, &sfs) < 0)
     return kago_error_set (err, errno, "fstatfs procfs handle");
   if ((unsigned long) sfs.f_type != (unsigned long) PROC_SUPER_MAGIC)
-    return kago_error_set (err, EPERM, "the /proc handle is not procfs (f_type 0x%lx), refusing to write LSM labels",
+    return kago_error_set (err, EPERM,
+                           "the /proc handle is not procfs (f_type 0x%lx), refusing to write LSM labels",
                            (unsigned long) sfs.f_type);
   return lsm_write_labels (procfd, apparmor_profile, selinux_label, true, err);
 }

@@ -83,7 +83,8 @@ kago_io_priority_apply (const oci_process *p, kago_error_t *err)
   else
     return kago_error_set (err, EINVAL, "process.ioPriority.class: unknown class \"%s\"", c ? c : "");
   if (p->io_priority < 0 || p->io_priority > 7)
-    return kago_error_set (err, EINVAL, "process.ioPriority.priority: %d out of range (0..7)", p->io_priority);
+    return kago_error_set (err, EINVAL, "process.ioPriority.priority: %d out of range (0..7)",
+                           p->io_priority);
   int value = (cls << KAGO_IOPRIO_CLASS_SHIFT) | p->io_priority;
   if (syscall (SYS_ioprio_set, KAGO_IOPRIO_WHO_PROCESS, 0, value) < 0)
     return kago_error_set (err, errno, "ioprio_set %s priority %d", c, p->io_priority);
@@ -109,7 +110,7 @@ static const struct
   const char *name;
   uint32_t value;
 } sched_policies[] = {
-  { "SCHED_OTHER", 0 }, { "SCHED_FIFO", 1 }, { "SCHED_RR", 2 },     { "SCHED_BATCH", 3 },
+  { "SCHED_OTHER", 0 }, { "SCHED_FIFO", 1 }, { "SCHED_RR", 2 },       { "SCHED_BATCH", 3 },
   { "SCHED_ISO", 4 },   { "SCHED_IDLE", 5 }, { "SCHED_DEADLINE", 6 },
 };
 
@@ -118,8 +119,9 @@ static const struct
   const char *name;
   uint64_t value;
 } sched_flag_names[] = {
-  { "SCHED_FLAG_RESET_ON_FORK", 0x01 }, { "SCHED_FLAG_RECLAIM", 0x02 },     { "SCHED_FLAG_DL_OVERRUN", 0x04 },
-  { "SCHED_FLAG_KEEP_POLICY", 0x08 },   { "SCHED_FLAG_KEEP_PARAMS", 0x10 }, { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
+  { "SCHED_FLAG_RESET_ON_FORK", 0x01 },  { "SCHED_FLAG_RECLAIM", 0x02 },
+  { "SCHED_FLAG_DL_OVERRUN", 0x04 },     { "SCHED_FLAG_KEEP_POLICY", 0x08 },
+  { "SCHED_FLAG_KEEP_PARAMS", 0x10 },    { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
   { "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 },
 };
 
@@ -147,7 +149,8 @@ kago_scheduler_apply (const oci_process *p, kago_error_t *err)
         if (f && strcmp (f, sched_flag_names[i].name) == 0)
           v = sched_flag_names[i].value;
       if (v == 0)
-        return kago_error_set (err, EINVAL, "process.scheduler.flags[%zu]: unknown flag \"%s\"", j, f ? f : "");
+        return kago_error_set (err, EINVAL, "process.scheduler.flags[%zu]: unknown flag \"%s\"", j,
+                               f ? f : "");
       attr.sched_flags |= v;
     }
   if (p->sched_nice < -20 || p->sched_nice > 19)

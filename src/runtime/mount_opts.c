@@ -29,11 +29,11 @@
 
 enum opt_kind
 {
-  OPT_SET,     /* set an MS_* flag */
-  OPT_CLEAR,   /* clear an MS_* flag */
-  OPT_PROP,    /* propagation */
-  OPT_RSET,    /* recursive attribute set */
-  OPT_RCLEAR,  /* recursive attribute clear */
+  OPT_SET,    /* set an MS_* flag */
+  OPT_CLEAR,  /* clear an MS_* flag */
+  OPT_PROP,   /* propagation */
+  OPT_RSET,   /* recursive attribute set */
+  OPT_RCLEAR, /* recursive attribute clear */
 };
 
 struct opt_def
@@ -165,7 +165,8 @@ kago_mount_opts_parse (const char *const *options, size_t n, struct kago_mount_o
             case OPT_RSET:
               if (is_atime_attr (d))
                 {
-                  out->rec_attr_set = (out->rec_attr_set & ~(unsigned long long) MOUNT_ATTR__ATIME) | d->value;
+                  out->rec_attr_set
+                      = (out->rec_attr_set & ~(unsigned long long) MOUNT_ATTR__ATIME) | d->value;
                   out->rec_attr_clr |= MOUNT_ATTR__ATIME;
                 }
               else
@@ -256,7 +257,7 @@ kago_mount_opts_bind_attrs (const struct kago_mount_opts *o, unsigned long long 
       *clr |= MOUNT_ATTR__ATIME;
     }
   else if (o->clear_flags & atime)
-    *clr |= MOUNT_ATTR__ATIME;   /* back to relatime */
+    *clr |= MOUNT_ATTR__ATIME; /* back to relatime */
 }
 
 /* ---- fd-based mount primitives ----
@@ -366,8 +367,8 @@ fsconfig_sb_flags (int fsfd, unsigned long flags, kago_error_t *err)
     unsigned long f;
     const char *name;
   } sb[] = {
-    { MS_RDONLY, "ro" }, { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_LAZYTIME, "lazytime" },
-    { MS_MANDLOCK, "mand" },
+    { MS_RDONLY, "ro" },         { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" },
+    { MS_LAZYTIME, "lazytime" }, { MS_MANDLOCK, "mand" },
   };
   for (size_t i = 0; i < sizeof sb / sizeof sb[0]; i++)
     if ((flags & sb[i].f) && fsconfig (fsfd, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)
@@ -404,7 +405,8 @@ kago_mount_fs_at (int dstfd, const struct kago_mount_where *w, const char *fstyp
     {
       char p[64];
       if (mount (source ? source : fstype, proc_fd_path (p, sizeof p, dstfd), fstype,
-                 flags & ~(MS_BIND | MS_REC | MS_REMOUNT | MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE), data)
+                 flags & ~(MS_BIND | MS_REC | MS_REMOUNT | MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE),
+                 data)
           < 0)
         return kago_error_set (err, errno, "mount");
       return legacy_reopen (w, mntfd_out, err);
@@ -464,8 +466,10 @@ kago_mount_setattr_fd (int mntfd, bool recursive, unsigned long long set, unsign
     unsigned long st, ms;
     unsigned long long attr;
   } m[] = {
-    { ST_RDONLY, MS_RDONLY, MOUNT_ATTR_RDONLY },       { ST_NOSUID, MS_NOSUID, MOUNT_ATTR_NOSUID },
-    { ST_NODEV, MS_NODEV, MOUNT_ATTR_NODEV },          { ST_NOEXEC, MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+    { ST_RDONLY, MS_RDONLY, MOUNT_ATTR_RDONLY },
+    { ST_NOSUID, MS_NOSUID, MOUNT_ATTR_NOSUID },
+    { ST_NODEV, MS_NODEV, MOUNT_ATTR_NODEV },
+    { ST_NOEXEC, MS_NOEXEC, MOUNT_ATTR_NOEXEC },
     { ST_NODIRATIME, MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
   };
   for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
@@ -509,9 +513,9 @@ kago_mount_propagation_fd (int mntfd, unsigned long prop, kago_error_t *err)
 }
 
 int
-kago_mount_bind_at (int srcfd, const char *srcpath, int dstfd, const struct kago_mount_where *w, bool recursive,
-                    unsigned long long set, unsigned long long clr, unsigned long long rset, unsigned long long rclr,
-                    int *mntfd_out, kago_error_t *err)
+kago_mount_bind_at (int srcfd, const char *srcpath, int dstfd, const struct kago_mount_where *w,
+                    bool recursive, unsigned long long set, unsigned long long clr, unsigned long long rset,
+                    unsigned long long rclr, int *mntfd_out, kago_error_t *err)
 {
   if (mntfd_out)
     *mntfd_out = -1;
@@ -549,7 +553,8 @@ kago_mount_bind_at (int srcfd, const char *srcpath, int dstfd, const struct kago
     }
   if (tfd < 0)
     return kago_error_set (err, errno, "open_tree (bind source)");
-  if (kago_mount_setattr_fd (tfd, true, rset, rclr, err) < 0 || kago_mount_setattr_fd (tfd, false, set, clr, err) < 0)
+  if (kago_mount_setattr_fd (tfd, true, rset, rclr, err) < 0
+      || kago_mount_setattr_fd (tfd, false, set, clr, err) < 0)
     return -1;
   if (move_mount (tfd, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return kago_error_set (err, errno, "move_mount");

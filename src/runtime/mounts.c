@@ -51,11 +51,11 @@ struct mnt
   struct kago_init_ctx *c;
   size_t index;
   const oci_mount *m;
-  const char *type;     /* never NULL ("bind" for a bind without a type) */
-  char *dest;           /* cleaned, absolute, inside the container */
-  char *source;         /* for binds: absolute host path */
+  const char *type; /* never NULL ("bind" for a bind without a type) */
+  char *dest;       /* cleaned, absolute, inside the container */
+  char *source;     /* for binds: absolute host path */
   struct kago_mount_opts o;
-  const char *label;    /* linux.mountLabel or NULL */
+  const char *label; /* linux.mountLabel or NULL */
 };
 
 static void
@@ -140,15 +140,24 @@ fail (struct mnt *x, kago_error_t *err)
 static int
 fail_msg (struct mnt *x, int errnum, const char *msg, kago_error_t *err)
 {
-  return kago_error_set (err, errnum, "mount `%s` on `%s`: %s", x->m->source ? x->m->source : x->type, x->dest, msg);
+  return kago_error_set (err, errnum, "mount `%s` on `%s`: %s", x->m->source ? x->m->source : x->type,
+                         x->dest, msg);
 }
 
 /* ---- checks ---- */
 
 /* Files lxcfs (and similar) bind over procfs files: allowed as runc does. */
 static const char *const proc_bind_allowed[] = {
-  "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",   "/proc/swaps",
-  "/proc/uptime",  "/proc/loadavg",   "/proc/slabinfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+  "/proc/cpuinfo",
+  "/proc/diskstats",
+  "/proc/meminfo",
+  "/proc/stat",
+  "/proc/swaps",
+  "/proc/uptime",
+  "/proc/loadavg",
+  "/proc/slabinfo",
+  "/proc/net/dev",
+  "/proc/sys/kernel/ns_last_pid",
   NULL,
 };
 
@@ -211,7 +220,8 @@ open_target (struct mnt *x, bool want_dir, kago_error_t *err)
         return fail_msg (x, errno, "open target", err);
       return fd;
     }
-  int fd = want_dir ? mkdir_p_in_root (rootfd, x->dest, 0755, err) : create_file_in_root (rootfd, x->dest, 0644, err);
+  int fd = want_dir ? mkdir_p_in_root (rootfd, x->dest, 0755, err)
+                    : create_file_in_root (rootfd, x->dest, 0644, err);
   if (fd < 0)
     return fail (x, err);
   return fd;
@@ -235,7 +245,8 @@ do_bind (struct mnt *x, const char *srcpath, bool recursive, int *mntfd_out, kag
   kago_mount_opts_bind_attrs (&x->o, &set, &clr);
   struct kago_mount_where w = { x->c->rootfs_fd, x->dest };
   cleanup_close int mfd = -1;
-  if (kago_mount_bind_at (sfd, NULL, dfd, &w, recursive, set, clr, x->o.rec_attr_set, x->o.rec_attr_clr, &mfd, err)
+  if (kago_mount_bind_at (sfd, NULL, dfd, &w, recursive, set, clr, x->o.rec_attr_set, x->o.rec_attr_clr, &mfd,
+                          err)
       < 0)
     return fail (x, err);
   if (kago_mount_propagation_fd (mfd, x->o.propagation, err) < 0)
@@ -368,7 +379,7 @@ mount_sysfs (struct mnt *x, kago_error_t *err)
         }
       kago_error_release (&e);
       if (x->o.flags & MS_RDONLY)
-        x->o.rec_attr_set |= MOUNT_ATTR_RDONLY;   /* host submounts too */
+        x->o.rec_attr_set |= MOUNT_ATTR_RDONLY; /* host submounts too */
       if (do_bind (x, "/sys", true, &mfd, err) < 0)
         return -1;
     }
@@ -400,7 +411,7 @@ mount_mqueue (struct mnt *x, kago_error_t *err)
 
 struct cg_line
 {
-  char *controllers;   /* "cpu,cpuacct", "name=systemd", "" (v2) */
+  char *controllers; /* "cpu,cpuacct", "name=systemd", "" (v2) */
   char *path;
 };
 
@@ -447,7 +458,8 @@ unescape_octal (char *s)
   char *o = s;
   for (; *s; s++)
     {
-      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7')
+      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
+          && s[3] <= '7')
         {
           *o++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
           s += 3;
@@ -551,7 +563,8 @@ cg_v1_fsconfig_data (const char *super, strbuf *data)
 {
   cleanup_free char *dup = xstrdup (super);
   char *save = NULL;
-  static const char *const skip[] = { "rw", "ro", "xattr", "noprefix", "clone_children", "cpuset_v2_mode", NULL };
+  static const char *const skip[]
+      = { "rw", "ro", "xattr", "noprefix", "clone_children", "cpuset_v2_mode", NULL };
   for (char *t = strtok_r (dup, ",", &save); t; t = strtok_r (NULL, ",", &save))
     {
       bool s = strncmp (t, "release_agent=", 14) == 0;
@@ -632,8 +645,8 @@ mount_cgroup_v1 (struct mnt *x, kago_error_t *err)
           strbuf d = STRBUF_INIT;
           if (!v2)
             cg_v1_fsconfig_data (super, &d);
-          ret = kago_mount_fs_at (sub, &sw, v2 ? "cgroup2" : "cgroup", v2 ? "cgroup2" : "cgroup", fl, d.buf, NULL,
-                                  err);
+          ret = kago_mount_fs_at (sub, &sw, v2 ? "cgroup2" : "cgroup", v2 ? "cgroup2" : "cgroup", fl, d.buf,
+                                  NULL, err);
           strbuf_release (&d);
         }
       else
@@ -646,7 +659,8 @@ mount_cgroup_v1 (struct mnt *x, kago_error_t *err)
             host = xasprintf ("%s%s", mp, cgpath + strlen (root));
           else
             host = xstrdup (mp);
-          unsigned long long set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | (ro ? MOUNT_ATTR_RDONLY : 0);
+          unsigned long long set
+              = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | (ro ? MOUNT_ATTR_RDONLY : 0);
           ret = kago_mount_bind_at (AT_FDCWD, host, sub, &sw, true, set, 0, 0, 0, NULL, err);
         }
       if (ret < 0)
@@ -703,7 +717,8 @@ mount_cgroup (struct mnt *x, kago_error_t *err)
   kago_error_release (&e);
   const char *src = "/sys/fs/cgroup";
   struct statfs cf;
-  if (x->c->cgroup_path_unified && statfs (x->c->cgroup_path_unified, &cf) == 0 && cf.f_type == CGROUP2_SUPER_MAGIC)
+  if (x->c->cgroup_path_unified && statfs (x->c->cgroup_path_unified, &cf) == 0
+      && cf.f_type == CGROUP2_SUPER_MAGIC)
     src = x->c->cgroup_path_unified;
   x->o.flags |= CGROUP_MOUNT_FLAGS;
   return do_bind (x, src, true, NULL, err);
@@ -772,7 +787,7 @@ mnt_init (struct kago_init_ctx *c, size_t i, struct mnt *x, kago_error_t *err)
       if (m->source == NULL || *m->source == '\0')
         return kago_error_set (err, EINVAL, "mounts[%zu]: a bind mount needs a source", i);
       x->source = m->source[0] == '/' || c->bundle == NULL ? xstrdup (m->source)
-                                                          : xasprintf ("%s/%s", c->bundle, m->source);
+                                                           : xasprintf ("%s/%s", c->bundle, m->source);
       return 0;
     }
   if (t == NULL)

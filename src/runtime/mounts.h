@@ -47,17 +47,18 @@ int kago_rootfs_cleanup_mounts (const char *rootfs, kago_error_t *err);
 /* Parsed mount options (exported for unit tests).  */
 struct kago_mount_opts
 {
-  unsigned long flags;          /* MS_* to set */
-  unsigned long clear_flags;    /* MS_* explicitly cleared (rw, suid, ...) */
-  unsigned long propagation;    /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (|MS_REC) */
-  unsigned long long rec_attr_set;  /* MOUNT_ATTR_* for r* options (mount_setattr AT_RECURSIVE) */
+  unsigned long flags;             /* MS_* to set */
+  unsigned long clear_flags;       /* MS_* explicitly cleared (rw, suid, ...) */
+  unsigned long propagation;       /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (|MS_REC) */
+  unsigned long long rec_attr_set; /* MOUNT_ATTR_* for r* options (mount_setattr AT_RECURSIVE) */
   unsigned long long rec_attr_clr;
   bool bind, rbind;
   bool idmap, ridmap;
   bool tmpcopyup;
-  char *data;                   /* the rest, comma-joined, for mount(2) data; may be NULL */
+  char *data; /* the rest, comma-joined, for mount(2) data; may be NULL */
 };
-int kago_mount_opts_parse (const char *const *options, size_t n, struct kago_mount_opts *out, kago_error_t *err);
+int kago_mount_opts_parse (const char *const *options, size_t n, struct kago_mount_opts *out,
+                           kago_error_t *err);
 void kago_mount_opts_clear (struct kago_mount_opts *o);
 /* "rprivate" -> MS_PRIVATE|MS_REC ... (the 8 propagation names); -1 when unknown. */
 int kago_mount_propagation_parse (const char *name, unsigned long *flags);
@@ -88,7 +89,7 @@ struct kago_mountinfo
 {
   unsigned long long id, parent;
   char *root, *mountpoint, *options;
-  char *optional;   /* "shared:1 master:2" or "" */
+  char *optional; /* "shared:1 master:2" or "" */
   char *fstype, *source, *super;
 };
 int kago_mountinfo_parse_line (char *line, struct kago_mountinfo *mi);
@@ -111,9 +112,9 @@ int kago_mount_fs_at (int dstfd, const struct kago_mount_where *w, const char *f
 /* Bind SRCFD/SRCPATH (SRCPATH NULL or "": SRCFD itself) onto DSTFD, with
    mount attributes SET/CLR on the top mount and RSET/RCLR recursively, all
    applied before the mount is attached.  */
-int kago_mount_bind_at (int srcfd, const char *srcpath, int dstfd, const struct kago_mount_where *w, bool recursive,
-                        unsigned long long set, unsigned long long clr, unsigned long long rset,
-                        unsigned long long rclr, int *mntfd_out, kago_error_t *err);
+int kago_mount_bind_at (int srcfd, const char *srcpath, int dstfd, const struct kago_mount_where *w,
+                        bool recursive, unsigned long long set, unsigned long long clr,
+                        unsigned long long rset, unsigned long long rclr, int *mntfd_out, kago_error_t *err);
 /* mount_setattr on the mount MNTFD is the root of (fallback: MS_REMOUNT
    keeping the flags not named).  */
 int kago_mount_setattr_fd (int mntfd, bool recursive, unsigned long long set, unsigned long long clr,

@@ -66,13 +66,15 @@ kago_ns_plan_build (const oci_spec *spec, struct kago_ns_plan *plan, kago_error_
   if (plan->new_ns[OCI_NS_CGROUP])
     plan->unshare_flags |= CLONE_NEWCGROUP;
   if (join_user && (plan->unshare_flags & CLONE_NEWPID))
-    return kago_error_set (err, 0, "linux.namespaces: a new pid namespace with a joined user namespace is not "
-                                   "supported; join a pid namespace too, or create the user namespace");
+    return kago_error_set (err, 0,
+                           "linux.namespaces: a new pid namespace with a joined user namespace is not "
+                           "supported; join a pid namespace too, or create the user namespace");
   /* uid/gid mappings only make sense with a new user namespace.  */
   if ((l->uid_mappings.n || l->gid_mappings.n) && !plan->new_ns[OCI_NS_USER])
     {
       if (!plan->has_ns[OCI_NS_USER])
-        return kago_error_set (err, 0, "linux.uidMappings: mappings need a user namespace in linux.namespaces");
+        return kago_error_set (err, 0,
+                               "linux.uidMappings: mappings need a user namespace in linux.namespaces");
     }
   if (plan->new_ns[OCI_NS_USER] && (l->uid_mappings.n == 0 || l->gid_mappings.n == 0))
     return kago_error_set (err, 0, "linux.uidMappings/gidMappings: a new user namespace needs both mappings");
@@ -97,8 +99,8 @@ kago_ns_join_in_child (struct kago_ns_plan *plan, kago_error_t *err)
 {
   /* user first (so that the others are joined with its credentials), mount
      last; pid and time were joined by the parent for its children.  */
-  static const enum oci_ns_type order[] = { OCI_NS_USER, OCI_NS_IPC,    OCI_NS_UTS,
-                                            OCI_NS_NETWORK, OCI_NS_CGROUP, OCI_NS_MOUNT };
+  static const enum oci_ns_type order[]
+      = { OCI_NS_USER, OCI_NS_IPC, OCI_NS_UTS, OCI_NS_NETWORK, OCI_NS_CGROUP, OCI_NS_MOUNT };
   for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
     {
       enum oci_ns_type t = order[i];

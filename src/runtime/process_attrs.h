@@ -18,7 +18,7 @@
 /* "CAP_SYS_ADMIN" -> 21; -1 when unknown.  Accepts the CAP_ prefix only, as runc. */
 int kago_cap_from_name (const char *name);
 const char *kago_cap_name (int cap);
-int kago_cap_last_cap (void);   /* from /proc/sys/kernel/cap_last_cap, cached */
+int kago_cap_last_cap (void); /* from /proc/sys/kernel/cap_last_cap, cached */
 struct kago_caps
 {
   uint64_t bounding, effective, inheritable, permitted, ambient;
@@ -75,7 +75,8 @@ int kago_lsm_check (const oci_spec *spec, const oci_process *p, kago_error_t *er
    PROCFD must be procfs (fstatfs PROC_SUPER_MAGIC) or this refuses; the
    attr files are opened beneath it without crossing mounts, and checked to
    be on procfs too.  */
-int kago_lsm_apply_exec (int procfd, const char *apparmor_profile, const char *selinux_label, kago_error_t *err);
+int kago_lsm_apply_exec (int procfd, const char *apparmor_profile, const char *selinux_label,
+                         kago_error_t *err);
 /* FOR TESTS ONLY: the same writes into DIRFD laid out like /proc
    (thread-self/attr/...), without the procfs checks.  */
 int kago_lsm_apply_exec_unverified (int dirfd, const char *apparmor_profile, const char *selinux_label,
@@ -100,9 +101,10 @@ void kago_seccomp_filter_free (struct kago_seccomp_filter *f);
 bool kago_seccomp_filter_has_notify (const struct kago_seccomp_filter *f);
 /* The compiled form, for a cache or to hand to a child: the program bytes
    (owned by F) and the flags; and back.  */
-const void *kago_seccomp_filter_bpf (const struct kago_seccomp_filter *f, size_t *len_bytes, unsigned int *flags);
-struct kago_seccomp_filter *kago_seccomp_filter_from_bpf (const void *bpf, size_t len_bytes, unsigned int flags,
-                                                          kago_error_t *err);
+const void *kago_seccomp_filter_bpf (const struct kago_seccomp_filter *f, size_t *len_bytes,
+                                     unsigned int *flags);
+struct kago_seccomp_filter *kago_seccomp_filter_from_bpf (const void *bpf, size_t len_bytes,
+                                                          unsigned int flags, kago_error_t *err);
 /* Hand the notify listener to the agent at linux.seccomp.listenerPath: one
    message on an AF_UNIX stream socket, the container-process-state JSON
    ({ociVersion, fds:["seccompFd"], pid, metadata, state}) as payload and the

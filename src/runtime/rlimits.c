@@ -42,8 +42,9 @@ kago_rlimits_apply_pid (pid_t pid, const oci_rlimit *r, size_t n, kago_error_t *
       if (name == NULL)
         name = rlimit_name (res);
       if (r[i].soft > r[i].hard)
-        return kago_error_set (err, EINVAL, "process.rlimits[%zu]: %s soft limit %llu is above the hard limit %llu",
-                               i, name, (unsigned long long) r[i].soft, (unsigned long long) r[i].hard);
+        return kago_error_set (err, EINVAL,
+                               "process.rlimits[%zu]: %s soft limit %llu is above the hard limit %llu", i,
+                               name, (unsigned long long) r[i].soft, (unsigned long long) r[i].hard);
 
       struct rlimit lim = { .rlim_cur = (rlim_t) r[i].soft, .rlim_max = (rlim_t) r[i].hard };
       if (prlimit (pid, (__rlimit_resource_t) res, &lim, NULL) < 0)

@@ -36,7 +36,8 @@ root_propagation (const oci_spec *s, unsigned long *prop, kago_error_t *err)
   if (!s->has_linux || s->linux_.rootfs_propagation == NULL || *s->linux_.rootfs_propagation == '\0')
     return 0;
   if (kago_mount_propagation_parse (s->linux_.rootfs_propagation, prop) < 0)
-    return kago_error_set (err, EINVAL, "linux.rootfsPropagation: unknown value `%s`", s->linux_.rootfs_propagation);
+    return kago_error_set (err, EINVAL, "linux.rootfsPropagation: unknown value `%s`",
+                           s->linux_.rootfs_propagation);
   return 0;
 }
 
@@ -110,7 +111,7 @@ kago_rootfs_prepare (struct kago_init_ctx *c, kago_error_t *err)
 
   unsigned long setup = MS_SLAVE | MS_REC;
   if (prop & MS_SHARED)
-    setup = MS_PRIVATE;   /* / only: pivot_root refuses a shared / */
+    setup = MS_PRIVATE; /* / only: pivot_root refuses a shared / */
   else if (prop & (MS_PRIVATE | MS_SLAVE))
     setup = prop;
   if (mount (NULL, "/", NULL, setup, NULL) < 0)
@@ -223,7 +224,8 @@ open_dev_null (struct kago_init_ctx *c, kago_error_t *err)
   if (fstat (fd, &sb) < 0)
     return kago_error_set (err, errno, "maskedPaths: stat /dev/null");
   if (!S_ISCHR (sb.st_mode) || major (sb.st_rdev) != 1 || minor (sb.st_rdev) != 3)
-    return kago_error_set (err, EPERM, "maskedPaths: /dev/null in the container is not the null device (1:3)");
+    return kago_error_set (err, EPERM,
+                           "maskedPaths: /dev/null in the container is not the null device (1:3)");
   return steal_fd (&fd);
 }
 
@@ -250,7 +252,8 @@ mask_path (struct kago_init_ctx *c, const char *path, int *devnull, kago_error_t
     {
       const char *label = c->spec->has_linux ? c->spec->linux_.mount_label : NULL;
       cleanup_free char *data = kago_selinux_mount_data (label, NULL);
-      if (kago_mount_fs_at (fd, &w, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, data, NULL, err)
+      if (kago_mount_fs_at (fd, &w, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, data,
+                            NULL, err)
           < 0)
         return kago_error_wrap (err, "maskedPaths `%s`: mount an empty tmpfs", path);
       return 0;

@@ -15,20 +15,20 @@
 /* Global options, parsed once by the CLI (no globals).  */
 struct kago_runtime
 {
-  const char *root;         /* --root, default KAGO_DEFAULT_STATE_ROOT */
-  bool systemd_cgroup;      /* --systemd-cgroup */
-  bool debug;               /* --debug */
+  const char *root;    /* --root, default KAGO_DEFAULT_STATE_ROOT */
+  bool systemd_cgroup; /* --systemd-cgroup */
+  bool debug;          /* --debug */
 };
 
 struct kago_create_options
 {
-  const char *bundle;          /* NULL: the current directory */
-  const char *pid_file;        /* NULL: none; relative to the cwd */
-  const char *console_socket;  /* NULL: none */
-  int preserve_fds;            /* extra fds after 0,1,2 passed to the process */
+  const char *bundle;         /* NULL: the current directory */
+  const char *pid_file;       /* NULL: none; relative to the cwd */
+  const char *console_socket; /* NULL: none */
+  int preserve_fds;           /* extra fds after 0,1,2 passed to the process */
   bool no_pivot;
   bool no_new_keyring;
-  bool detach;                 /* run -d */
+  bool detach; /* run -d */
 };
 
 /* Validate the id (runc's rules: [A-Za-z0-9_+.-]+, not "." or "..").  */
@@ -41,8 +41,8 @@ int kago_container_start (struct kago_runtime *rt, const char *id, kago_error_t 
    container and stores its exit status (128+N when killed by signal N) in
    *status.  With a terminal and no console socket, the caller's terminal is
    used.  */
-int kago_container_run (struct kago_runtime *rt, const char *id, const struct kago_create_options *o, int *status,
-                        kago_error_t *err);
+int kago_container_run (struct kago_runtime *rt, const char *id, const struct kago_create_options *o,
+                        int *status, kago_error_t *err);
 
 /* The OCI state object as runc prints it: ociVersion, id, pid, status,
    bundle, rootfs, created, owner, annotations.  */
@@ -64,30 +64,30 @@ int kago_container_pids (struct kago_runtime *rt, const char *id, pid_t **pids, 
 
 struct kago_exec_options
 {
-  const char *process_file;    /* --process FILE (an OCI process JSON), or NULL */
-  char **args;                 /* command, when no process file (NULL-terminated) */
-  char **env;                  /* -e KEY=VALUE additions (NULL-terminated, may be NULL) */
-  const char *cwd;             /* --cwd */
-  bool has_user;               /* -u uid[:gid] */
+  const char *process_file; /* --process FILE (an OCI process JSON), or NULL */
+  char **args;              /* command, when no process file (NULL-terminated) */
+  char **env;               /* -e KEY=VALUE additions (NULL-terminated, may be NULL) */
+  const char *cwd;          /* --cwd */
+  bool has_user;            /* -u uid[:gid] */
   uid_t uid;
   bool has_gid;
   gid_t gid;
-  gid_t *additional_gids;      /* --additional-gids */
+  gid_t *additional_gids; /* --additional-gids */
   size_t n_additional_gids;
-  char **caps;                 /* --cap additions (NULL-terminated) */
+  char **caps; /* --cap additions (NULL-terminated) */
   bool no_new_privs;
-  bool tty;                    /* -t */
+  bool tty; /* -t */
   const char *console_socket;
   const char *pid_file;
-  bool detach;                 /* -d */
+  bool detach; /* -d */
   int preserve_fds;
-  const char *apparmor;        /* --apparmor */
-  const char *process_label;   /* --process-label */
+  const char *apparmor;      /* --apparmor */
+  const char *process_label; /* --process-label */
 };
 /* Run a process in a running container.  Without detach, waits and stores
    its exit status in *status.  */
-int kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_exec_options *o, int *status,
-                         kago_error_t *err);
+int kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_exec_options *o,
+                         int *status, kago_error_t *err);
 
 /* Parse "9", "KILL", "SIGKILL", "sigkill" -> 9; error on unknown.  */
 int kago_parse_signal (const char *s, int *sig, kago_error_t *err);

@@ -62,7 +62,7 @@ struct kago_seccomp_filter
 {
   struct sock_filter *insns;
   size_t n_insns;
-  unsigned int flags;  /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+  unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 };
 
 static void
@@ -134,9 +134,12 @@ static const struct
   const char *name;
   enum scmp_compare op;
 } op_names[] = {
-  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
-  { "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-  { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_NE", SCMP_CMP_NE },
+  { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE },
+  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE },
+  { "SCMP_CMP_GT", SCMP_CMP_GT },
   { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
@@ -217,8 +220,8 @@ kernel_has_flags (unsigned int flags)
 /* ---- compile ---- */
 
 static int
-add_rule (scmp_filter_ctx ctx, size_t idx, const oci_seccomp_syscall *sc, const char *name, int nr, uint32_t act,
-          kago_error_t *err)
+add_rule (scmp_filter_ctx ctx, size_t idx, const oci_seccomp_syscall *sc, const char *name, int nr,
+          uint32_t act, kago_error_t *err)
 {
   struct scmp_arg_cmp cmps[6];
   unsigned int counts[6] = { 0 };
@@ -264,22 +267,24 @@ validate_rule (size_t idx, const oci_seccomp_syscall *sc, uint32_t *act, kago_er
     return kago_error_set (err, EINVAL, "linux.seccomp.syscalls[%zu]: no syscall names", idx);
   for (size_t j = 0; j < sc->names.n; j++)
     if (sc->names.v[j] == NULL || sc->names.v[j][0] == '\0')
-      return kago_error_set (err, EINVAL, "linux.seccomp.syscalls[%zu].names[%zu]: empty syscall name", idx, j);
+      return kago_error_set (err, EINVAL, "linux.seccomp.syscalls[%zu].names[%zu]: empty syscall name", idx,
+                             j);
   if (action_from_name (sc->action, sc->has_errno_ret, sc->errno_ret, act, &why) < 0)
     return kago_error_set (err, EINVAL, "linux.seccomp.syscalls[%zu]: %s \"%s\"", idx, why,
                            sc->action ? sc->action : "");
   if (sc->n_args > 6)
-    return kago_error_set (err, EINVAL, "linux.seccomp.syscalls[%zu]: %zu argument conditions, at most 6", idx,
-                           sc->n_args);
+    return kago_error_set (err, EINVAL, "linux.seccomp.syscalls[%zu]: %zu argument conditions, at most 6",
+                           idx, sc->n_args);
   for (size_t a = 0; a < sc->n_args; a++)
     {
       enum scmp_compare op;
       if (sc->args[a].index > 5)
-        return kago_error_set (err, EINVAL, "linux.seccomp.syscalls[%zu].args[%zu]: index %u out of range (0..5)",
-                               idx, a, sc->args[a].index);
+        return kago_error_set (err, EINVAL,
+                               "linux.seccomp.syscalls[%zu].args[%zu]: index %u out of range (0..5)", idx, a,
+                               sc->args[a].index);
       if (op_from_name (sc->args[a].op, &op) < 0)
-        return kago_error_set (err, EINVAL, "linux.seccomp.syscalls[%zu].args[%zu]: unknown operator \"%s\"", idx,
-                               a, sc->args[a].op ? sc->args[a].op : "");
+        return kago_error_set (err, EINVAL, "linux.seccomp.syscalls[%zu].args[%zu]: unknown operator \"%s\"",
+                               idx, a, sc->args[a].op ? sc->args[a].op : "");
     }
   if (*act == SCMP_ACT_NOTIFY)
     for (size_t j = 0; j < sc->names.n; j++)
@@ -303,13 +308,15 @@ compile_flags (const oci_seccomp *s, unsigned int *out, kago_error_t *err)
         if (name && strcmp (name, flag_names[k].name) == 0)
           flag = flag_names[k].flag;
       if (flag == 0)
-        return kago_error_set (err, EINVAL, "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i, name ? name : "");
+        return kago_error_set (err, EINVAL, "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i,
+                               name ? name : "");
       /* The kernel takes WAIT_KILLABLE_RECV only together with a listener.  */
       unsigned int probe = flag;
       if (flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
         probe |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
       if (!kernel_has_flags (probe))
-        return kago_error_set (err, EINVAL, "linux.seccomp.flags[%zu]: %s is not supported by this kernel", i, name);
+        return kago_error_set (err, EINVAL, "linux.seccomp.flags[%zu]: %s is not supported by this kernel", i,
+                               name);
       *out |= flag;
     }
   return 0;
@@ -334,7 +341,8 @@ export_bpf (scmp_filter_ctx ctx, struct kago_seccomp_filter *f, kago_error_t *er
     return kago_error_set (err, EINVAL, "linux.seccomp: compiled filter has a bad size (%zu bytes)", len);
   f->n_insns = len / sizeof (struct sock_filter);
   if (f->n_insns > BPF_MAXINSNS)
-    return kago_error_set (err, E2BIG, "linux.seccomp: the compiled filter has %zu instructions, the kernel takes %d",
+    return kago_error_set (err, E2BIG,
+                           "linux.seccomp: the compiled filter has %zu instructions, the kernel takes %d",
                            f->n_insns, BPF_MAXINSNS);
   f->insns = xmalloc (len);
   memcpy (f->insns, buf, len);
@@ -352,12 +360,15 @@ kago_seccomp_compile (const oci_seccomp *s, struct kago_seccomp_filter **out, ka
   *out = NULL;
   if (s == NULL)
     return kago_error_set (err, EINVAL, "linux.seccomp: no profile");
-  if (action_from_name (s->default_action, s->has_default_errno_ret, s->default_errno_ret, &def_act, &why) < 0)
+  if (action_from_name (s->default_action, s->has_default_errno_ret, s->default_errno_ret, &def_act, &why)
+      < 0)
     return kago_error_set (err, EINVAL, "linux.seccomp.defaultAction: %s \"%s\"",
-                           strcmp (why, "unknown action") == 0 ? why : "defaultErrnoRet is not supported with",
+                           strcmp (why, "unknown action") == 0 ? why
+                                                               : "defaultErrnoRet is not supported with",
                            s->default_action ? s->default_action : "");
   if (def_act == SCMP_ACT_NOTIFY)
-    return kago_error_set (err, EINVAL, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+    return kago_error_set (err, EINVAL,
+                           "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
 
   unsigned int flags;
   if (compile_flags (s, &flags, err) < 0)
@@ -385,8 +396,8 @@ kago_seccomp_compile (const oci_seccomp *s, struct kago_seccomp_filter **out, ka
               return kago_error_set (err, -rc, "linux.seccomp.architectures[%zu]: add \"%s\"", i, name);
           }
       if (!found)
-        return kago_error_set (err, EINVAL, "linux.seccomp.architectures[%zu]: unknown architecture \"%s\"", i,
-                               name ? name : "");
+        return kago_error_set (err, EINVAL, "linux.seccomp.architectures[%zu]: unknown architecture \"%s\"",
+                               i, name ? name : "");
     }
 
   for (size_t i = 0; i < s->n_syscalls; i++)
@@ -416,7 +427,8 @@ kago_seccomp_compile (const oci_seccomp *s, struct kago_seccomp_filter **out, ka
   if (!notify && (flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV))
     {
       /* Meaningless without a listener, and the kernel refuses it alone.  */
-      kago_log_debug ("seccomp: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without SCMP_ACT_NOTIFY rules, dropped");
+      kago_log_debug (
+          "seccomp: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without SCMP_ACT_NOTIFY rules, dropped");
       flags &= ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
     }
   if (notify)
@@ -425,8 +437,9 @@ kago_seccomp_compile (const oci_seccomp *s, struct kago_seccomp_filter **out, ka
       if (flags & SECCOMP_FILTER_FLAG_TSYNC)
         flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
       if (!kernel_has_flags (flags))
-        return kago_error_set (err, EINVAL, "linux.seccomp: SCMP_ACT_NOTIFY (with flags 0x%x) is not supported by this kernel",
-                               flags);
+        return kago_error_set (
+            err, EINVAL, "linux.seccomp: SCMP_ACT_NOTIFY (with flags 0x%x) is not supported by this kernel",
+            flags);
     }
 
   struct kago_seccomp_filter *f = xzalloc (sizeof *f);
@@ -455,9 +468,9 @@ kago_seccomp_filter_bpf (const struct kago_seccomp_filter *f, size_t *len_bytes,
 struct kago_seccomp_filter *
 kago_seccomp_filter_from_bpf (const void *bpf, size_t len_bytes, unsigned int flags, kago_error_t *err)
 {
-  const unsigned int known = SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW
-                             | SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC_ESRCH
-                             | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+  const unsigned int known = SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG
+                             | SECCOMP_FILTER_FLAG_SPEC_ALLOW | SECCOMP_FILTER_FLAG_NEW_LISTENER
+                             | SECCOMP_FILTER_FLAG_TSYNC_ESRCH | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
   if (bpf == NULL || len_bytes == 0 || len_bytes % sizeof (struct sock_filter) != 0
       || len_bytes / sizeof (struct sock_filter) > BPF_MAXINSNS)
     {
@@ -517,7 +530,8 @@ kago_seccomp_install (struct kago_seccomp_filter *f, int *listener_fd, kago_erro
 }
 
 int
-kago_seccomp_send_listener (const char *listener_path, int listener_fd, const char *state_json, kago_error_t *err)
+kago_seccomp_send_listener (const char *listener_path, int listener_fd, const char *state_json,
+                            kago_error_t *err)
 {
   if (listener_path == NULL || listener_path[0] == '\0')
     return kago_error_set (err, EINVAL, "linux.seccomp.listenerPath: empty");

@@ -139,7 +139,8 @@ kago_state_write (int dirfd, const struct kago_state *st, kago_error_t *err)
      is a tmpfs under /run and dies with the machine anyway, so an fsync
      would only cost time on the start path.  */
   size_t len = strlen (text);
-  cleanup_close int fd = openat (dirfd, "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  cleanup_close int fd
+      = openat (dirfd, "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     return kago_error_set (err, errno, "create state.json");
   if (write_all (fd, text, len) < 0)

@@ -121,7 +121,8 @@ kago_sysctl_validate (const oci_map *sysctl, const struct kago_ns_flags *ns, kag
       if (is_ipc_sysctl (dot))
         {
           if (!ns->ipc)
-            return kago_error_set (err, EINVAL, "sysctl \"%s\" is not allowed in the host's ipc namespace", key);
+            return kago_error_set (err, EINVAL, "sysctl \"%s\" is not allowed in the host's ipc namespace",
+                                   key);
           continue;
         }
       if (strncmp (dot, "net.", 4) == 0)
@@ -136,8 +137,8 @@ kago_sysctl_validate (const oci_map *sysctl, const struct kago_ns_flags *ns, kag
               hostnet = cur;
             }
           if (hostnet)
-            return kago_error_set (err, EINVAL, "sysctl \"%s\" is not allowed in the host's network namespace",
-                                   key);
+            return kago_error_set (err, EINVAL,
+                                   "sysctl \"%s\" is not allowed in the host's network namespace", key);
           continue;
         }
       if (ns->uts && (strcmp (dot, "kernel.hostname") == 0 || strcmp (dot, "kernel.domainname") == 0))
@@ -160,8 +161,10 @@ open_proc_file (int procfd, const char *rel, kago_error_t *err)
   if (fd < 0 && (errno == ENOSYS || errno == E2BIG))
     fd = openat (procfd, rel, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 && errno == EXDEV)
-    return kago_error_set (err, errno, "open /proc/%s: a mount covers it (sysctls must be written before "
-                                       "readonlyPaths/maskedPaths are applied)", rel);
+    return kago_error_set (err, errno,
+                           "open /proc/%s: a mount covers it (sysctls must be written before "
+                           "readonlyPaths/maskedPaths are applied)",
+                           rel);
   if (fd < 0)
     return kago_error_set (err, errno, "open /proc/%s", rel);
   return fd;
@@ -183,8 +186,8 @@ kago_sysctl_apply (int procfd, const oci_map *sysctl, kago_error_t *err)
       size_t len = strlen (value);
       ssize_t w = write (fd, value, len);
       if (w < 0 || (size_t) w != len)
-        return kago_error_set (err, w < 0 ? errno : EIO, "sysctl \"%s\": write \"%s\" to /proc/%s", key, value,
-                               rel);
+        return kago_error_set (err, w < 0 ? errno : EIO, "sysctl \"%s\": write \"%s\" to /proc/%s", key,
+                               value, rel);
     }
   return 0;
 }

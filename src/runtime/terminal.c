@@ -110,7 +110,8 @@ kago_recv_fd (int sockfd, char **name, kago_error_t *err)
         }
     }
   if (fd < 0)
-    return kago_error_set (err, r == 0 ? ECONNRESET : EBADMSG, "receive fd from socket: no fd in the message");
+    return kago_error_set (err, r == 0 ? ECONNRESET : EBADMSG,
+                           "receive fd from socket: no fd in the message");
   if (msg.msg_flags & MSG_CTRUNC)
     {
       close (fd);
@@ -181,7 +182,8 @@ bind_console (int peer, kago_error_t *err)
   if (fstat (target, &st) < 0)
     return kago_error_set (err, errno, "stat /dev/console");
   if (!S_ISREG (st.st_mode) && !S_ISCHR (st.st_mode))
-    return kago_error_set (err, EINVAL, "/dev/console is not a regular file or a device, refusing to mount on it");
+    return kago_error_set (err, EINVAL,
+                           "/dev/console is not a regular file or a device, refusing to mount on it");
 
   cleanup_close int tree = open_tree (peer, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree >= 0)
@@ -226,7 +228,8 @@ kago_terminal_setup (int sockfd, const oci_process *p, bool bind_dev_console, ka
         .ws_col = (unsigned short) p->console_width,
       };
       if (ioctl (peer, TIOCSWINSZ, &ws) < 0)
-        return kago_error_set (err, errno, "set the console size (%ux%u)", p->console_width, p->console_height);
+        return kago_error_set (err, errno, "set the console size (%ux%u)", p->console_width,
+                               p->console_height);
     }
 
   if (bind_dev_console && bind_console (peer, err) < 0)

@@ -39,8 +39,8 @@ TEST (podman_create)
 {
   struct kago_cli c;
   kago_error_t err = NULL;
-  CHECK (parse (&c, &err, "--log-format=json", "--log", "/run/RD/oci-log", "create", "--bundle", "/UD", "--pid-file",
-                "/run/RD/pidfile", "--console-socket", "/tmp/conmon-term.X", "ctr1", NULL)
+  CHECK (parse (&c, &err, "--log-format=json", "--log", "/run/RD/oci-log", "create", "--bundle", "/UD",
+                "--pid-file", "/run/RD/pidfile", "--console-socket", "/tmp/conmon-term.X", "ctr1", NULL)
          == 0);
   CHECK (err == NULL);
   CHECK (c.verb == KAGO_VERB_CREATE);
@@ -76,9 +76,9 @@ TEST (podman_exec)
 {
   struct kago_cli c;
   kago_error_t err = NULL;
-  CHECK (parse (&c, &err, "--log-format=json", "--log", "/UD/EXEC/oci-log", "exec", "--pid-file", "/UD/EXEC/exec_pid",
-                "--process", "/UD/EXEC/exec-process-1", "--detach", "--tty", "--console-socket", "/tmp/conmon-term.Y",
-                "ctr1", NULL)
+  CHECK (parse (&c, &err, "--log-format=json", "--log", "/UD/EXEC/oci-log", "exec", "--pid-file",
+                "/UD/EXEC/exec_pid", "--process", "/UD/EXEC/exec-process-1", "--detach", "--tty",
+                "--console-socket", "/tmp/conmon-term.Y", "ctr1", NULL)
          == 0);
   CHECK (err == NULL);
   CHECK (c.verb == KAGO_VERB_EXEC);
@@ -130,7 +130,8 @@ TEST (podman_checkpoint_parses)
 {
   struct kago_cli c;
   kago_error_t err = NULL;
-  CHECK (parse (&c, &err, "checkpoint", "--image-path", "/UD/checkpoint", "--work-path", "/UD", "ctr1", NULL) == 0);
+  CHECK (parse (&c, &err, "checkpoint", "--image-path", "/UD/checkpoint", "--work-path", "/UD", "ctr1", NULL)
+         == 0);
   CHECK (c.verb == KAGO_VERB_CHECKPOINT);
   kago_cli_free (&c);
 }
@@ -139,9 +140,9 @@ TEST (docker_create_and_friends)
 {
   struct kago_cli c;
   kago_error_t err = NULL;
-  CHECK (parse (&c, &err, "--root", "/var/run/docker/runtime-runc/moby", "--log", "/B/log.json", "--log-format",
-                "json", "create", "--bundle", "/B", "--pid-file", "/B/init.pid", "--console-socket",
-                "/tmp/pty1/pty.sock", "abc123", NULL)
+  CHECK (parse (&c, &err, "--root", "/var/run/docker/runtime-runc/moby", "--log", "/B/log.json",
+                "--log-format", "json", "create", "--bundle", "/B", "--pid-file", "/B/init.pid",
+                "--console-socket", "/tmp/pty1/pty.sock", "abc123", NULL)
          == 0);
   CHECK (err == NULL);
   CHECK (c.verb == KAGO_VERB_CREATE);
@@ -156,8 +157,8 @@ TEST (docker_create_and_friends)
   kago_cli_free (&c);
 
   CHECK (parse (&c, &err, "--root", "/R", "--log", "/B/log.json", "--log-format", "json", "exec", "--process",
-                "/tmp/runc-process1", "--console-socket", "/tmp/s.sock", "--detach", "--pid-file", "/B/EXEC.pid",
-                "abc123", NULL)
+                "/tmp/runc-process1", "--console-socket", "/tmp/s.sock", "--detach", "--pid-file",
+                "/B/EXEC.pid", "abc123", NULL)
          == 0);
   CHECK (c.verb == KAGO_VERB_EXEC);
   CHECK_STR (c.o.process, "/tmp/runc-process1");
@@ -167,24 +168,24 @@ TEST (docker_create_and_friends)
   CHECK (c.nargs == 1);
   kago_cli_free (&c);
 
-  CHECK (parse (&c, &err, "--root", "/R", "--log", "/B/log.json", "--log-format", "json", "update", "--resources",
-                "-", "abc123", NULL)
+  CHECK (parse (&c, &err, "--root", "/R", "--log", "/B/log.json", "--log-format", "json", "update",
+                "--resources", "-", "abc123", NULL)
          == 0);
   CHECK (c.verb == KAGO_VERB_UPDATE);
   CHECK_STR (c.o.resources, "-");
   CHECK_STR (c.args[0], "abc123");
   kago_cli_free (&c);
 
-  CHECK (parse (&c, &err, "--root", "/R", "--log", "/B/log.json", "--log-format", "json", "ps", "--format", "json",
-                "abc123", NULL)
+  CHECK (parse (&c, &err, "--root", "/R", "--log", "/B/log.json", "--log-format", "json", "ps", "--format",
+                "json", "abc123", NULL)
          == 0);
   CHECK (c.verb == KAGO_VERB_PS);
   CHECK_STR (c.o.format, "json");
   CHECK (c.nargs == 1);
   kago_cli_free (&c);
 
-  CHECK (parse (&c, &err, "--root", "/R", "--log", "/B/log.json", "--log-format", "json", "kill", "--all", "abc123",
-                "9", NULL)
+  CHECK (parse (&c, &err, "--root", "/R", "--log", "/B/log.json", "--log-format", "json", "kill", "--all",
+                "abc123", "9", NULL)
          == 0);
   CHECK (c.verb == KAGO_VERB_KILL);
   CHECK (c.o.all);
@@ -197,8 +198,8 @@ TEST (docker_create_and_friends)
   CHECK (c.verb == KAGO_VERB_DELETE && !c.o.force);
   kago_cli_free (&c);
 
-  CHECK (parse (&c, &err, "--root", "/R", "--systemd-cgroup", "--log", "/B/log.json", "--log-format", "json", "create",
-                "--bundle", "/B", "--pid-file", "/B/init.pid", "abc123", NULL)
+  CHECK (parse (&c, &err, "--root", "/R", "--systemd-cgroup", "--log", "/B/log.json", "--log-format", "json",
+                "create", "--bundle", "/B", "--pid-file", "/B/init.pid", "abc123", NULL)
          == 0);
   CHECK (c.g.systemd_cgroup);
   CHECK (c.verb == KAGO_VERB_CREATE);
@@ -319,9 +320,10 @@ TEST (exec_command_and_flags)
 {
   struct kago_cli c;
   kago_error_t err = NULL;
-  CHECK (parse (&c, &err, "exec", "-t", "-e", "A=1", "--env", "B=2", "-u", "1:2", "-g", "10", "--additional-gids",
-                "11", "-c", "CAP_NET_ADMIN", "--cap=CAP_SYS_TIME", "--cwd", "/tmp", "--no-new-privs", "--preserve-fds",
-                "2", "--apparmor", "prof", "--process-label", "lbl", "ctr", "sh", "-c", "echo --foo", NULL)
+  CHECK (parse (&c, &err, "exec", "-t", "-e", "A=1", "--env", "B=2", "-u", "1:2", "-g", "10",
+                "--additional-gids", "11", "-c", "CAP_NET_ADMIN", "--cap=CAP_SYS_TIME", "--cwd", "/tmp",
+                "--no-new-privs", "--preserve-fds", "2", "--apparmor", "prof", "--process-label", "lbl",
+                "ctr", "sh", "-c", "echo --foo", NULL)
          == 0);
   CHECK (err == NULL);
   CHECK (c.verb == KAGO_VERB_EXEC);
@@ -435,8 +437,8 @@ TEST (run_spec_flags)
 {
   struct kago_cli c;
   kago_error_t err = NULL;
-  CHECK (parse (&c, &err, "run", "-d", "--bundle", "/b", "--preserve-fds=3", "--no-pivot", "--no-new-keyring", "x",
-                NULL)
+  CHECK (parse (&c, &err, "run", "-d", "--bundle", "/b", "--preserve-fds=3", "--no-pivot", "--no-new-keyring",
+                "x", NULL)
          == 0);
   CHECK (c.verb == KAGO_VERB_RUN);
   CHECK (c.o.detach && c.o.no_pivot && c.o.no_new_keyring);

@@ -72,7 +72,10 @@ print_status_caps (void)
     fclose (f);
 }
 
-#define STRV(...) { (char *[]){ __VA_ARGS__, NULL }, sizeof ((char *[]){ __VA_ARGS__ }) / sizeof (char *) }
+#define STRV(...)                                                                                            \
+  {                                                                                                          \
+    (char *[]){ __VA_ARGS__, NULL }, sizeof ((char *[]){ __VA_ARGS__ }) / sizeof (char *)                    \
+  }
 
 TEST (cap_names)
 {
@@ -201,8 +204,8 @@ child_nonroot_ambient (void *arg)
   print_status_caps ();
   gid_t g[8];
   int n = getgroups (8, g);
-  printf ("uid=%d gid=%d groups=%d:%d,%d keepcaps=%d\n", (int) getuid (), (int) getgid (), n, n > 0 ? (int) g[0] : -1,
-          n > 1 ? (int) g[1] : -1, prctl (PR_GET_KEEPCAPS, 0, 0, 0, 0));
+  printf ("uid=%d gid=%d groups=%d:%d,%d keepcaps=%d\n", (int) getuid (), (int) getgid (), n,
+          n > 0 ? (int) g[0] : -1, n > 1 ? (int) g[1] : -1, prctl (PR_GET_KEEPCAPS, 0, 0, 0, 0));
 }
 
 TEST (caps_apply_nonroot_with_ambient)
@@ -455,8 +458,12 @@ child_sched_ioprio (void *arg)
 {
   (void) arg;
   kago_error_t err = NULL;
-  oci_process p = { .has_scheduler = true, .sched_policy = "SCHED_BATCH", .sched_nice = 5,
-                    .has_io_priority = true, .io_priority_class = "IOPRIO_CLASS_IDLE", .io_priority = 0 };
+  oci_process p = { .has_scheduler = true,
+                    .sched_policy = "SCHED_BATCH",
+                    .sched_nice = 5,
+                    .has_io_priority = true,
+                    .io_priority_class = "IOPRIO_CLASS_IDLE",
+                    .io_priority = 0 };
   if (kago_scheduler_apply (&p, &err) < 0 || kago_io_priority_apply (&p, &err) < 0)
     {
       printf ("error: %s\n", err_str (err));

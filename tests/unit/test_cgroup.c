@@ -62,7 +62,8 @@ TEST (mountinfo_hybrid)
   cg_layout_clear (&l);
 
   /* A tmpfs mounted over a hierarchy hides it.  */
-  cg_parse_mountinfo ("1 0 0:1 / /r/cpu rw - cgroup cgroup rw,cpu\n2 0 0:2 / /r/cpu rw - tmpfs tmpfs rw\n", "/r", &l);
+  cg_parse_mountinfo ("1 0 0:1 / /r/cpu rw - cgroup cgroup rw,cpu\n2 0 0:2 / /r/cpu rw - tmpfs tmpfs rw\n",
+                      "/r", &l);
   CHECK (l.n == 0);
   cg_layout_clear (&l);
 }
@@ -70,7 +71,8 @@ TEST (mountinfo_hybrid)
 TEST (mountinfo_v2)
 {
   struct cg_layout l = { 0 };
-  cg_parse_mountinfo ("30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n", "/sys/fs/cgroup", &l);
+  cg_parse_mountinfo ("30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n",
+                      "/sys/fs/cgroup", &l);
   CHECK (l.n == 1 && l.m[0].unified);
   cg_layout_clear (&l);
 }
@@ -104,7 +106,9 @@ TEST (clean_and_resolve)
   struct
   {
     const char *in, *out;
-  } clean[] = { { "/a//b/../c/.", "/a/c" }, { "/../..", "/" }, { "", "/" }, { "a/b", "/a/b" }, { "/a/b/", "/a/b" } };
+  } clean[] = {
+    { "/a//b/../c/.", "/a/c" }, { "/../..", "/" }, { "", "/" }, { "a/b", "/a/b" }, { "/a/b/", "/a/b" }
+  };
   for (size_t i = 0; i < sizeof clean / sizeof *clean; i++)
     {
       cleanup_free char *r = cg_clean_path (clean[i].in);

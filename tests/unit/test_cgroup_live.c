@@ -100,9 +100,13 @@ init_resources (oci_resources *r)
   r->has_pids_limit = true;
   r->pids_limit = 10;
   dev_rules[0] = (oci_device_cgroup){ .allow = false, .type = 'a', .access = (char *) "rwm" };
-  dev_rules[1] = (oci_device_cgroup){
-    .allow = true, .type = 'c', .has_major = true, .major = 1, .has_minor = true, .minor = 3, .access = (char *) "rwm"
-  };
+  dev_rules[1] = (oci_device_cgroup){ .allow = true,
+                                      .type = 'c',
+                                      .has_major = true,
+                                      .major = 1,
+                                      .has_minor = true,
+                                      .minor = 3,
+                                      .access = (char *) "rwm" };
   r->devices = dev_rules;
   r->n_devices = 2;
 }
@@ -257,7 +261,13 @@ TEST (devices_update)
   memset (&r, 0, sizeof r);
   oci_device_cgroup rules[2] = {
     { .allow = false, .type = 'a', .access = (char *) "rwm" },
-    { .allow = true, .type = 'c', .has_major = true, .major = 1, .has_minor = true, .minor = 5, .access = (char *) "r" },
+    { .allow = true,
+      .type = 'c',
+      .has_major = true,
+      .major = 1,
+      .has_minor = true,
+      .minor = 5,
+      .access = (char *) "r" },
   };
   r.devices = rules;
   r.n_devices = 2;
@@ -594,7 +604,9 @@ TEST (more_resources)
       r.unified.items = &kv;
       r.unified.n = 1;
     }
-  bool swap = mode == KAGO_CGROUP_V2 ? true : access ("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0;
+  bool swap = mode == KAGO_CGROUP_V2
+                  ? true
+                  : access ("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0;
   if (!swap)
     r.has_mem_swap = false;
   cleanup_free char *path = xasprintf ("%s/c4", parent);
@@ -612,7 +624,7 @@ TEST (more_resources)
     const char *v1_limit, *v1_swap, *v2_max, *v2_swap;
   } steps[] = {
     { 134217728, 268435456, "134217728", "268435456", "134217728", "134217728" },
-    { 67108864, 67108864, "67108864", "67108864", "67108864", "0" },       /* shrink: limit first */
+    { 67108864, 67108864, "67108864", "67108864", "67108864", "0" },                /* shrink: limit first */
     { 536870912, 1073741824, "536870912", "1073741824", "536870912", "536870912" }, /* grow: swap first */
     { -1, 0, "9223372036854771712", "9223372036854771712", "max", "max" },
   };
@@ -628,12 +640,13 @@ TEST (more_resources)
           CHECK (kago_cgroup_apply_resources (c4, &r, &err) == 0);
           report (&err);
         }
-      cleanup_free char *l = cg_file (c4, memctl, mode == KAGO_CGROUP_V2 ? "memory.max" : "memory.limit_in_bytes");
+      cleanup_free char *l
+          = cg_file (c4, memctl, mode == KAGO_CGROUP_V2 ? "memory.max" : "memory.limit_in_bytes");
       CHECK_STR (l, mode == KAGO_CGROUP_V2 ? steps[i].v2_max : steps[i].v1_limit);
       if (swap)
         {
-          cleanup_free char *s
-              = cg_file (c4, memctl, mode == KAGO_CGROUP_V2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
+          cleanup_free char *s = cg_file (
+              c4, memctl, mode == KAGO_CGROUP_V2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
           CHECK_STR (s, mode == KAGO_CGROUP_V2 ? steps[i].v2_swap : steps[i].v1_swap);
         }
     }
@@ -666,8 +679,9 @@ TEST (more_resources)
       r.n_hugepage_limits = 1;
       CHECK (kago_cgroup_apply_resources (c4, &r, &err) == 0);
       report (&err);
-      cleanup_free char *v = cg_file (c4, mode == KAGO_CGROUP_V2 ? NULL : "hugetlb",
-                                      mode == KAGO_CGROUP_V2 ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes");
+      cleanup_free char *v
+          = cg_file (c4, mode == KAGO_CGROUP_V2 ? NULL : "hugetlb",
+                     mode == KAGO_CGROUP_V2 ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes");
       CHECK_STR (v, "4194304");
     }
   else
@@ -711,7 +725,8 @@ TEST (more_resources)
       && !cg_has_file (kago_cgroup_path (c4, "blkio"), "blkio.bfq.weight"))
     {
       CHECK (rc < 0);
-      CHECK_STR (err ? err->msg : NULL, "linux.resources.blockIO.weight: not supported on this host (no blkio.weight file)");
+      CHECK_STR (err ? err->msg : NULL,
+                 "linux.resources.blockIO.weight: not supported on this host (no blkio.weight file)");
     }
   else if (mode != KAGO_CGROUP_V2 && cg_has_file (kago_cgroup_path (c4, "blkio"), "blkio.bfq.weight"))
     {

@@ -16,7 +16,7 @@
 #include "tap.h"
 
 static char tmpl[] = "/tmp/kago-fsutil-XXXXXX";
-static char *base;   /* the temp dir */
+static char *base; /* the temp dir */
 static int rootfd = -1;
 
 typedef int (*open_fn) (int, const char *, int, mode_t, kago_error_t *);
@@ -76,15 +76,15 @@ setup_tree (void)
   touch ("root/etc/passwd", "inside\n");
   touch ("outside/secret", "secret\n");
   touch ("root/a/b/c/file", "x");
-  ln ("/etc", "root/abs_etc");                 /* absolute: must stay inside */
-  ln ("../../../../../../etc", "root/a/up");    /* ../ escape */
+  ln ("/etc", "root/abs_etc");               /* absolute: must stay inside */
+  ln ("../../../../../../etc", "root/a/up"); /* ../ escape */
   ln ("../../outside", "root/a/b/esc");
   ln ("/", "root/toroot");
   ln ("loop2", "root/loop1");
   ln ("loop1", "root/loop2");
   ln ("/nonexistent/x", "root/dangling");
-  ln ("c", "root/a/b/rel");                     /* relative, inside */
-  ln ("/proc/self/root", "root/magic");        /* absolute link to a magic path */
+  ln ("c", "root/a/b/rel");             /* relative, inside */
+  ln ("/proc/self/root", "root/magic"); /* absolute link to a magic path */
   char *r = xasprintf ("%s/root", base);
   rootfd = open (r, O_PATH | O_DIRECTORY | O_CLOEXEC);
   free (r);
@@ -305,12 +305,12 @@ TEST (remove_tree_plain)
   kago_error_t err = NULL;
   mk ("rm/a/b/c");
   touch ("rm/a/f", "x");
-  ln ("/etc", "rm/a/b/link");   /* removed as a link, /etc untouched */
+  ln ("/etc", "rm/a/b/link"); /* removed as a link, /etc untouched */
   int dfd = open (base, O_DIRECTORY | O_RDONLY);
   CHECK (remove_tree_at (dfd, "rm", &err) == 0);
   CHECK (faccessat (dfd, "rm", F_OK, 0) != 0);
   CHECK (access ("/etc/passwd", F_OK) == 0);
-  CHECK (remove_tree_at (dfd, "rm", &err) == 0);   /* missing is fine */
+  CHECK (remove_tree_at (dfd, "rm", &err) == 0); /* missing is fine */
   close (dfd);
 }
 

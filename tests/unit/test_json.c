@@ -181,7 +181,8 @@ TEST (escapes)
   json_free (v);
 
   v = parse ("\"\\u00E9\\u20ac\\u0041\"");
-  CHECK_STR (json_get_string (v), "\xc3\xa9\xe2\x82\xac" "A");
+  CHECK_STR (json_get_string (v), "\xc3\xa9\xe2\x82\xac"
+                                  "A");
   json_free (v);
 
   v = parse ("\"\\u00e9\\u20AC\"");
@@ -359,7 +360,8 @@ TEST (builders_and_compact_output)
 
   /* Invalid UTF-8 cannot go out as is.  */
   strbuf sb2 = STRBUF_INIT;
-  json_write_string (&sb2, "x\xff" "y\xe2\x80\xa8");
+  json_write_string (&sb2, "x\xff"
+                           "y\xe2\x80\xa8");
   CHECK_STR (sb2.buf, "\"x\\ufffdy\\u2028\"");
   strbuf_release (&sb2);
 }
@@ -371,10 +373,11 @@ TEST (doubles_output)
     double d;
     const char *s;
   } cases[] = {
-    { 0.5, "0.5" },       { 1.0, "1" },          { -2.25, "-2.25" },     { 0.1, "0.1" },
-    { 1e21, "1e+21" },    { 1e20, "100000000000000000000" },            { 1e-7, "1e-7" },
-    { 1e-6, "0.000001" }, { 123456.789, "123456.789" },                 { 1.5e300, "1.5e+300" },
-    { 0.0, "0" },         { 3.14159, "3.14159" }, { 2.5e-10, "2.5e-10" },
+    { 0.5, "0.5" },          { 1.0, "1" },         { -2.25, "-2.25" },
+    { 0.1, "0.1" },          { 1e21, "1e+21" },    { 1e20, "100000000000000000000" },
+    { 1e-7, "1e-7" },        { 1e-6, "0.000001" }, { 123456.789, "123456.789" },
+    { 1.5e300, "1.5e+300" }, { 0.0, "0" },         { 3.14159, "3.14159" },
+    { 2.5e-10, "2.5e-10" },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
@@ -427,7 +430,8 @@ TEST (pretty_output)
 TEST (round_trip)
 {
   static const char *const docs[] = {
-    "{\"a\":[1,-2,18446744073709551615,-9223372036854775808,0.25,true,false,null],\"b\":{\"c\":\"\\u0000\\\"\"}}",
+    "{\"a\":[1,-2,18446744073709551615,-9223372036854775808,0.25,true,false,null],\"b\":{\"c\":"
+    "\"\\u0000\\\"\"}}",
     "[[[[[]]]],{},\"\xe2\x82\xac\xf0\x9f\x98\x80\"]",
     "{\"emoji\":\"\xf0\x9f\x98\x80\",\"ctl\":\"\\u001f\\b\\f\"}",
   };

@@ -77,7 +77,8 @@ TEST (check_refuses_labels_without_lsm)
   if (!kago_apparmor_enabled ())
     {
       CHECK (kago_lsm_check (&s, NULL, &err) < 0);
-      CHECK_STR (MSG (err), "process.apparmorProfile \"docker-default\": AppArmor is not enabled on this host");
+      CHECK_STR (MSG (err),
+                 "process.apparmorProfile \"docker-default\": AppArmor is not enabled on this host");
       CHECK (err && err->errnum == 0);
       kago_error_release (&err);
     }
@@ -86,13 +87,15 @@ TEST (check_refuses_labels_without_lsm)
   if (!kago_selinux_enabled ())
     {
       CHECK (kago_lsm_check (&s, NULL, &err) < 0);
-      CHECK_STR (MSG (err),
-                 "process.selinuxLabel \"system_u:system_r:container_t:s0\": SELinux is not enabled on this host");
+      CHECK_STR (
+          MSG (err),
+          "process.selinuxLabel \"system_u:system_r:container_t:s0\": SELinux is not enabled on this host");
       kago_error_release (&err);
       p.selinux_label = NULL;
       s.linux_.mount_label = "system_u:object_r:container_file_t:s0";
       CHECK (kago_lsm_check (&s, NULL, &err) < 0);
-      CHECK_CONTAINS (MSG (err), "linux.mountLabel \"system_u:object_r:container_file_t:s0\": SELinux is not enabled");
+      CHECK_CONTAINS (MSG (err),
+                      "linux.mountLabel \"system_u:object_r:container_file_t:s0\": SELinux is not enabled");
       kago_error_release (&err);
       s.linux_.mount_label = NULL;
     }
@@ -162,8 +165,8 @@ TEST (symlinked_attr_file_refused)
   int fd = make_fake_proc (tmpl, false);
   CHECK (fd >= 0);
   char cmd[512];
-  snprintf (cmd, sizeof cmd, "rm %s/thread-self/attr/exec && ln -s /tmp/kago-lsm-victim %s/thread-self/attr/exec",
-            tmpl, tmpl);
+  snprintf (cmd, sizeof cmd,
+            "rm %s/thread-self/attr/exec && ln -s /tmp/kago-lsm-victim %s/thread-self/attr/exec", tmpl, tmpl);
   CHECK (system (cmd) == 0);
   kago_error_t err = NULL;
   CHECK (kago_lsm_apply_exec_unverified (fd, NULL, "label", &err) < 0);

@@ -25,13 +25,13 @@ parse1 (const char *o)
   return r;
 }
 
-#define PARSE(...)                                                              \
-  ({                                                                            \
-    const char *v_[] = { __VA_ARGS__ };                                         \
-    struct kago_mount_opts r_;                                                  \
-    kago_error_t e_ = NULL;                                                     \
-    kago_mount_opts_parse (v_, sizeof v_ / sizeof v_[0], &r_, &e_);            \
-    r_;                                                                         \
+#define PARSE(...)                                                                                           \
+  ({                                                                                                         \
+    const char *v_[] = { __VA_ARGS__ };                                                                      \
+    struct kago_mount_opts r_;                                                                               \
+    kago_error_t e_ = NULL;                                                                                  \
+    kago_mount_opts_parse (v_, sizeof v_ / sizeof v_[0], &r_, &e_);                                          \
+    r_;                                                                                                      \
   })
 
 struct flag_case
@@ -43,20 +43,34 @@ struct flag_case
 TEST (every_flag_option)
 {
   static const struct flag_case cases[] = {
-    { "ro", MS_RDONLY, 0 },          { "rw", 0, MS_RDONLY },
-    { "nosuid", MS_NOSUID, 0 },      { "suid", 0, MS_NOSUID },
-    { "nodev", MS_NODEV, 0 },        { "dev", 0, MS_NODEV },
-    { "noexec", MS_NOEXEC, 0 },      { "exec", 0, MS_NOEXEC },
-    { "sync", MS_SYNCHRONOUS, 0 },   { "async", 0, MS_SYNCHRONOUS },
-    { "dirsync", MS_DIRSYNC, 0 },    { "remount", MS_REMOUNT, 0 },
-    { "mand", MS_MANDLOCK, 0 },      { "nomand", 0, MS_MANDLOCK },
-    { "atime", 0, MS_NOATIME },      { "noatime", MS_NOATIME, 0 },
-    { "diratime", 0, MS_NODIRATIME }, { "nodiratime", MS_NODIRATIME, 0 },
-    { "relatime", MS_RELATIME, 0 },  { "norelatime", 0, MS_RELATIME },
-    { "strictatime", MS_STRICTATIME, 0 }, { "nostrictatime", 0, MS_STRICTATIME },
-    { "lazytime", MS_LAZYTIME, 0 },  { "nolazytime", 0, MS_LAZYTIME },
-    { "silent", MS_SILENT, 0 },      { "loud", 0, MS_SILENT },
-    { "iversion", MS_I_VERSION, 0 }, { "noiversion", 0, MS_I_VERSION },
+    { "ro", MS_RDONLY, 0 },
+    { "rw", 0, MS_RDONLY },
+    { "nosuid", MS_NOSUID, 0 },
+    { "suid", 0, MS_NOSUID },
+    { "nodev", MS_NODEV, 0 },
+    { "dev", 0, MS_NODEV },
+    { "noexec", MS_NOEXEC, 0 },
+    { "exec", 0, MS_NOEXEC },
+    { "sync", MS_SYNCHRONOUS, 0 },
+    { "async", 0, MS_SYNCHRONOUS },
+    { "dirsync", MS_DIRSYNC, 0 },
+    { "remount", MS_REMOUNT, 0 },
+    { "mand", MS_MANDLOCK, 0 },
+    { "nomand", 0, MS_MANDLOCK },
+    { "atime", 0, MS_NOATIME },
+    { "noatime", MS_NOATIME, 0 },
+    { "diratime", 0, MS_NODIRATIME },
+    { "nodiratime", MS_NODIRATIME, 0 },
+    { "relatime", MS_RELATIME, 0 },
+    { "norelatime", 0, MS_RELATIME },
+    { "strictatime", MS_STRICTATIME, 0 },
+    { "nostrictatime", 0, MS_STRICTATIME },
+    { "lazytime", MS_LAZYTIME, 0 },
+    { "nolazytime", 0, MS_LAZYTIME },
+    { "silent", MS_SILENT, 0 },
+    { "loud", 0, MS_SILENT },
+    { "iversion", MS_I_VERSION, 0 },
+    { "noiversion", 0, MS_I_VERSION },
     { "nosymfollow", MS_NOSYMFOLLOW, 0 },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -175,7 +189,8 @@ TEST (idmap_tmpcopyup)
 
 TEST (data_collects_the_rest)
 {
-  struct kago_mount_opts o = PARSE ("nosuid", "mode=755", "strictatime", "size=65536k", "", "newinstance", "gid=5");
+  struct kago_mount_opts o
+      = PARSE ("nosuid", "mode=755", "strictatime", "size=65536k", "", "newinstance", "gid=5");
   CHECK_STR (o.data, "mode=755,size=65536k,newinstance,gid=5");
   CHECK (o.flags == (MS_NOSUID | MS_STRICTATIME));
   kago_mount_opts_clear (&o);
@@ -227,9 +242,15 @@ TEST (flags_to_attr)
 TEST (path_clean)
 {
   static const char *const c[][2] = {
-    { "/proc", "/proc" },       { "/proc/", "/proc" },       { "//a//b/", "/a/b" },
-    { "/a/./b/../c", "/a/c" },  { "/../../etc", "/etc" },    { "relative/x", "/relative/x" },
-    { "/", "/" },               { "", "/" },                 { "/a/..", "/" },
+    { "/proc", "/proc" },
+    { "/proc/", "/proc" },
+    { "//a//b/", "/a/b" },
+    { "/a/./b/../c", "/a/c" },
+    { "/../../etc", "/etc" },
+    { "relative/x", "/relative/x" },
+    { "/", "/" },
+    { "", "/" },
+    { "/a/..", "/" },
     { "/proc/../proc/sys", "/proc/sys" },
   };
   for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
@@ -306,7 +327,7 @@ TEST (rootfs_cleanup_mounts)
       snprintf (rootfs, sizeof rootfs, "%s/root fs", d);
       snprintf (a, sizeof a, "%s/a", rootfs);
       snprintf (b, sizeof b, "%s/a/b", rootfs);
-      snprintf (sp, sizeof sp, "%s/root fsx", d);   /* a sibling with the same prefix */
+      snprintf (sp, sizeof sp, "%s/root fsx", d); /* a sibling with the same prefix */
       mkdir (rootfs, 0755);
       mkdir (sp, 0755);
       if (mount ("tmpfs", rootfs, "tmpfs", 0, NULL) < 0 || mount ("tmpfs", sp, "tmpfs", 0, NULL) < 0)
@@ -324,7 +345,7 @@ TEST (rootfs_cleanup_mounts)
         _exit (15);
       if (is_mountpoint (rootfs) != 1 || is_mountpoint (sp) != 1)
         _exit (16);
-      if (kago_rootfs_cleanup_mounts (rootfs, &err) < 0)   /* idempotent */
+      if (kago_rootfs_cleanup_mounts (rootfs, &err) < 0) /* idempotent */
         _exit (17);
       umount2 (rootfs, MNT_DETACH);
       umount2 (sp, MNT_DETACH);

@@ -22,7 +22,10 @@
 #include "tap.h"
 
 #define MSG(e) ((e) ? (e)->msg : NULL)
-#define STRV(...) { (char *[]){ __VA_ARGS__, NULL }, sizeof ((char *[]){ __VA_ARGS__ }) / sizeof (char *) }
+#define STRV(...)                                                                                            \
+  {                                                                                                          \
+    (char *[]){ __VA_ARGS__, NULL }, sizeof ((char *[]){ __VA_ARGS__ }) / sizeof (char *)                    \
+  }
 
 static int
 compile (const oci_seccomp *s, struct kago_seccomp_filter **f, kago_error_t *err)
@@ -44,9 +47,12 @@ TEST (compile_small_allow_list)
   oci_seccomp_syscall rules[] = {
     { .names = STRV ("read", "write", "exit_group", "getpid"), .action = "SCMP_ACT_ALLOW" },
   };
-  oci_seccomp s = { .default_action = "SCMP_ACT_ERRNO", .has_default_errno_ret = true, .default_errno_ret = 1,
+  oci_seccomp s = { .default_action = "SCMP_ACT_ERRNO",
+                    .has_default_errno_ret = true,
+                    .default_errno_ret = 1,
                     .architectures = STRV ("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"),
-                    .syscalls = rules, .n_syscalls = 1 };
+                    .syscalls = rules,
+                    .n_syscalls = 1 };
   struct kago_seccomp_filter *f;
   kago_error_t err = NULL;
   CHECK (compile (&s, &f, &err) == 0);
@@ -61,7 +67,8 @@ TEST (compile_small_allow_list)
 
 TEST (compile_errno_and_masked_eq_args)
 {
-  oci_seccomp_arg clone_args[] = { { .index = 0, .value = 0x7E020000, .value_two = 0, .op = "SCMP_CMP_MASKED_EQ" } };
+  oci_seccomp_arg clone_args[]
+      = { { .index = 0, .value = 0x7E020000, .value_two = 0, .op = "SCMP_CMP_MASKED_EQ" } };
   oci_seccomp_arg pers[] = { { .index = 0, .value = 0, .op = "SCMP_CMP_EQ" },
                              { .index = 0, .value = 8, .op = "SCMP_CMP_EQ" } }; /* same index twice: split */
   oci_seccomp_arg multi[] = { { .index = 0, .value = 1, .op = "SCMP_CMP_GE" },
@@ -72,7 +79,10 @@ TEST (compile_errno_and_masked_eq_args)
   oci_seccomp_syscall rules[] = {
     { .names = STRV ("clone"), .action = "SCMP_ACT_ALLOW", .args = clone_args, .n_args = 1 },
     { .names = STRV ("personality"), .action = "SCMP_ACT_ALLOW", .args = pers, .n_args = 2 },
-    { .names = STRV ("mkdir", "mkdirat"), .action = "SCMP_ACT_ERRNO", .has_errno_ret = true, .errno_ret = 38 },
+    { .names = STRV ("mkdir", "mkdirat"),
+      .action = "SCMP_ACT_ERRNO",
+      .has_errno_ret = true,
+      .errno_ret = 38 },
     { .names = STRV ("getppid"), .action = "SCMP_ACT_ALLOW" },
     { .names = STRV ("mmap"), .action = "SCMP_ACT_LOG", .args = multi, .n_args = 5 },
     { .names = STRV ("ptrace"), .action = "SCMP_ACT_TRACE", .has_errno_ret = true, .errno_ret = 7 },
@@ -81,7 +91,9 @@ TEST (compile_errno_and_masked_eq_args)
     { .names = STRV ("swapon"), .action = "SCMP_ACT_KILL_PROCESS" },
     { .names = STRV ("swapoff"), .action = "SCMP_ACT_TRAP" },
   };
-  oci_seccomp s = { .default_action = "SCMP_ACT_ALLOW", .syscalls = rules, .n_syscalls = 10,
+  oci_seccomp s = { .default_action = "SCMP_ACT_ALLOW",
+                    .syscalls = rules,
+                    .n_syscalls = 10,
                     .flags = STRV ("SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW") };
   struct kago_seccomp_filter *f;
   kago_error_t err = NULL;
@@ -132,7 +144,9 @@ TEST (errors_name_the_rule)
   oci_seccomp s = { .default_action = "SCMP_ACT_ERRNO", .syscalls = rules, .n_syscalls = 5 };
   expect_error (&s, "linux.seccomp.syscalls[4]: unknown action \"SCMP_ACT_FOO\"");
 
-  rules[4] = (oci_seccomp_syscall){ .names = STRV ("openat"), .action = "SCMP_ACT_ALLOW", .args = badidx, .n_args = 1 };
+  rules[4] = (oci_seccomp_syscall){
+    .names = STRV ("openat"), .action = "SCMP_ACT_ALLOW", .args = badidx, .n_args = 1
+  };
   expect_error (&s, "linux.seccomp.syscalls[4].args[0]: index 6 out of range (0..5)");
   rules[4].args = badop;
   expect_error (&s, "linux.seccomp.syscalls[4].args[0]: unknown operator \"SCMP_CMP_XX\"");
@@ -140,13 +154,15 @@ TEST (errors_name_the_rule)
   expect_error (&s, "linux.seccomp.syscalls[4]: no syscall names");
   rules[4] = (oci_seccomp_syscall){ .names = STRV ("openat", ""), .action = "SCMP_ACT_ALLOW" };
   expect_error (&s, "linux.seccomp.syscalls[4].names[1]: empty syscall name");
-  rules[4] = (oci_seccomp_syscall){ .names = STRV ("openat"), .action = "SCMP_ACT_ALLOW", .has_errno_ret = true,
-                                    .errno_ret = 1 };
+  rules[4] = (oci_seccomp_syscall){
+    .names = STRV ("openat"), .action = "SCMP_ACT_ALLOW", .has_errno_ret = true, .errno_ret = 1
+  };
   expect_error (&s, "linux.seccomp.syscalls[4]: errnoRet is only supported with SCMP_ACT_ERRNO and "
                     "SCMP_ACT_TRACE, not \"SCMP_ACT_ALLOW\"");
   rules[4] = (oci_seccomp_syscall){ .names = STRV ("read", "write"), .action = "SCMP_ACT_NOTIFY" };
-  expect_error (&s, "linux.seccomp.syscalls[4]: SCMP_ACT_NOTIFY cannot be used for \"write\" (the runtime needs "
-                    "write to hand the listener on)");
+  expect_error (&s,
+                "linux.seccomp.syscalls[4]: SCMP_ACT_NOTIFY cannot be used for \"write\" (the runtime needs "
+                "write to hand the listener on)");
   s.n_syscalls = 1;
 
   s.default_action = "SCMP_ACT_BAR";
@@ -164,7 +180,7 @@ TEST (errors_name_the_rule)
 TEST (rule_with_default_action_skipped)
 {
   oci_seccomp_syscall rules[] = {
-    { .names = STRV ("getpid"), .action = "SCMP_ACT_ERRNO" },  /* == default (EPERM): skipped */
+    { .names = STRV ("getpid"), .action = "SCMP_ACT_ERRNO" }, /* == default (EPERM): skipped */
     { .names = STRV ("getppid"), .action = "SCMP_ACT_ERRNO", .has_errno_ret = true, .errno_ret = 2 },
   };
   oci_seccomp s = { .default_action = "SCMP_ACT_ERRNO", .syscalls = rules, .n_syscalls = 2 };
@@ -242,8 +258,10 @@ static int
 child_roundtrip (void)
 {
   /* compile -> bytes -> from_bpf -> install (the cache path) */
-  oci_seccomp_syscall rules[] = { { .names = STRV ("mkdir", "mkdirat"), .action = "SCMP_ACT_ERRNO",
-                                    .has_errno_ret = true, .errno_ret = 122 } };
+  oci_seccomp_syscall rules[] = { { .names = STRV ("mkdir", "mkdirat"),
+                                    .action = "SCMP_ACT_ERRNO",
+                                    .has_errno_ret = true,
+                                    .errno_ret = 122 } };
   oci_seccomp s = { .default_action = "SCMP_ACT_ALLOW", .syscalls = rules, .n_syscalls = 1 };
   struct kago_seccomp_filter *f, *g;
   kago_error_t err = NULL;
@@ -276,7 +294,9 @@ static int
 child_notify (void)
 {
   oci_seccomp_syscall rules[] = { { .names = STRV ("getppid"), .action = "SCMP_ACT_NOTIFY" } };
-  oci_seccomp s = { .default_action = "SCMP_ACT_ALLOW", .syscalls = rules, .n_syscalls = 1,
+  oci_seccomp s = { .default_action = "SCMP_ACT_ALLOW",
+                    .syscalls = rules,
+                    .n_syscalls = 1,
                     .flags = STRV ("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", "SECCOMP_FILTER_FLAG_TSYNC") };
   struct kago_seccomp_filter *f;
   kago_error_t err = NULL;
@@ -403,9 +423,11 @@ TEST (docker_default_profile_compiles)
   json_value *sys = json_object_get (root, "syscalls");
   size_t n = json_array_len (sys);
   oci_seccomp s = { .default_action = (char *) json_get_string (json_object_get (root, "defaultAction")),
-                    .has_default_errno_ret = true, .default_errno_ret = 1,
+                    .has_default_errno_ret = true,
+                    .default_errno_ret = 1,
                     .architectures = STRV ("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"),
-                    .syscalls = calloc (n, sizeof (oci_seccomp_syscall)), .n_syscalls = n };
+                    .syscalls = calloc (n, sizeof (oci_seccomp_syscall)),
+                    .n_syscalls = n };
   for (size_t i = 0; i < n; i++)
     {
       json_value *r = json_array_at (sys, i);

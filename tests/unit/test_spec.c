@@ -14,115 +14,134 @@
 #include "tap.h"
 
 /* A runc/containerd-style config using (nearly) every field.  */
-static const char full_config[] = "{\n"
-  "  \"ociVersion\": \"1.2.0\",\n"
-  "  \"process\": {\n"
-  "    \"terminal\": true,\n"
-  "    \"consoleSize\": {\"height\": 25, \"width\": 80},\n"
-  "    \"user\": {\"uid\": 1000, \"gid\": 1001, \"umask\": 18, \"additionalGids\": [5, 6, 4294967295]},\n"
-  "    \"args\": [\"/bin/sh\", \"-c\", \"echo hi\"],\n"
-  "    \"env\": [\"PATH=/usr/bin:/bin\", \"TERM=xterm\"],\n"
-  "    \"cwd\": \"/work\",\n"
-  "    \"capabilities\": {\n"
-  "      \"bounding\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\"],\n"
-  "      \"effective\": [\"CAP_KILL\"],\n"
-  "      \"inheritable\": [],\n"
-  "      \"permitted\": [\"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
-  "      \"ambient\": [\"CAP_NET_BIND_SERVICE\"]\n"
-  "    },\n"
-  "    \"rlimits\": [\n"
-  "      {\"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 512},\n"
-  "      {\"type\": \"RLIMIT_CORE\", \"hard\": 18446744073709551615, \"soft\": 0}\n"
-  "    ],\n"
-  "    \"noNewPrivileges\": true,\n"
-  "    \"apparmorProfile\": \"docker-default\",\n"
-  "    \"oomScoreAdj\": -500,\n"
-  "    \"selinuxLabel\": \"system_u:system_r:container_t:s0:c1,c2\",\n"
-  "    \"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 4},\n"
-  "    \"scheduler\": {\"policy\": \"SCHED_BATCH\", \"nice\": -5, \"priority\": 0, \"flags\": [\"SCHED_FLAG_RESET_ON_FORK\"],"
-  " \"runtime\": 1, \"deadline\": 2, \"period\": 3},\n"
-  "    \"execCPUAffinity\": {\"initial\": \"0\", \"final\": \"0-3\"},\n"
-  "    \"someFutureField\": {\"ignored\": [1, 2, 3]}\n"
-  "  },\n"
-  "  \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"
-  "  \"hostname\": \"box\",\n"
-  "  \"domainname\": \"example.org\",\n"
-  "  \"mounts\": [\n"
-  "    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"
-  "    {\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"/srv/data\", \"options\": [\"rbind\", \"ro\"],\n"
-  "     \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],\n"
-  "     \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 1000}]}\n"
-  "  ],\n"
-  "  \"hooks\": {\n"
-  "    \"prestart\": [{\"path\": \"/usr/bin/fix\", \"args\": [\"fix\", \"up\"], \"env\": [\"A=1\"], \"timeout\": 5}],\n"
-  "    \"createRuntime\": [{\"path\": \"/bin/a\"}, {\"path\": \"/bin/b\"}],\n"
-  "    \"createContainer\": [{\"path\": \"/bin/c\"}],\n"
-  "    \"startContainer\": [{\"path\": \"/bin/d\"}],\n"
-  "    \"poststart\": [{\"path\": \"/bin/e\"}],\n"
-  "    \"poststop\": [{\"path\": \"/bin/f\", \"timeout\": 60}]\n"
-  "  },\n"
-  "  \"annotations\": {\"org.example.key\": \"value\", \"io.kubernetes.cri.container-type\": \"sandbox\"},\n"
-  "  \"linux\": {\n"
-  "    \"namespaces\": [\n"
-  "      {\"type\": \"pid\"}, {\"type\": \"network\", \"path\": \"/var/run/netns/x\"}, {\"type\": \"mount\"},\n"
-  "      {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"user\"}, {\"type\": \"cgroup\"}, {\"type\": \"time\"}\n"
-  "    ],\n"
-  "    \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}, {\"containerID\": 1, \"hostID\": 100000, \"size\": 65535}],\n"
-  "    \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}],\n"
-  "    \"timeOffsets\": {\"monotonic\": {\"secs\": 172800, \"nanosecs\": 0}, \"boottime\": {\"secs\": -3600, \"nanosecs\": 500}},\n"
-  "    \"devices\": [\n"
-  "      {\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229, \"fileMode\": 438, \"uid\": 0, \"gid\": 0},\n"
-  "      {\"path\": \"/dev/sda\", \"type\": \"b\", \"major\": 8, \"minor\": 0},\n"
-  "      {\"path\": \"/dev/myfifo\", \"type\": \"p\"}\n"
-  "    ],\n"
-  "    \"cgroupsPath\": \"/kago/c1\",\n"
-  "    \"resources\": {\n"
-  "      \"devices\": [\n"
-  "        {\"allow\": false, \"access\": \"rwm\"},\n"
-  "        {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3, \"access\": \"rw\"},\n"
-  "        {\"allow\": true, \"type\": \"b\", \"major\": 8}\n"
-  "      ],\n"
-  "      \"memory\": {\"limit\": 536870912, \"reservation\": 268435456, \"swap\": -1, \"kernel\": -1, \"kernelTCP\": 0,"
-  " \"swappiness\": 60, \"disableOOMKiller\": false, \"useHierarchy\": true, \"checkBeforeUpdate\": true},\n"
-  "      \"cpu\": {\"shares\": 1024, \"quota\": 50000, \"burst\": 10000, \"period\": 100000, \"realtimeRuntime\": 950000,"
-  " \"realtimePeriod\": 1000000, \"cpus\": \"0-3\", \"mems\": \"0\", \"idle\": 1},\n"
-  "      \"pids\": {\"limit\": 32771},\n"
-  "      \"blockIO\": {\"weight\": 500, \"leafWeight\": 300,\n"
-  "        \"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 600}, {\"major\": 8, \"minor\": 16, \"leafWeight\": 200}],\n"
-  "        \"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 104857600}],\n"
-  "        \"throttleWriteBpsDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 52428800}],\n"
-  "        \"throttleReadIOPSDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 1000}],\n"
-  "        \"throttleWriteIOPSDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 500}, {\"major\": 8, \"minor\": 16, \"rate\": 400}]},\n"
-  "      \"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 209715200}, {\"pageSize\": \"1GB\", \"limit\": 0}],\n"
-  "      \"network\": {\"classID\": 1048577, \"priorities\": [{\"name\": \"eth0\", \"priority\": 500}]},\n"
-  "      \"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3, \"hcaObjects\": 10000}, \"mlx4_0\": {\"hcaObjects\": 1000}},\n"
-  "      \"unified\": {\"memory.high\": \"1073741824\", \"io.weight\": \"default 100\"}\n"
-  "    },\n"
-  "    \"rootfsPropagation\": \"rslave\",\n"
-  "    \"seccomp\": {\n"
-  "      \"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1,\n"
-  "      \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"],\n"
-  "      \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"],\n"
-  "      \"listenerPath\": \"/run/seccomp.sock\", \"listenerMetadata\": \"meta\",\n"
-  "      \"syscalls\": [\n"
-  "        {\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ALLOW\"},\n"
-  "        {\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [\n"
-  "          {\"index\": 0, \"value\": 4294967295, \"op\": \"SCMP_CMP_EQ\"},\n"
-  "          {\"index\": 1, \"value\": 18446744073709551615, \"valueTwo\": 8, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},\n"
-  "        {\"names\": [\"mount\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}\n"
-  "      ]\n"
-  "    },\n"
-  "    \"sysctl\": {\"net.ipv4.ip_forward\": \"1\", \"kernel.shmmax\": \"4294967296\"},\n"
-  "    \"maskedPaths\": [\"/proc/kcore\", \"/sys/firmware\"],\n"
-  "    \"readonlyPaths\": [\"/proc/sys\"],\n"
-  "    \"mountLabel\": \"system_u:object_r:container_file_t:s0:c1,c2\",\n"
-  "    \"personality\": {\"domain\": \"LINUX32\", \"flags\": []},\n"
-  "    \"intelRdt\": {\"closID\": \"guaranteed_group\", \"l3CacheSchema\": \"L3:0=7f0\"},\n"
-  "    \"memoryPolicy\": {\"mode\": \"MPOL_INTERLEAVE\", \"nodes\": \"0-1\"},\n"
-  "    \"netDevices\": {\"eth1\": {\"name\": \"ctr1\"}}\n"
-  "  },\n"
-  "  \"windows\": {\"layerFolders\": [\"C:\\\\x\"]}\n"
-  "}\n";
+static const char full_config[]
+    = "{\n"
+      "  \"ociVersion\": \"1.2.0\",\n"
+      "  \"process\": {\n"
+      "    \"terminal\": true,\n"
+      "    \"consoleSize\": {\"height\": 25, \"width\": 80},\n"
+      "    \"user\": {\"uid\": 1000, \"gid\": 1001, \"umask\": 18, \"additionalGids\": [5, 6, 4294967295]},\n"
+      "    \"args\": [\"/bin/sh\", \"-c\", \"echo hi\"],\n"
+      "    \"env\": [\"PATH=/usr/bin:/bin\", \"TERM=xterm\"],\n"
+      "    \"cwd\": \"/work\",\n"
+      "    \"capabilities\": {\n"
+      "      \"bounding\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\"],\n"
+      "      \"effective\": [\"CAP_KILL\"],\n"
+      "      \"inheritable\": [],\n"
+      "      \"permitted\": [\"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
+      "      \"ambient\": [\"CAP_NET_BIND_SERVICE\"]\n"
+      "    },\n"
+      "    \"rlimits\": [\n"
+      "      {\"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 512},\n"
+      "      {\"type\": \"RLIMIT_CORE\", \"hard\": 18446744073709551615, \"soft\": 0}\n"
+      "    ],\n"
+      "    \"noNewPrivileges\": true,\n"
+      "    \"apparmorProfile\": \"docker-default\",\n"
+      "    \"oomScoreAdj\": -500,\n"
+      "    \"selinuxLabel\": \"system_u:system_r:container_t:s0:c1,c2\",\n"
+      "    \"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 4},\n"
+      "    \"scheduler\": {\"policy\": \"SCHED_BATCH\", \"nice\": -5, \"priority\": 0, \"flags\": "
+      "[\"SCHED_FLAG_RESET_ON_FORK\"],"
+      " \"runtime\": 1, \"deadline\": 2, \"period\": 3},\n"
+      "    \"execCPUAffinity\": {\"initial\": \"0\", \"final\": \"0-3\"},\n"
+      "    \"someFutureField\": {\"ignored\": [1, 2, 3]}\n"
+      "  },\n"
+      "  \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"
+      "  \"hostname\": \"box\",\n"
+      "  \"domainname\": \"example.org\",\n"
+      "  \"mounts\": [\n"
+      "    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"
+      "    {\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"/srv/data\", \"options\": "
+      "[\"rbind\", \"ro\"],\n"
+      "     \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],\n"
+      "     \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 1000}]}\n"
+      "  ],\n"
+      "  \"hooks\": {\n"
+      "    \"prestart\": [{\"path\": \"/usr/bin/fix\", \"args\": [\"fix\", \"up\"], \"env\": [\"A=1\"], "
+      "\"timeout\": 5}],\n"
+      "    \"createRuntime\": [{\"path\": \"/bin/a\"}, {\"path\": \"/bin/b\"}],\n"
+      "    \"createContainer\": [{\"path\": \"/bin/c\"}],\n"
+      "    \"startContainer\": [{\"path\": \"/bin/d\"}],\n"
+      "    \"poststart\": [{\"path\": \"/bin/e\"}],\n"
+      "    \"poststop\": [{\"path\": \"/bin/f\", \"timeout\": 60}]\n"
+      "  },\n"
+      "  \"annotations\": {\"org.example.key\": \"value\", \"io.kubernetes.cri.container-type\": "
+      "\"sandbox\"},\n"
+      "  \"linux\": {\n"
+      "    \"namespaces\": [\n"
+      "      {\"type\": \"pid\"}, {\"type\": \"network\", \"path\": \"/var/run/netns/x\"}, {\"type\": "
+      "\"mount\"},\n"
+      "      {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"user\"}, {\"type\": \"cgroup\"}, "
+      "{\"type\": \"time\"}\n"
+      "    ],\n"
+      "    \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}, {\"containerID\": 1, "
+      "\"hostID\": 100000, \"size\": 65535}],\n"
+      "    \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}],\n"
+      "    \"timeOffsets\": {\"monotonic\": {\"secs\": 172800, \"nanosecs\": 0}, \"boottime\": {\"secs\": "
+      "-3600, \"nanosecs\": 500}},\n"
+      "    \"devices\": [\n"
+      "      {\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229, \"fileMode\": 438, "
+      "\"uid\": 0, \"gid\": 0},\n"
+      "      {\"path\": \"/dev/sda\", \"type\": \"b\", \"major\": 8, \"minor\": 0},\n"
+      "      {\"path\": \"/dev/myfifo\", \"type\": \"p\"}\n"
+      "    ],\n"
+      "    \"cgroupsPath\": \"/kago/c1\",\n"
+      "    \"resources\": {\n"
+      "      \"devices\": [\n"
+      "        {\"allow\": false, \"access\": \"rwm\"},\n"
+      "        {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3, \"access\": \"rw\"},\n"
+      "        {\"allow\": true, \"type\": \"b\", \"major\": 8}\n"
+      "      ],\n"
+      "      \"memory\": {\"limit\": 536870912, \"reservation\": 268435456, \"swap\": -1, \"kernel\": -1, "
+      "\"kernelTCP\": 0,"
+      " \"swappiness\": 60, \"disableOOMKiller\": false, \"useHierarchy\": true, \"checkBeforeUpdate\": "
+      "true},\n"
+      "      \"cpu\": {\"shares\": 1024, \"quota\": 50000, \"burst\": 10000, \"period\": 100000, "
+      "\"realtimeRuntime\": 950000,"
+      " \"realtimePeriod\": 1000000, \"cpus\": \"0-3\", \"mems\": \"0\", \"idle\": 1},\n"
+      "      \"pids\": {\"limit\": 32771},\n"
+      "      \"blockIO\": {\"weight\": 500, \"leafWeight\": 300,\n"
+      "        \"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 600}, {\"major\": 8, \"minor\": "
+      "16, \"leafWeight\": 200}],\n"
+      "        \"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 104857600}],\n"
+      "        \"throttleWriteBpsDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 52428800}],\n"
+      "        \"throttleReadIOPSDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 1000}],\n"
+      "        \"throttleWriteIOPSDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 500}, {\"major\": 8, "
+      "\"minor\": 16, \"rate\": 400}]},\n"
+      "      \"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 209715200}, {\"pageSize\": \"1GB\", "
+      "\"limit\": 0}],\n"
+      "      \"network\": {\"classID\": 1048577, \"priorities\": [{\"name\": \"eth0\", \"priority\": "
+      "500}]},\n"
+      "      \"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3, \"hcaObjects\": 10000}, \"mlx4_0\": {\"hcaObjects\": "
+      "1000}},\n"
+      "      \"unified\": {\"memory.high\": \"1073741824\", \"io.weight\": \"default 100\"}\n"
+      "    },\n"
+      "    \"rootfsPropagation\": \"rslave\",\n"
+      "    \"seccomp\": {\n"
+      "      \"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1,\n"
+      "      \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"],\n"
+      "      \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"],\n"
+      "      \"listenerPath\": \"/run/seccomp.sock\", \"listenerMetadata\": \"meta\",\n"
+      "      \"syscalls\": [\n"
+      "        {\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ALLOW\"},\n"
+      "        {\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [\n"
+      "          {\"index\": 0, \"value\": 4294967295, \"op\": \"SCMP_CMP_EQ\"},\n"
+      "          {\"index\": 1, \"value\": 18446744073709551615, \"valueTwo\": 8, \"op\": "
+      "\"SCMP_CMP_MASKED_EQ\"}]},\n"
+      "        {\"names\": [\"mount\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}\n"
+      "      ]\n"
+      "    },\n"
+      "    \"sysctl\": {\"net.ipv4.ip_forward\": \"1\", \"kernel.shmmax\": \"4294967296\"},\n"
+      "    \"maskedPaths\": [\"/proc/kcore\", \"/sys/firmware\"],\n"
+      "    \"readonlyPaths\": [\"/proc/sys\"],\n"
+      "    \"mountLabel\": \"system_u:object_r:container_file_t:s0:c1,c2\",\n"
+      "    \"personality\": {\"domain\": \"LINUX32\", \"flags\": []},\n"
+      "    \"intelRdt\": {\"closID\": \"guaranteed_group\", \"l3CacheSchema\": \"L3:0=7f0\"},\n"
+      "    \"memoryPolicy\": {\"mode\": \"MPOL_INTERLEAVE\", \"nodes\": \"0-1\"},\n"
+      "    \"netDevices\": {\"eth1\": {\"name\": \"ctr1\"}}\n"
+      "  },\n"
+      "  \"windows\": {\"layerFolders\": [\"C:\\\\x\"]}\n"
+      "}\n";
 
 static bool
 starts_with (const char *s, const char *prefix)
@@ -191,7 +210,8 @@ TEST (full_config_top_and_process)
       CHECK_STR (p->capabilities.ambient.v[0], "CAP_NET_BIND_SERVICE");
       CHECK (p->n_rlimits == 2);
       CHECK_STR (p->rlimits[0].type, "RLIMIT_NOFILE");
-      CHECK (p->rlimits[0].resource == RLIMIT_NOFILE && p->rlimits[0].hard == 1024 && p->rlimits[0].soft == 512);
+      CHECK (p->rlimits[0].resource == RLIMIT_NOFILE && p->rlimits[0].hard == 1024
+             && p->rlimits[0].soft == 512);
       CHECK (p->rlimits[1].resource == RLIMIT_CORE && p->rlimits[1].hard == UINT64_MAX);
       CHECK (p->no_new_privileges);
       CHECK_STR (p->apparmor_profile, "docker-default");
@@ -259,8 +279,8 @@ TEST (full_config_linux)
   CHECK (r->n_devices == 3);
   CHECK (!r->devices[0].allow && r->devices[0].type == 'a' && !r->devices[0].has_major);
   CHECK_STR (r->devices[0].access, "rwm");
-  CHECK (r->devices[1].allow && r->devices[1].type == 'c' && r->devices[1].has_major && r->devices[1].major == 1
-         && r->devices[1].minor == 3);
+  CHECK (r->devices[1].allow && r->devices[1].type == 'c' && r->devices[1].has_major
+         && r->devices[1].major == 1 && r->devices[1].minor == 3);
   CHECK (r->devices[2].type == 'b' && r->devices[2].has_major && !r->devices[2].has_minor
          && r->devices[2].access == NULL);
   CHECK (r->has_memory && r->has_mem_limit && r->mem_limit == 536870912);
@@ -329,7 +349,7 @@ TEST (full_config_linux)
 
 #define MIN_HEAD "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}"
 #define MIN_PROC "\"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [\"sh\"], \"cwd\": \"/\"}"
-#define PROC_WITH(extra) \
+#define PROC_WITH(extra)                                                                                     \
   "\"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [\"sh\"], \"cwd\": \"/\", " extra "}"
 
 static const struct
@@ -350,10 +370,12 @@ static const struct
     "root.readonly: expected a boolean, got string" },
   { MIN_HEAD ", \"hostname\": 5}", "hostname: expected a string, got number" },
   { MIN_HEAD ", \"mounts\": {}}", "mounts: expected an array, got object" },
-  { MIN_HEAD ", \"mounts\": [{\"destination\": \"/a\"}, {\"type\": \"tmpfs\"}]}", "mounts[1].destination: required" },
+  { MIN_HEAD ", \"mounts\": [{\"destination\": \"/a\"}, {\"type\": \"tmpfs\"}]}",
+    "mounts[1].destination: required" },
   { MIN_HEAD ", \"mounts\": [{\"destination\": \"/a\", \"options\": [\"ro\", 3]}]}",
     "mounts[0].options[1]: expected a string, got number" },
-  { MIN_HEAD ", \"mounts\": [{\"destination\": \"/a\", \"uidMappings\": [{\"containerID\": 0, \"size\": 1}]}]}",
+  { MIN_HEAD
+    ", \"mounts\": [{\"destination\": \"/a\", \"uidMappings\": [{\"containerID\": 0, \"size\": 1}]}]}",
     "mounts[0].uidMappings[0].hostID: required" },
   { MIN_HEAD ", \"mounts\": [\"x\"]}", "mounts[0]: expected an object, got string" },
   { MIN_HEAD ", \"process\": []}", "process: expected an object, got array" },
@@ -361,8 +383,10 @@ static const struct
     "process.args[0]: expected a string, got number" },
   { MIN_HEAD ", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [], \"cwd\": \"/\"}}",
     "process.args: must not be empty" },
-  { MIN_HEAD ", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"cwd\": \"/\"}}", "process.args: required" },
-  { MIN_HEAD ", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [\"sh\"]}}", "process.cwd: required" },
+  { MIN_HEAD ", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"cwd\": \"/\"}}",
+    "process.args: required" },
+  { MIN_HEAD ", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [\"sh\"]}}",
+    "process.cwd: required" },
   { MIN_HEAD ", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [\"sh\"], \"cwd\": \"work\"}}",
     "process.cwd: must be an absolute path, got \"work\"" },
   { MIN_HEAD ", \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\"}}", "process.user: required" },
@@ -372,16 +396,19 @@ static const struct
     "process.user.uid: expected an integer, got string" },
   { MIN_HEAD ", \"process\": {\"user\": {\"uid\": -1, \"gid\": 0}, \"args\": [\"sh\"], \"cwd\": \"/\"}}",
     "process.user.uid: -1 is out of range (0 to 4294967295)" },
-  { MIN_HEAD ", \"process\": {\"user\": {\"uid\": 4294967296, \"gid\": 0}, \"args\": [\"sh\"], \"cwd\": \"/\"}}",
+  { MIN_HEAD
+    ", \"process\": {\"user\": {\"uid\": 4294967296, \"gid\": 0}, \"args\": [\"sh\"], \"cwd\": \"/\"}}",
     "process.user.uid: 4294967296 is out of range" },
   { MIN_HEAD ", \"process\": {\"user\": {\"uid\": 1.5, \"gid\": 0}, \"args\": [\"sh\"], \"cwd\": \"/\"}}",
     "process.user.uid: expected an integer, got 1.5" },
-  { MIN_HEAD ", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0, \"additionalGids\": [1, -2]}, \"args\": [\"sh\"], "
-             "\"cwd\": \"/\"}}",
+  { MIN_HEAD
+    ", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0, \"additionalGids\": [1, -2]}, \"args\": [\"sh\"], "
+    "\"cwd\": \"/\"}}",
     "process.user.additionalGids[1]: -2 is out of range" },
   { MIN_HEAD ", " PROC_WITH ("\"terminal\": 1") "}", "process.terminal: expected a boolean, got number" },
   { MIN_HEAD ", " PROC_WITH ("\"env\": \"A=1\"") "}", "process.env: expected an array, got string" },
-  { MIN_HEAD ", " PROC_WITH ("\"consoleSize\": {\"height\": 10}") "}", "process.consoleSize.width: required" },
+  { MIN_HEAD ", " PROC_WITH ("\"consoleSize\": {\"height\": 10}") "}",
+    "process.consoleSize.width: required" },
   { MIN_HEAD ", " PROC_WITH ("\"capabilities\": {\"bounding\": [\"CAP_KILL\", null]}") "}",
     "process.capabilities.bounding[1]: expected a string, got null" },
   { MIN_HEAD ", " PROC_WITH ("\"rlimits\": [{\"type\": \"RLIMIT_FOO\", \"hard\": 1, \"soft\": 1}]") "}",
@@ -403,16 +430,20 @@ static const struct
     "process.ioPriority.class: unknown I/O priority class" },
   { MIN_HEAD ", " PROC_WITH ("\"ioPriority\": {\"class\": \"IOPRIO_CLASS_RT\", \"priority\": 8}") "}",
     "process.ioPriority.priority: 8 is out of range (0 to 7)" },
-  { MIN_HEAD ", " PROC_WITH ("\"args\": [\"a\\u0000b\"]") "}", "process.args[0]: must not contain a NUL character" },
+  { MIN_HEAD ", " PROC_WITH ("\"args\": [\"a\\u0000b\"]") "}",
+    "process.args[0]: must not contain a NUL character" },
   { MIN_HEAD ", \"hooks\": {\"prestart\": [{\"path\": \"hook\"}]}}",
     "hooks.prestart[0].path: must be an absolute path, got \"hook\"" },
   { MIN_HEAD ", \"hooks\": {\"poststop\": [{\"args\": []}]}}", "hooks.poststop[0].path: required" },
   { MIN_HEAD ", \"hooks\": {\"createRuntime\": [{\"path\": \"/h\", \"timeout\": 0}]}}",
     "hooks.createRuntime[0].timeout: must be greater than zero, got 0" },
-  { MIN_HEAD ", \"hooks\": {\"startContainer\": {}}}", "hooks.startContainer: expected an array, got object" },
-  { MIN_HEAD ", \"annotations\": {\"a\": \"b\", \"c.d\": 1}}", "annotations[\"c.d\"]: expected a string, got number" },
+  { MIN_HEAD ", \"hooks\": {\"startContainer\": {}}}",
+    "hooks.startContainer: expected an array, got object" },
+  { MIN_HEAD ", \"annotations\": {\"a\": \"b\", \"c.d\": 1}}",
+    "annotations[\"c.d\"]: expected a string, got number" },
   { MIN_HEAD ", \"linux\": []}", "linux: expected an object, got array" },
-  { MIN_HEAD ", \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"foo\"}]}}",
+  { MIN_HEAD
+    ", \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"foo\"}]}}",
     "linux.namespaces[2].type: unknown namespace type \"foo\"" },
   { MIN_HEAD ", \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}, "
              "{\"type\": \"pid\"}]}}",
@@ -426,9 +457,11 @@ static const struct
     "linux.timeOffsets.realtime: unknown clock" },
   { MIN_HEAD ", \"linux\": {\"timeOffsets\": {\"boottime\": {\"nanosecs\": 1000000000}}}}",
     "linux.timeOffsets.boottime.nanosecs: 1000000000 is out of range" },
-  { MIN_HEAD ", \"linux\": {\"devices\": [{\"path\": \"/dev/x\", \"type\": \"z\", \"major\": 1, \"minor\": 1}]}}",
+  { MIN_HEAD
+    ", \"linux\": {\"devices\": [{\"path\": \"/dev/x\", \"type\": \"z\", \"major\": 1, \"minor\": 1}]}}",
     "linux.devices[0].type: invalid device type \"z\"" },
-  { MIN_HEAD ", \"linux\": {\"devices\": [{\"path\": \"dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 1}]}}",
+  { MIN_HEAD
+    ", \"linux\": {\"devices\": [{\"path\": \"dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 1}]}}",
     "linux.devices[0].path: must be an absolute path" },
   { MIN_HEAD ", \"linux\": {\"devices\": [{\"path\": \"/dev/x\", \"type\": \"u\", \"major\": 1}]}}",
     "linux.devices[0].minor: required" },
@@ -446,15 +479,18 @@ static const struct
     "linux.resources.memory.limit: 9223372036854775808 is out of range" },
   { MIN_HEAD ", \"linux\": {\"resources\": {\"memory\": {\"swappiness\": -1}}}}",
     "linux.resources.memory.swappiness: -1 is out of range" },
-  { MIN_HEAD ", \"linux\": {\"resources\": {\"cpu\": {\"shares\": -2}}}}", "linux.resources.cpu.shares: -2 is out of range" },
-  { MIN_HEAD ", \"linux\": {\"resources\": {\"cpu\": {\"cpus\": 3}}}}", "linux.resources.cpu.cpus: expected a string, got number" },
+  { MIN_HEAD ", \"linux\": {\"resources\": {\"cpu\": {\"shares\": -2}}}}",
+    "linux.resources.cpu.shares: -2 is out of range" },
+  { MIN_HEAD ", \"linux\": {\"resources\": {\"cpu\": {\"cpus\": 3}}}}",
+    "linux.resources.cpu.cpus: expected a string, got number" },
   { MIN_HEAD ", \"linux\": {\"resources\": {\"pids\": {\"limit\": true}}}}",
     "linux.resources.pids.limit: expected an integer, got boolean" },
   { MIN_HEAD ", \"linux\": {\"resources\": {\"blockIO\": {\"weight\": 70000}}}}",
     "linux.resources.blockIO.weight: 70000 is out of range (0 to 65535)" },
   { MIN_HEAD ", \"linux\": {\"resources\": {\"blockIO\": {\"weightDevice\": [{\"major\": 8}]}}}}",
     "linux.resources.blockIO.weightDevice[0].minor: required" },
-  { MIN_HEAD ", \"linux\": {\"resources\": {\"blockIO\": {\"throttleWriteIOPSDevice\": [{\"major\": 8, \"minor\": 0}]}}}}",
+  { MIN_HEAD ", \"linux\": {\"resources\": {\"blockIO\": {\"throttleWriteIOPSDevice\": [{\"major\": 8, "
+             "\"minor\": 0}]}}}}",
     "linux.resources.blockIO.throttleWriteIOPSDevice[0].rate: required" },
   { MIN_HEAD ", \"linux\": {\"resources\": {\"hugepageLimits\": [{\"limit\": 1}]}}}",
     "linux.resources.hugepageLimits[0].pageSize: required" },
@@ -472,19 +508,24 @@ static const struct
   { MIN_HEAD ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"action\": "
              "\"SCMP_ACT_ERRNO\"}]}}}",
     "linux.seccomp.syscalls[0].names: required" },
-  { MIN_HEAD ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [], "
-             "\"action\": \"SCMP_ACT_ERRNO\"}]}}}",
+  { MIN_HEAD
+    ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [], "
+    "\"action\": \"SCMP_ACT_ERRNO\"}]}}}",
     "linux.seccomp.syscalls[0].names: must not be empty" },
-  { MIN_HEAD ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"a\"]}]}}}",
+  { MIN_HEAD ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+             "[\"a\"]}]}}}",
     "linux.seccomp.syscalls[0].action: required" },
-  { MIN_HEAD ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"a\"], "
-             "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"op\": \"SCMP_CMP_EQ\"}]}]}}}",
+  { MIN_HEAD
+    ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"a\"], "
+    "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"op\": \"SCMP_CMP_EQ\"}]}]}}}",
     "linux.seccomp.syscalls[0].args[0].value: required" },
-  { MIN_HEAD ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"a\"], "
-             "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 1}]}]}}}",
+  { MIN_HEAD
+    ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"a\"], "
+    "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 1}]}]}}}",
     "linux.seccomp.syscalls[0].args[0].op: required" },
-  { MIN_HEAD ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"a\"], "
-             "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": -1, \"op\": \"SCMP_CMP_EQ\"}]}]}}}",
+  { MIN_HEAD
+    ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"a\"], "
+    "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": -1, \"op\": \"SCMP_CMP_EQ\"}]}]}}}",
     "linux.seccomp.syscalls[0].args[0].value: -1 is out of range" },
   { MIN_HEAD ", \"linux\": {\"sysctl\": {\"net.ipv4.ip_forward\": 1}}}",
     "linux.sysctl[\"net.ipv4.ip_forward\"]: expected a string, got number" },
@@ -517,11 +558,12 @@ TEST (bad_configs_name_the_path)
 TEST (null_means_absent_and_unknown_ignored)
 {
   kago_error_t err = NULL;
-  oci_spec *s = parse_spec_str (MIN_HEAD ", \"hostname\": null, \"process\": null, \"mounts\": null, \"hooks\": null,"
-                                         " \"x-vendor\": {\"anything\": [1]},"
-                                         " \"linux\": {\"resources\": {\"memory\": {\"limit\": null, \"swap\": 5},"
-                                         " \"cpu\": null, \"pids\": {}}, \"seccomp\": null, \"sysctl\": null}}",
-                                &err);
+  oci_spec *s
+      = parse_spec_str (MIN_HEAD ", \"hostname\": null, \"process\": null, \"mounts\": null, \"hooks\": null,"
+                                 " \"x-vendor\": {\"anything\": [1]},"
+                                 " \"linux\": {\"resources\": {\"memory\": {\"limit\": null, \"swap\": 5},"
+                                 " \"cpu\": null, \"pids\": {}}, \"seccomp\": null, \"sysctl\": null}}",
+                        &err);
   CHECK (s != NULL);
   if (err)
     printf ("# %s\n", err->msg);
@@ -530,7 +572,8 @@ TEST (null_means_absent_and_unknown_ignored)
     return;
   CHECK (s->hostname == NULL && s->process == NULL && s->n_mounts == 0);
   CHECK (s->has_linux && s->linux_.has_resources);
-  CHECK (s->linux_.resources.has_memory && !s->linux_.resources.has_mem_limit && s->linux_.resources.has_mem_swap);
+  CHECK (s->linux_.resources.has_memory && !s->linux_.resources.has_mem_limit
+         && s->linux_.resources.has_mem_swap);
   CHECK (!s->linux_.resources.has_cpu && !s->linux_.resources.has_pids_limit);
   CHECK (s->linux_.seccomp == NULL && s->linux_.sysctl.n == 0);
   oci_spec_free (s);
@@ -554,12 +597,13 @@ TEST (null_means_absent_and_unknown_ignored)
 TEST (version_matrix)
 {
   static const char *const good[] = {
-    "1.0.0", "1.0.1", "1.0.2", "1.0.2-dev", "1.1.0", "1.1.0-rc.1", "1.1.0-rc.3", "1.2.0", "1.2.1",
-    "1.3.0", "1.3.0+dev", "1.3.7", "1.0.0-rc5", "1.2.0-rc.1+build.5", "1.3.0-0.3.7",
+    "1.0.0", "1.0.1", "1.0.2",     "1.0.2-dev", "1.1.0",     "1.1.0-rc.1",         "1.1.0-rc.3",  "1.2.0",
+    "1.2.1", "1.3.0", "1.3.0+dev", "1.3.7",     "1.0.0-rc5", "1.2.0-rc.1+build.5", "1.3.0-0.3.7",
   };
   static const char *const bad[] = {
-    "", "1", "1.0", "1.4.0", "2.0.0", "0.9.0", "0.1.0", "1.0.0.0", "v1.0.0", "1.0.0-", "1.0.0+", "01.0.0",
-    "1.00.0", "1.0.x", " 1.0.0", "1.0.0 ", "1.0.0-rc..1", "1.10.0", "1.3", "1.0.0_dev",
+    "",        "1",      "1.0",         "1.4.0",  "2.0.0",  "0.9.0",     "0.1.0",
+    "1.0.0.0", "v1.0.0", "1.0.0-",      "1.0.0+", "01.0.0", "1.00.0",    "1.0.x",
+    " 1.0.0",  "1.0.0 ", "1.0.0-rc..1", "1.10.0", "1.3",    "1.0.0_dev",
   };
   for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
     {
@@ -582,8 +626,8 @@ TEST (version_matrix)
       else
         {
           char want[128];
-          snprintf (want, sizeof want, "ociVersion: unsupported version \"%s\" (kago supports 1.0.0 through 1.3.x)",
-                    bad[i]);
+          snprintf (want, sizeof want,
+                    "ociVersion: unsupported version \"%s\" (kago supports 1.0.0 through 1.3.x)", bad[i]);
           CHECK_STR (err ? err->msg : NULL, want);
         }
       kago_error_release (&err);
@@ -607,7 +651,8 @@ TEST (default_spec_round_trip)
   char *text;
   oci_spec *s = parse_default (false, &text);
   CHECK (s != NULL);
-  CHECK (starts_with (text, "{\n\t\"ociVersion\": \"1.3.0\",\n\t\"process\": {\n\t\t\"terminal\": true,\n\t\t\"user\": {\n"));
+  CHECK (starts_with (
+      text, "{\n\t\"ociVersion\": \"1.3.0\",\n\t\"process\": {\n\t\t\"terminal\": true,\n\t\t\"user\": {\n"));
   CHECK (strstr (text, "  ") == NULL); /* tabs only */
   CHECK (text[strlen (text) - 1] == '}');
   CHECK_CONTAINS (text, "\n\t\t\t\t{\n\t\t\t\t\t\"allow\": false,\n\t\t\t\t\t\"access\": \"rwm\"\n\t\t\t\t}");
@@ -638,7 +683,8 @@ TEST (default_spec_round_trip)
       CHECK (s->linux_.n_namespaces == 6);
       CHECK (oci_spec_namespace (s, OCI_NS_NETWORK) != NULL && oci_spec_namespace (s, OCI_NS_CGROUP) != NULL);
       CHECK (oci_spec_namespace (s, OCI_NS_USER) == NULL);
-      CHECK (s->linux_.has_resources && s->linux_.resources.n_devices == 1 && !s->linux_.resources.devices[0].allow);
+      CHECK (s->linux_.has_resources && s->linux_.resources.n_devices == 1
+             && !s->linux_.resources.devices[0].allow);
       CHECK (s->linux_.masked_paths.n >= 10 && s->linux_.readonly_paths.n == 5);
       CHECK_STR (s->linux_.masked_paths.v[0], "/proc/acpi");
       CHECK_STR (s->linux_.readonly_paths.v[4], "/proc/sysrq-trigger");
@@ -653,7 +699,8 @@ TEST (default_spec_round_trip)
       CHECK (oci_spec_namespace (s, OCI_NS_NETWORK) == NULL);
       CHECK (oci_spec_namespace (s, OCI_NS_USER) != NULL);
       CHECK (s->linux_.uid_mappings.n == 1 && s->linux_.uid_mappings.items[0].host_id == geteuid ()
-             && s->linux_.uid_mappings.items[0].container_id == 0 && s->linux_.uid_mappings.items[0].size == 1);
+             && s->linux_.uid_mappings.items[0].container_id == 0
+             && s->linux_.uid_mappings.items[0].size == 1);
       CHECK (s->linux_.gid_mappings.n == 1 && s->linux_.gid_mappings.items[0].host_id == getegid ());
       CHECK (!s->linux_.has_resources);
       CHECK (s->n_mounts == 6);
@@ -672,7 +719,8 @@ TEST (default_spec_round_trip)
 TEST (process_and_resources_alone)
 {
   kago_error_t err = NULL;
-  const char *doc = "{\"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [\"ls\"], \"cwd\": \"/\", \"terminal\": \"no\"}";
+  const char *doc
+      = "{\"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [\"ls\"], \"cwd\": \"/\", \"terminal\": \"no\"}";
   json_value *v = json_parse (doc, strlen (doc), NULL);
   oci_process *p = oci_process_parse (v, "process", &err);
   CHECK (p == NULL);
@@ -767,8 +815,9 @@ TEST (state_object)
   oci_map m = { kv, 1 };
   json_value *o = kago_state_json_new ("1.3.0", "c1", "running", 1234, "/b", &m);
   char *s = json_to_string (o, false);
-  CHECK_STR (s, "{\"ociVersion\":\"1.3.0\",\"id\":\"c1\",\"status\":\"running\",\"pid\":1234,\"bundle\":\"/b\","
-                "\"annotations\":{\"a\":\"1\"}}");
+  CHECK_STR (s,
+             "{\"ociVersion\":\"1.3.0\",\"id\":\"c1\",\"status\":\"running\",\"pid\":1234,\"bundle\":\"/b\","
+             "\"annotations\":{\"a\":\"1\"}}");
   free (s);
   json_free (o);
   oci_map empty = { NULL, 0 };
@@ -803,15 +852,18 @@ TEST (features_document)
   };
   json_value *f = kago_features_new (&in);
   char *s = json_to_string (f, false);
-  CHECK_STR (s, "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.3.0\",\"hooks\":[\"prestart\",\"createRuntime\"],"
-                "\"linux\":{\"namespaces\":[\"pid\",\"user\"],\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false},"
-                "\"seccomp\":{\"enabled\":true,\"actions\":[\"SCMP_ACT_ALLOW\"]},\"apparmor\":{\"enabled\":true},"
-                "\"mountExtensions\":{\"idmap\":{\"enabled\":true}}},"
-                "\"annotations\":{\"org.kago.version\":\"0.1.0\"}}");
+  CHECK_STR (
+      s,
+      "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.3.0\",\"hooks\":[\"prestart\",\"createRuntime\"],"
+      "\"linux\":{\"namespaces\":[\"pid\",\"user\"],\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false},"
+      "\"seccomp\":{\"enabled\":true,\"actions\":[\"SCMP_ACT_ALLOW\"]},\"apparmor\":{\"enabled\":true},"
+      "\"mountExtensions\":{\"idmap\":{\"enabled\":true}}},"
+      "\"annotations\":{\"org.kago.version\":\"0.1.0\"}}");
   free (s);
   json_free (f);
   s = kago_features_json (&in);
-  CHECK (starts_with (s, "{\n  \"ociVersionMin\": \"1.0.0\",\n  \"ociVersionMax\": \"1.3.0\",\n  \"hooks\": [\n    \"prestart\","));
+  CHECK (starts_with (s, "{\n  \"ociVersionMin\": \"1.0.0\",\n  \"ociVersionMax\": \"1.3.0\",\n  \"hooks\": "
+                         "[\n    \"prestart\","));
   free (s);
 }
 

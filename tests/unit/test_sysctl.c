@@ -29,8 +29,9 @@ TEST (validate_ipc)
 {
   kago_error_t err = NULL;
   struct kago_ns_flags with = { .ipc = true }, without = { 0 };
-  const char *keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
-                         "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced", "fs.mqueue.msg_max" };
+  const char *keys[]
+      = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",          "kernel.sem",       "kernel.shmall",
+          "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced", "fs.mqueue.msg_max" };
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
     {
       CHECK (validate1 (keys[i], "1", with, &err) == 0);

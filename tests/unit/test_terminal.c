@@ -91,7 +91,8 @@ TEST (console_socket_connect)
   /* a path longer than sun_path (108) */
   char sub[512];
   snprintf (sub, sizeof sub, "%s/%s", dir,
-            "a-very-long-directory-name-to-overflow-sun-path-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+            "a-very-long-directory-name-to-overflow-sun-path-"
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
   CHECK (mkdir (sub, 0700) == 0);
   char path[600];
   snprintf (path, sizeof path, "%s/console.sock", sub);
@@ -136,7 +137,8 @@ TEST (terminal_setup_in_child)
   if (pid == 0)
     {
       close (sv[0]);
-      oci_process p = { .terminal = true, .has_console_size = true, .console_height = 40, .console_width = 100 };
+      oci_process p
+          = { .terminal = true, .has_console_size = true, .console_height = 40, .console_width = 100 };
       kago_error_t err = NULL;
       if (kago_terminal_setup (sv[1], &p, false, &err) < 0)
         {
@@ -151,8 +153,8 @@ TEST (terminal_setup_in_child)
         _exit (2);
       pid_t sid = getsid (0);
       pid_t fg = tcgetpgrp (0);
-      printf ("ready rows=%u cols=%u session=%d isatty=%d%d%d\n", ws.ws_row, ws.ws_col, sid == getpid () && fg == getpgrp (),
-              isatty (0), isatty (1), isatty (2));
+      printf ("ready rows=%u cols=%u session=%d isatty=%d%d%d\n", ws.ws_row, ws.ws_col,
+              sid == getpid () && fg == getpgrp (), isatty (0), isatty (1), isatty (2));
       fflush (stdout);
       char line[128];
       if (fgets (line, sizeof line, stdin) == NULL)
@@ -250,13 +252,15 @@ TEST (terminal_refuses_symlinked_console)
       if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         _exit (10);
       if (mount ("tmpfs", "/dev", "tmpfs", 0, "mode=755") < 0 || symlink ("/etc/hostname", "/dev/console") < 0
-          || mkdir ("/dev/pts", 0755) < 0 || mount ("devpts", "/dev/pts", "devpts", 0, "newinstance,ptmxmode=0666") < 0
+          || mkdir ("/dev/pts", 0755) < 0
+          || mount ("devpts", "/dev/pts", "devpts", 0, "newinstance,ptmxmode=0666") < 0
           || symlink ("pts/ptmx", "/dev/ptmx") < 0)
         _exit (11);
       kago_error_t err = NULL;
       if (kago_terminal_setup (sv[1], NULL, true, &err) == 0)
         _exit (12);
-      _exit (err && strstr (err->msg, "/dev/console is not a regular file") && err->errnum == EINVAL ? 0 : 13);
+      _exit (err && strstr (err->msg, "/dev/console is not a regular file") && err->errnum == EINVAL ? 0
+                                                                                                     : 13);
     }
   close (sv[1]);
   int st;

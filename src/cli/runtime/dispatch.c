@@ -115,7 +115,8 @@ kago_runtime_main (const char *usage_prog, int argc, char **argv)
     {
       /* Once the global flags are good, the error also goes to --log (docker
          and ctr show the user the last line of that file).  */
-      struct kago_log_config lc = { .file = cli.g.log, .json = cli.g.log_json, .debug = cli.g.debug, .stderr_too = 1 };
+      struct kago_log_config lc
+          = { .file = cli.g.log, .json = cli.g.log_json, .debug = cli.g.debug, .stderr_too = 1 };
       kago_error_t lerr = NULL;
       if (cli.verb != KAGO_VERB_NONE && kago_log_init (&lc, &lerr) == 0)
         kago_log_report_error (prog, err);
@@ -158,7 +159,8 @@ kago_runtime_main (const char *usage_prog, int argc, char **argv)
       return status;
     }
 
-  struct kago_log_config lc = { .file = cli.g.log, .json = cli.g.log_json, .debug = cli.g.debug, .stderr_too = 1 };
+  struct kago_log_config lc
+      = { .file = cli.g.log, .json = cli.g.log_json, .debug = cli.g.debug, .stderr_too = 1 };
   if (kago_log_init (&lc, &err) < 0)
     {
       char *m = kago_error_string (err);
@@ -197,7 +199,8 @@ kago_runtime_main (const char *usage_prog, int argc, char **argv)
   kago_log_debug ("%s %s: root %s", prog, cli.verb_name, cli.g.root);
 
   verb_fn fn = verb_handler (cli.verb);
-  status = fn ? fn (&ctx, &err) : kago_error_set (&err, 0, "command \"%s\" is not implemented", cli.verb_name);
+  status
+      = fn ? fn (&ctx, &err) : kago_error_set (&err, 0, "command \"%s\" is not implemented", cli.verb_name);
   if (status < 0)
     {
       kago_log_report_error (prog, err);

@@ -11,10 +11,10 @@
 
 struct kago_cmd_ctx
 {
-  const char *prog;          /* "kago-runtime" */
+  const char *prog; /* "kago-runtime" */
   const struct kago_cli *cli;
   struct kago_runtime rt;
-  int error_status;          /* exit status when the verb fails */
+  int error_status; /* exit status when the verb fails */
 };
 
 /* Run the OCI face on ARGV (argv[0] is the program name).  Returns the exit
@@ -44,7 +44,6 @@ int kago_cmd_exec (struct kago_cmd_ctx *ctx, kago_error_t *err);
 
 /* verbs_spec.c */
 int kago_cmd_spec (struct kago_cmd_ctx *ctx, kago_error_t *err);
-
 
 /* Print the version lines (dispatch.c).  */
 void kago_print_version (const char *prog);

@@ -60,7 +60,7 @@ kago_cmd_state (struct kago_cmd_ctx *ctx, kago_error_t *err)
    the last tab of a line is not.  */
 struct table
 {
-  char ***rows;  /* rows[i][j], ncols cells each */
+  char ***rows; /* rows[i][j], ncols cells each */
   size_t nrows, ncols;
 };
 
@@ -156,8 +156,8 @@ kago_cmd_list (struct kago_cmd_ctx *ctx, kago_error_t *err)
     }
 
   struct table t = { NULL, 0, 6 };
-  char *hdr[6] = { xstrdup ("ID"), xstrdup ("PID"), xstrdup ("STATUS"), xstrdup ("BUNDLE"), xstrdup ("CREATED"),
-                   xstrdup ("OWNER") };
+  char *hdr[6] = { xstrdup ("ID"),     xstrdup ("PID"),     xstrdup ("STATUS"),
+                   xstrdup ("BUNDLE"), xstrdup ("CREATED"), xstrdup ("OWNER") };
   table_add (&t, hdr);
   for (size_t i = 0; i < n; i++)
     {
@@ -265,8 +265,7 @@ proc_row (pid_t pid, long btime, double uptime, long hz, time_t now)
   int ppid;
   unsigned long tty_nr = 0, utime = 0, stime = 0;
   unsigned long long starttime = 0;
-  if (sscanf (rp + 2,
-              "%c %d %*d %*d %lu %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %*d %*d %llu",
+  if (sscanf (rp + 2, "%c %d %*d %*d %lu %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %*d %*d %llu",
               &state, &ppid, &tty_nr, &utime, &stime, &starttime)
       != 6)
     return NULL;
@@ -329,7 +328,8 @@ proc_row (pid_t pid, long btime, double uptime, long hz, time_t now)
   unsigned long total = (unsigned long) cpu_secs;
   unsigned long days = total / 86400;
   if (days)
-    row[6] = xasprintf ("%lu-%02lu:%02lu:%02lu", days, (total % 86400) / 3600, (total % 3600) / 60, total % 60);
+    row[6]
+        = xasprintf ("%lu-%02lu:%02lu:%02lu", days, (total % 86400) / 3600, (total % 3600) / 60, total % 60);
   else
     row[6] = xasprintf ("%02lu:%02lu:%02lu", total / 3600, (total % 3600) / 60, total % 60);
   row[7] = cmd;
@@ -370,7 +370,7 @@ ps_table_from_proc (const pid_t *pids, size_t n)
     {
       char **row = proc_row (pids[i], btime, up, hz, now);
       if (row == NULL)
-        continue;  /* exited meanwhile */
+        continue; /* exited meanwhile */
       print_ps_row (row, pw);
       for (int j = 0; j < 8; j++)
         free (row[j]);
@@ -421,8 +421,8 @@ ps_external (const char *const *args, int nargs, const pid_t *pids, size_t n, ka
     ;
   const char *text = out.buf ? out.buf : "";
   if (!WIFEXITED (wst) || WEXITSTATUS (wst) != 0)
-    return kago_error_set (err, 0, "ps: exit status %d: %s", WIFEXITED (wst) ? WEXITSTATUS (wst) : 128 + WTERMSIG (wst),
-                           text);
+    return kago_error_set (err, 0, "ps: exit status %d: %s",
+                           WIFEXITED (wst) ? WEXITSTATUS (wst) : 128 + WTERMSIG (wst), text);
 
   /* Header: find the PID column.  */
   const char *nl = strchr (text, '\n');
@@ -497,15 +497,68 @@ kago_cmd_ps (struct kago_cmd_ctx *ctx, kago_error_t *err)
 /* Mount options kago may know; each is offered to the mount options parser
    and listed only when the parser takes it as a flag (not as filesystem data). */
 static const char *const mount_option_candidates[] = {
-  "async",     "atime",      "bind",        "defaults",    "dev",          "diratime",   "dirsync",
-  "exec",      "iversion",   "lazytime",    "loud",        "mand",         "noatime",    "nodev",
-  "nodiratime", "noexec",    "noiversion",  "nolazytime",  "nomand",       "norelatime", "nostrictatime",
-  "nosuid",    "nosymfollow", "private",    "ratime",      "rbind",        "rdev",       "rdiratime",
-  "relatime",  "remount",    "rexec",       "rnoatime",    "rnodev",       "rnodiratime", "rnoexec",
-  "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro",         "rprivate",   "rrelatime",
-  "rro",       "rrw",        "rshared",     "rslave",      "rstrictatime", "rsuid",      "rsymfollow",
-  "runbindable", "rw",       "shared",      "silent",      "slave",        "strictatime", "suid",
-  "symfollow", "sync",       "tmpcopyup",   "unbindable",  "idmap",        "ridmap",
+  "async",
+  "atime",
+  "bind",
+  "defaults",
+  "dev",
+  "diratime",
+  "dirsync",
+  "exec",
+  "iversion",
+  "lazytime",
+  "loud",
+  "mand",
+  "noatime",
+  "nodev",
+  "nodiratime",
+  "noexec",
+  "noiversion",
+  "nolazytime",
+  "nomand",
+  "norelatime",
+  "nostrictatime",
+  "nosuid",
+  "nosymfollow",
+  "private",
+  "ratime",
+  "rbind",
+  "rdev",
+  "rdiratime",
+  "relatime",
+  "remount",
+  "rexec",
+  "rnoatime",
+  "rnodev",
+  "rnodiratime",
+  "rnoexec",
+  "rnorelatime",
+  "rnostrictatime",
+  "rnosuid",
+  "rnosymfollow",
+  "ro",
+  "rprivate",
+  "rrelatime",
+  "rro",
+  "rrw",
+  "rshared",
+  "rslave",
+  "rstrictatime",
+  "rsuid",
+  "rsymfollow",
+  "runbindable",
+  "rw",
+  "shared",
+  "silent",
+  "slave",
+  "strictatime",
+  "suid",
+  "symfollow",
+  "sync",
+  "tmpcopyup",
+  "unbindable",
+  "idmap",
+  "ridmap",
 };
 
 /* The hooks, namespaces and seccomp names the runtime implements (seccomp.c's
@@ -514,17 +567,33 @@ static const char *const feature_hooks[]
     = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL };
 static const char *const feature_namespaces[]
     = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL };
-static const char *const feature_seccomp_actions[]
-    = { "SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",   "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-        "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",         NULL };
+static const char *const feature_seccomp_actions[] = {
+  "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO",  "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+  "SCMP_ACT_LOG",   "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",         NULL
+};
 static const char *const feature_seccomp_operators[]
-    = { "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE",
-        NULL };
+    = { "SCMP_CMP_EQ", "SCMP_CMP_GE",        "SCMP_CMP_GT", "SCMP_CMP_LE",
+        "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL };
 static const char *const feature_seccomp_archs[] = {
-  "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM",       "SCMP_ARCH_MIPS",    "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
-  "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64",  "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64",
-  "SCMP_ARCH_PPC",     "SCMP_ARCH_PPC64",     "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64",     "SCMP_ARCH_S390",
-  "SCMP_ARCH_S390X",   "SCMP_ARCH_X32",       "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",
+  "SCMP_ARCH_AARCH64",
+  "SCMP_ARCH_ARM",
+  "SCMP_ARCH_MIPS",
+  "SCMP_ARCH_MIPS64",
+  "SCMP_ARCH_MIPS64N32",
+  "SCMP_ARCH_MIPSEL",
+  "SCMP_ARCH_MIPSEL64",
+  "SCMP_ARCH_MIPSEL64N32",
+  "SCMP_ARCH_PARISC",
+  "SCMP_ARCH_PARISC64",
+  "SCMP_ARCH_PPC",
+  "SCMP_ARCH_PPC64",
+  "SCMP_ARCH_PPC64LE",
+  "SCMP_ARCH_RISCV64",
+  "SCMP_ARCH_S390",
+  "SCMP_ARCH_S390X",
+  "SCMP_ARCH_X32",
+  "SCMP_ARCH_X86",
+  "SCMP_ARCH_X86_64",
 #ifdef SCMP_ARCH_LOONGARCH64
   "SCMP_ARCH_LOONGARCH64",
 #endif
@@ -532,7 +601,8 @@ static const char *const feature_seccomp_archs[] = {
   "SCMP_ARCH_M68K",
 #endif
 #ifdef SCMP_ARCH_SH
-  "SCMP_ARCH_SH",      "SCMP_ARCH_SHEB",
+  "SCMP_ARCH_SH",
+  "SCMP_ARCH_SHEB",
 #endif
   NULL,
 };
@@ -636,7 +706,8 @@ kago_cmd_features (struct kago_cmd_ctx *ctx, kago_error_t *err)
   in.net_devices = KAGO_FEATURE_NO;
 
   const struct scmp_version *sv = seccomp_version ();
-  cleanup_free char *seccomp_ver = sv ? xasprintf ("%u.%u.%u", sv->major, sv->minor, sv->micro) : xstrdup ("");
+  cleanup_free char *seccomp_ver
+      = sv ? xasprintf ("%u.%u.%u", sv->major, sv->minor, sv->micro) : xstrdup ("");
   oci_kv ann_items[] = {
     { (char *) "io.github.seccomp.libseccomp.version", seccomp_ver },
     { (char *) "org.kago.checkpoint.enabled", (char *) "false" },

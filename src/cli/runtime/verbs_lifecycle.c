@@ -51,7 +51,8 @@ kago_cmd_run (struct kago_cmd_ctx *ctx, kago_error_t *err)
   struct kago_create_options o;
   int status = 0;
   if (ctx->cli->o.keep)
-    return kago_error_set (err, 0, "run --keep is not supported yet: use create and start to keep the container");
+    return kago_error_set (err, 0,
+                           "run --keep is not supported yet: use create and start to keep the container");
   create_options_from_cli (ctx->cli, &o);
   if (kago_container_run (&ctx->rt, ctx->cli->args[0], &o, &status, err) < 0)
     return -1;
@@ -103,15 +104,16 @@ int
 kago_cmd_update (struct kago_cmd_ctx *ctx, kago_error_t *err)
 {
   (void) ctx;
-  return kago_error_set (err, 0, "\"update\" is not available yet (resource updates arrive with the cgroups work)");
+  return kago_error_set (err, 0,
+                         "\"update\" is not available yet (resource updates arrive with the cgroups work)");
 }
 
 int
 kago_cmd_events (struct kago_cmd_ctx *ctx, kago_error_t *err)
 {
   (void) ctx;
-  return kago_error_set (err, 0,
-                         "\"events\" is not available yet (statistics and OOM events arrive with the cgroups work)");
+  return kago_error_set (
+      err, 0, "\"events\" is not available yet (statistics and OOM events arrive with the cgroups work)");
 }
 
 int

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 static int
 write_all (int fd, const char *buf, size_t len)
 {
@@ -43,7 +42,8 @@ kago_cmd_spec (struct kago_cmd_ctx *ctx, kago_error_t *err)
     return kago_error_set (err, 0, "cannot generate the default spec");
 
   /* O_EXCL: never overwrite, even when a file appears meanwhile.  */
-  cleanup_close int fd = openat (dirfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+  cleanup_close int fd
+      = openat (dirfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
   if (fd < 0)
     {
       if (errno == EEXIST || errno == ELOOP)
