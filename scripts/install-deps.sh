@@ -16,8 +16,10 @@ TEST_PKGS="bats jq busybox-static iproute2 util-linux procps psmisc libcap2-bin 
 # Comparisons: runc and crun (the reference runtimes the bench and some tests run
 # side by side with kago) and hyperfine.
 BENCH_PKGS="runc crun hyperfine"
+# Clients: podman drives kago-runtime through conmon in tests/integration/clients.bats.
+CLIENT_PKGS="podman"
 
-PKGS="$BUILD_PKGS $TEST_PKGS $BENCH_PKGS"
+PKGS="$BUILD_PKGS $TEST_PKGS $BENCH_PKGS $CLIENT_PKGS"
 
 missing=""
 for p in $PKGS; do

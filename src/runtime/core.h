@@ -147,8 +147,8 @@ pid_t kago_launch_clone (struct kago_launch *l, struct kago_cgroup *cg, kago_err
 void kago_init_reset_signals (void);
 char *kago_init_find_executable (const char *name, char *const *env, kago_error_t *err);
 int kago_init_open_procfs (struct kago_launch *l, kago_error_t *err);
-int kago_init_finalize_process (struct kago_launch *l, const oci_process *p, int procfd, const char *exe,
-                                kago_error_t *err);
+int kago_init_prepare_process (struct kago_launch *l, const oci_process *p, int procfd, kago_error_t *err);
+int kago_init_final_seccomp (struct kago_launch *l, const oci_process *p, kago_error_t *err);
 /* The child's entry: never returns.  */
 void kago_init_main (struct kago_launch *l) __attribute__ ((noreturn));
 

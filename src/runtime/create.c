@@ -320,7 +320,11 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     goto fail;
   if (!run_mode)
     {
-      if (mkfifoat (b->dirfd, "exec.fifo", 0600) < 0)
+      /* 0622: the init may already be the container's (non-root) user when
+         it opens the fifo to wait for start; it only reaches the fifo
+         through its own /proc/self/fd, the state dir stays closed (0711,
+         and the root 0700).  */
+      if (mkfifoat (b->dirfd, "exec.fifo", 0622) < 0 || fchmodat (b->dirfd, "exec.fifo", 0622, 0) < 0)
         {
           kago_error_set (err, errno, "create exec fifo");
           goto fail;

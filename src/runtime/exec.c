@@ -178,7 +178,7 @@ static void __attribute__ ((noreturn)) exec_child (struct kago_launch *l, int pi
     if (exe == NULL)
       goto fail;
     kago_close_range ((unsigned) (3 + l->ctx.preserve_fds), ~0U, CLOSE_RANGE_CLOEXEC);
-    if (kago_init_finalize_process (l, p, procfd, exe, &err) < 0)
+    if (kago_init_prepare_process (l, p, procfd, &err) < 0 || kago_init_final_seccomp (l, p, &err) < 0)
       goto fail;
     kago_init_reset_signals ();
     execve (exe, p->args.v, p->env.v ? p->env.v : (char *[]){ NULL });

@@ -190,11 +190,12 @@ enter_cwd (const char *cwd, kago_error_t *err)
   return 0;
 }
 
-/* The last steps, in the order that keeps each one possible: privileged
-   work first, then the identity switch, then the filters.  */
+/* Everything that can fail is done before the container is reported
+   created (as runc does), so that the error reaches `create`: once `start`
+   has released the init nobody is left to hear it.  Privileged work first,
+   then the identity switch; no_new_privs is set here too.  */
 int
-kago_init_finalize_process (struct kago_launch *l, const oci_process *p, int procfd, const char *exe,
-                            kago_error_t *err)
+kago_init_prepare_process (struct kago_launch *l, const oci_process *p, int procfd, kago_error_t *err)
 {
   const oci_spec *spec = l->ctx.spec;
   if (p->n_rlimits && kago_rlimits_apply (p->rlimits, p->n_rlimits, err) < 0)
@@ -228,13 +229,20 @@ kago_init_finalize_process (struct kago_launch *l, const oci_process *p, int pro
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return kago_error_set (err, errno, "process.noNewPrivileges: prctl(PR_SET_NO_NEW_PRIVS)");
+  return 0;
+}
+
+/* With no_new_privs the filter goes on as close to execve as possible, so
+   that the runtime's own last syscalls need not be allowed by it.  */
+int
+kago_init_final_seccomp (struct kago_launch *l, const oci_process *p, kago_error_t *err)
+{
   if (l->seccomp && p->no_new_privileges)
     {
       int lfd = -1;
       if (kago_seccomp_install (l->seccomp, &lfd, err) < 0)
         return -1;
     }
-  (void) exe;
   return 0;
 }
 
@@ -335,7 +343,7 @@ kago_init_main (struct kago_launch *l)
   if (p)
     {
       exe = kago_init_find_executable (p->args.v[0], p->env.v, &err);
-      if (exe == NULL)
+      if (exe == NULL || kago_init_prepare_process (l, p, procfd, &err) < 0)
         child_fail (l, &err);
     }
 
@@ -354,7 +362,7 @@ kago_init_main (struct kago_launch *l)
   if (run_child_hooks (&spec->hooks.start_container, "startContainer", "created", l, &err) < 0)
     child_fail (l, &err);
 
-  if (kago_init_finalize_process (l, p, procfd, exe, &err) < 0)
+  if (kago_init_final_seccomp (l, p, &err) < 0)
     child_fail (l, &err);
   kago_init_reset_signals ();
   execve (exe, p->args.v, p->env.v ? p->env.v : (char *[]){ NULL });

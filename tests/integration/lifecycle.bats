@@ -427,3 +427,25 @@ HOOK
   kago_fails create --bundle "$BUNDLE" "$(new_id)"
   [[ "$output" == *"console-socket"* ]]
 }
+
+@test "errors before exec reach create: an rlimit above the host's hard limit fails create, not start" {
+  make_bundle '["true"]'
+  hard=$(ulimit -Hn)
+  update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": ($h + 1), "soft": ($h + 1)}]' --argjson h "$hard"
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"setrlimit RLIMIT_NOFILE"* ]]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+}
+
+@test "a non-root process user: the init waits for start as that user and startContainer hooks run as it" {
+  make_bundle '["id", "-u"]'
+  update_config '.process.user = {"uid": 1000, "gid": 1000}
+    | .hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "id -u > /tmp/hook-uid"]}]'
+  update_config '.root.readonly = false'
+  kago_create "$CID"
+  grep -q "^Uid:.*1000" "/proc/$(container_pid "$CID")/status"
+  kago_ok start "$CID"
+  wait_for_status "$CID" stopped
+  [ "$(cat "$TEST_DIR/$CID.out")" = 1000 ]
+  [ "$(cat "$BUNDLE/rootfs/tmp/hook-uid")" = 1000 ]
+}
