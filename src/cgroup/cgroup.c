@@ -578,10 +578,12 @@ kago_cgroup_create (const struct kago_cgroup_config *cfg, struct kago_cgroup **o
     want = hybrid_wanted (cg, cfg->resources);
 
   for (size_t i = 0; i < cg->n; i++)
-    if (create_hier (&cg->h[i], want, err) < 0)
+    if ((!cfg->defer_v1 || cg->h[i].unified) && create_hier (&cg->h[i], want, err) < 0)
       goto out;
 
-  if (cfg->resources && kago_cgroup_apply_resources (cg, cfg->resources, err) < 0)
+  if (cfg->defer_v1)
+    cg->pending_v1 = true;
+  else if (cfg->resources && kago_cgroup_apply_resources (cg, cfg->resources, err) < 0)
     goto out;
 
   *out = steal_pointer (&cg);
@@ -603,6 +605,21 @@ out:
       kago_cgroup_free (cg);
     }
   return ret;
+}
+
+int
+kago_cgroup_create_rest (struct kago_cgroup *cg, const oci_resources *resources, kago_error_t *err)
+{
+  if (cg->pending_v1)
+    {
+      for (size_t i = 0; i < cg->n; i++)
+        if (!cg->h[i].unified && create_hier (&cg->h[i], NULL, err) < 0)
+          return -1;
+      cg->pending_v1 = false;
+    }
+  if (resources && kago_cgroup_apply_resources (cg, resources, err) < 0)
+    return -1;
+  return 0;
 }
 
 /* ------------------------------------------------------------ processes */

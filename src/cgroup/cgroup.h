@@ -38,6 +38,9 @@ struct kago_cgroup_config
   bool systemd;                   /* --systemd-cgroup */
   const oci_resources *resources; /* may be NULL */
   const char *root;               /* hierarchy mount root, NULL = /sys/fs/cgroup (tests) */
+  bool defer_v1;                  /* create only the unified hierarchy now; the v1 ones and the
+                                     resources come with kago_cgroup_create_rest, so that the
+                                     runtime can make them while the init sets up */
 };
 
 int kago_cgroup_detect (const char *root, enum kago_cgroup_mode *mode, kago_error_t *err);
@@ -46,6 +49,10 @@ const char *kago_cgroup_mode_name (enum kago_cgroup_mode m);
 /* Create the cgroup directories (no process yet) and apply the resources.
    On failure nothing is left behind.  */
 int kago_cgroup_create (const struct kago_cgroup_config *cfg, struct kago_cgroup **out, kago_error_t *err);
+
+/* Second half of a create with defer_v1: the v1 hierarchies, then the
+   resources everywhere.  On failure the caller destroys CG.  */
+int kago_cgroup_create_rest (struct kago_cgroup *cg, const oci_resources *resources, kago_error_t *err);
 
 /* An O_DIRECTORY fd of the container's unified cgroup (v2, or hybrid's
    cgroup2 hierarchy) for CLONE_INTO_CGROUP, or -1 on pure v1.  Owned by CG. */

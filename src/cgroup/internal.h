@@ -48,6 +48,7 @@ struct kago_cgroup
   struct cg_hier *h;
   size_t n;
   int clone_fd; /* v2 leaf, opened lazily; -1 */
+  bool pending_v1;     /* created with defer_v1: the v1 hierarchies are not made yet */
 };
 
 /* ---- detect.c ---- */

@@ -111,6 +111,7 @@ enum kago_sync_type
   SYNC_START,      /* parent -> child (run): go on to execve */
   SYNC_ERROR,      /* either way: errnum + message */
   SYNC_EXEC_READY, /* exec child -> parent: about to execve */
+  SYNC_CGROUP,     /* parent -> child: cgroups made, v1 \"tasks\" fds attached */
 };
 struct kago_sync_msg
 {
@@ -123,6 +124,9 @@ int kago_sync_send_error (int fd, const kago_error_t e);
 /* Receive one message of type WANT; an error message from the peer becomes
  *err; EOF is "the container init exited unexpectedly".  */
 int kago_sync_expect (int fd, int want, struct kago_sync_msg *out, kago_error_t *err);
+/* The same, with up to 16 fds attached (SCM_RIGHTS).  */
+int kago_sync_send_fds (int fd, int type, const int *fds, size_t n, kago_error_t *err);
+int kago_sync_expect_fds (int fd, int want, int *fds, size_t max, size_t *n, kago_error_t *err);
 
 /* ---- launch.c / init.c ---- */
 struct kago_launch
@@ -139,6 +143,7 @@ struct kago_launch
   int cg_join_fds[16];       /* v1 "tasks" fds the child joins through (kago_cgroup_self_join) */
   size_t n_cg_join;
   bool cloned_into_cgroup; /* clone3 used CLONE_INTO_CGROUP */
+  bool cgroups_joined;     /* the init is in its cgroups (and its new cgroup namespace) */
   pid_t pid;
 };
 /* Clone the init.  Returns the child's host pid.  */

@@ -356,11 +356,12 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     }
 
   oci_resources res_copy;
+  const oci_resources *resources = effective_resources (b, &res_copy);
   struct kago_cgroup_config cgc = {
     .id = id,
     .cgroups_path = s->has_linux ? s->linux_.cgroups_path : NULL,
     .systemd = rt->systemd_cgroup,
-    .resources = effective_resources (b, &res_copy),
+    .defer_v1 = true,
   };
   if (kago_cgroup_create (&cgc, &b->cgroup, err) < 0)
     goto fail;
@@ -436,16 +437,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
            && kago_timens_prepare (&s->linux_.time_offsets, &restore_time, err) < 0)
     goto fail;
 
-  {
-    int n = kago_cgroup_open_self_join (b->cgroup, b->launch.cg_join_fds, 16, err);
-    if (n < 0)
-      goto fail;
-    b->launch.n_cg_join = (size_t) n;
-  }
   pid_t pid = kago_launch_clone (&b->launch, b->cgroup, err);
-  for (size_t i = 0; i < b->launch.n_cg_join; i++)
-    close (b->launch.cg_join_fds[i]);
-  b->launch.n_cg_join = 0;
   if (restore_pid >= 0)
     {
       setns (restore_pid, CLONE_NEWPID);
@@ -472,6 +464,27 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     goto fail;
   if (kago_sync_send (b->launch.sync_fd, SYNC_GO, pid, err) < 0)
     goto fail;
+  /* While the init builds its mounts: the v1 hierarchies and the limits,
+     then the fds it joins them through.  */
+  {
+    int fds[16];
+    int n = -1;
+    if (kago_cgroup_create_rest (b->cgroup, resources, err) < 0
+        || (n = kago_cgroup_open_self_join (b->cgroup, fds, 16, err)) < 0)
+      goto fail;
+    int r = kago_sync_send_fds (b->launch.sync_fd, SYNC_CGROUP, fds, (size_t) n, err);
+    for (int i = 0; i < n; i++)
+      close (fds[i]);
+    if (r < 0)
+      {
+        /* The init is gone: its own error says why.  */
+        kago_error_release (err);
+        kago_sync_expect (b->launch.sync_fd, SYNC_READY, NULL, err);
+        if (*err == NULL)
+          kago_error_set (err, 0, "the container init exited unexpectedly");
+        goto fail;
+      }
+  }
   if (s->hooks.prestart.n || s->hooks.create_runtime.n)
     {
       if (kago_sync_expect (b->launch.sync_fd, SYNC_HOOKS, NULL, err) < 0)

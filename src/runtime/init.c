@@ -246,6 +246,32 @@ kago_init_final_seccomp (struct kago_launch *l, const oci_process *p, kago_error
   return 0;
 }
 
+/* Into the container's cgroups: the runtime makes the v1 hierarchies while
+   the init sets up its mounts, then sends their "tasks" fds; a thread that
+   moves itself skips the global cgroup lock (kago_cgroup_open_self_join).
+   Then the new cgroup namespace, rooted at the container's cgroup.  Runs
+   before the first cgroup mount, or after all mounts when there is none. */
+static int
+init_join_cgroups (struct kago_init_ctx *c, kago_error_t *err)
+{
+  struct kago_launch *l = (struct kago_launch *) c; /* ctx is its first member */
+  if (l->cgroups_joined)
+    return 0;
+  int fds[16];
+  size_t n = 0;
+  if (kago_sync_expect_fds (l->child_sync_fd, SYNC_CGROUP, fds, 16, &n, err) < 0)
+    return -1;
+  int r = kago_cgroup_self_join (fds, n, err);
+  for (size_t i = 0; i < n; i++)
+    close (fds[i]);
+  if (r < 0)
+    return -1;
+  if (c->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+    return kago_error_set (err, errno, "unshare the cgroup namespace");
+  l->cgroups_joined = true;
+  return 0;
+}
+
 void
 kago_init_main (struct kago_launch *l)
 {
@@ -259,12 +285,6 @@ kago_init_main (struct kago_launch *l)
   kago_log_set_stderr (0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  /* Into the v1 cgroups first: a thread moving itself avoids the global
-     cgroup lock (see kago_cgroup_open_self_join).  */
-  if (kago_cgroup_self_join (l->cg_join_fds, l->n_cg_join, &err) < 0)
-    child_fail (l, &err);
-  for (size_t i = 0; i < l->n_cg_join; i++)
-    close (l->cg_join_fds[i]);
 
   struct kago_sync_msg go;
   if (kago_sync_expect (l->child_sync_fd, SYNC_GO, &go, &err) < 0)
@@ -284,12 +304,15 @@ kago_init_main (struct kago_launch *l)
   if (set_hostname (spec, &l->ns, &err) < 0)
     child_fail (l, &err);
 
+  c->join_cgroups = init_join_cgroups;
   if (c->new_mountns || c->mounts_in_host)
     {
       if (kago_rootfs_prepare (c, &err) < 0 || kago_mounts_setup (c, &err) < 0
           || kago_devices_setup (c, &err) < 0)
         child_fail (l, &err);
     }
+  if (init_join_cgroups (c, &err) < 0)
+    child_fail (l, &err);
 
   /* prestart and createRuntime run in the runtime namespace: the parent's.  */
   if (spec->hooks.prestart.n || spec->hooks.create_runtime.n)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "common/error.h"
 #include "oci/spec.h"
 
 struct kago_init_ctx
@@ -28,6 +29,9 @@ struct kago_init_ctx
   int preserve_fds;      /* fds 3 .. 3+preserve_fds-1 are passed on */
   int procfs_fd;         /* verified procfs handle of the container (after /proc is mounted), or -1 */
   const char *cgroup_path_unified; /* for cgroup mounts on v2, may be NULL */
+  /* Called (once) before the first cgroup mount: the init must be in its
+     cgroups, and in its new cgroup namespace, by then.  May be NULL.  */
+  int (*join_cgroups) (struct kago_init_ctx *c, kago_error_t *err);
 };
 
 #endif

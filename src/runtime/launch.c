@@ -5,6 +5,7 @@
 #include "runtime/core.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -67,6 +68,82 @@ kago_sync_expect (int fd, int want, struct kago_sync_msg *out, kago_error_t *err
     return kago_error_set (err, 0, "sync: unexpected message %d (wanted %d)", m.type, want);
   if (out)
     *out = m;
+  return 0;
+}
+
+int
+kago_sync_send_fds (int fd, int type, const int *fds, size_t n, kago_error_t *err)
+{
+  struct kago_sync_msg m;
+  memset (&m, 0, offsetof (struct kago_sync_msg, err));
+  m.type = type;
+  struct iovec iov = { .iov_base = &m, .iov_len = msg_size (type) };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int) * 16)];
+    struct cmsghdr align;
+  } u;
+  struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1 };
+  if (n > 16)
+    return kago_error_set (err, E2BIG, "sync: too many fds");
+  if (n)
+    {
+      memset (&u, 0, sizeof u);
+      h.msg_control = u.buf;
+      h.msg_controllen = CMSG_SPACE (sizeof (int) * n);
+      struct cmsghdr *c = CMSG_FIRSTHDR (&h);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int) * n);
+      memcpy (CMSG_DATA (c), fds, sizeof (int) * n);
+    }
+  ssize_t r;
+  do
+    r = sendmsg (fd, &h, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return kago_error_set (err, errno, "sync: send");
+  return 0;
+}
+
+int
+kago_sync_expect_fds (int fd, int want, int *fds, size_t max, size_t *n, kago_error_t *err)
+{
+  struct kago_sync_msg m;
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int) * 16)];
+    struct cmsghdr align;
+  } u;
+  struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
+  struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  *n = 0;
+  ssize_t r;
+  do
+    r = recvmsg (fd, &h, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return kago_error_set (err, errno, "sync: receive");
+  if (r == 0)
+    return kago_error_set (err, 0, "the container runtime went away during create");
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (&h); c; c = CMSG_NXTHDR (&h, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      {
+        size_t k = (c->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+        for (size_t i = 0; i < k; i++)
+          {
+            int got;
+            memcpy (&got, CMSG_DATA (c) + i * sizeof (int), sizeof got);
+            if (*n < max)
+              fds[(*n)++] = got;
+            else
+              close (got);
+          }
+      }
+  if (m.type == SYNC_ERROR)
+    return kago_error_from_wire (err, &m.err);
+  if (m.type != want)
+    return kago_error_set (err, 0, "sync: unexpected message %d (wanted %d)", m.type, want);
   return 0;
 }
 

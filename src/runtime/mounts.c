@@ -693,6 +693,8 @@ mount_cgroup_v1 (struct mnt *x, kago_error_t *err)
 static int
 mount_cgroup (struct mnt *x, kago_error_t *err)
 {
+  if (x->c->join_cgroups && x->c->join_cgroups (x->c, err) < 0)
+    return -1;
   struct statfs sf;
   if (statfs ("/sys/fs/cgroup", &sf) < 0)
     return fail_msg (x, errno, "statfs /sys/fs/cgroup", err);

@@ -63,8 +63,8 @@ kago_ns_plan_build (const oci_spec *spec, struct kago_ns_plan *plan, kago_error_
       else
         plan->clone_flags |= flag;
     }
-  if (plan->new_ns[OCI_NS_CGROUP])
-    plan->unshare_flags |= CLONE_NEWCGROUP;
+  /* A new cgroup namespace is unshared by the init once it is in its
+     cgroups (kago_init_join_cgroups), so that its root is the container's. */
   if (join_user && (plan->unshare_flags & CLONE_NEWPID))
     return kago_error_set (err, 0,
                            "linux.namespaces: a new pid namespace with a joined user namespace is not "
