@@ -776,3 +776,64 @@ copy_tree_at (int srcfd, int dstfd, kago_error_t *err)
 {
   return copy_dir_content (srcfd, dstfd, err);
 }
+
+static int
+cmp_int (const void *a, const void *b)
+{
+  int x = *(const int *) a, y = *(const int *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* close() every fd in [LO, HI], falling back from close_range(2) to a walk
+   of /proc/self/fd (or, without procfs, every number up to HI).  */
+static int
+close_span (unsigned lo, unsigned hi, kago_error_t *err)
+{
+  if (lo > hi)
+    return 0;
+  if (kago_close_range (lo, hi, 0) == 0)
+    return 0;
+  if (errno != ENOSYS && errno != EINVAL)
+    return kago_error_set (err, errno, "close_range %u-%u", lo, hi);
+  DIR *d = opendir ("/proc/self/fd");
+  if (d)
+    {
+      int self = dirfd (d);
+      struct dirent *de;
+      while ((de = readdir (d)))
+        {
+          char *end;
+          long fd = strtol (de->d_name, &end, 10);
+          if (*end || de->d_name[0] == '.' || fd == self || fd < (long) lo || fd > (long) hi)
+            continue;
+          close ((int) fd);
+        }
+      closedir (d);
+      return 0;
+    }
+  long max = sysconf (_SC_OPEN_MAX);
+  for (long fd = lo; fd <= (long) hi && fd < (max > 0 ? max : 65536); fd++)
+    close ((int) fd);
+  return 0;
+}
+
+int
+kago_close_fds_except (int first, const int *keep, size_t n, kago_error_t *err)
+{
+  int k[32];
+  size_t m = 0;
+  for (size_t i = 0; i < n && m < 32; i++)
+    if (keep[i] >= first)
+      k[m++] = keep[i];
+  if (m < n && n > 32)
+    return kago_error_set (err, E2BIG, "too many fds to keep");
+  qsort (k, m, sizeof k[0], cmp_int);
+  unsigned lo = (unsigned) first;
+  for (size_t i = 0; i < m; i++)
+    {
+      if ((unsigned) k[i] > lo && close_span (lo, (unsigned) k[i] - 1, err) < 0)
+        return -1;
+      lo = (unsigned) k[i] + 1;
+    }
+  return close_span (lo, ~0U, err);
+}

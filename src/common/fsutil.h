@@ -59,4 +59,10 @@ int copy_tree_at (int srcfd, int dstfd, kago_error_t *err);
 /* "/proc/self/fd/N" into BUF (at least 32 bytes).  */
 const char *proc_fd_path (char *buf, size_t size, int fd);
 
+/* Really close (not just mark close-on-exec) every fd >= FIRST except the N
+   in KEEP.  An fd left open is reachable through /proc/self/fd/N by any
+   path the container controls (args[0], cwd) until execve closes it, so
+   O_CLOEXEC alone is not enough (CVE-2024-21626).  */
+int kago_close_fds_except (int first, const int *keep, size_t n, kago_error_t *err);
+
 #endif

@@ -117,3 +117,10 @@ kago_log_report_error (const char *prog, const kago_error_t err)
     fprintf (stderr, "%s: %s\n", prog ? prog : "kago", m);
   free (m);
 }
+
+void
+kago_log_detach (void)
+{
+  sink.fd = -1;
+  sink.stderr_on = 0;
+}

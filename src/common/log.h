@@ -34,6 +34,9 @@ int kago_log_debug_enabled (void);
 int kago_log_fd (void);
 /* In a forked child, stop writing to stderr (e.g. after dup2 of stdio).  */
 void kago_log_set_stderr (int on);
+/* In a child that closes its fds: stop writing anywhere (a later write
+   could land on whatever reuses the log fd's number).  */
+void kago_log_detach (void);
 /* Write the error ("kago: msg") to stderr and the log file.  */
 void kago_log_report_error (const char *prog, const kago_error_t err);
 

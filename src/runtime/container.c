@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -188,46 +189,31 @@ kago_container_start (struct kago_runtime *rt, const char *id, kago_error_t *err
       goto out;
     }
   {
-    bool got_byte = false;
-    cleanup_close int fd = openat (c.dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
+    /* Connect to the init's exec socket: it runs startContainer hooks and
+       the last steps, and the connection closes exactly at execve (EOF);
+       anything it sends is the error that stopped it.  */
+    cleanup_close int fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf (sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/exec.sock", c.dirfd);
+    if (fd < 0 || connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
       {
-        kago_error_set (err, errno, "open exec fifo");
+        kago_error_set (err, errno, "container \"%s\": the init cannot be reached to start it", id);
         goto out;
       }
-    for (;;)
+    if (kago_sync_send (fd, SYNC_START, 0, err) < 0)
+      goto out;
+    struct kago_sync_msg m;
+    ssize_t n;
+    do
+      n = recv (fd, &m, sizeof m, 0);
+    while (n < 0 && errno == EINTR);
+    unlinkat (c.dirfd, "exec.sock", 0);
+    if (n > 0 && m.type == SYNC_ERROR)
       {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        int r = poll (&p, 1, 100);
-        if (r < 0 && errno == EINTR)
-          continue;
-        if (r > 0)
-          {
-            char ch;
-            ssize_t n = read (fd, &ch, 1);
-            if (n == 1)
-              {
-                got_byte = true;
-                continue;
-              }
-            if (n < 0 && errno == EAGAIN)
-              continue;
-            /* EOF: the init's end closed at execve (or the init died).  */
-            if (got_byte)
-              break;
-            kago_error_set (err, 0, "container \"%s\": the init exited before it could be started", id);
-            goto out;
-          }
-        if (!kago_state_pid_alive (&c.st))
-          {
-            if (got_byte)
-              break;
-            kago_error_set (err, 0, "container \"%s\": the init exited before it could be started", id);
-            goto out;
-          }
+        kago_error_from_wire (err, &m.err);
+        goto out;
       }
   }
-  unlinkat (c.dirfd, "exec.fifo", 0);
   if (spec->hooks.poststart.n)
     {
       json_value *o = kago_state_to_oci_json (&c.st, KAGO_STATUS_RUNNING);

@@ -54,7 +54,7 @@ int kago_state_read (int dirfd, struct kago_state *st, kago_error_t *err);
 void kago_state_clear (struct kago_state *st);
 /* Remove <root>/<id> entirely.  */
 int kago_state_dir_remove (int rootfd, const char *id, kago_error_t *err);
-/* Derive the status from the process, the exec fifo and the freezer.  */
+/* Derive the status from the process, the exec socket and the freezer.  */
 enum kago_status kago_state_status (int dirfd, const struct kago_state *st);
 /* The OCI state JSON (plus runc's rootfs, created, owner).  */
 json_value *kago_state_to_oci_json (const struct kago_state *st, enum kago_status status);
@@ -135,7 +135,8 @@ struct kago_launch
   struct kago_ns_plan ns;
   int sync_fd;       /* parent's end */
   int child_sync_fd; /* child's end */
-  int exec_fifo_fd;  /* O_PATH fd of exec.fifo, -1 for run */
+  int exec_sock_fd;  /* listening exec.sock the init waits on for start; -1 for run */
+  int start_conn_fd; /* child: the accepted connection from `start`, to report late errors */
   int host_proc_fd;  /* O_PATH /proc of the host, for the child */
   struct kago_seccomp_filter *seccomp;
   struct kago_caps *caps;

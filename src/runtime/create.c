@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,8 +53,8 @@ kago_build_free (struct kago_build *b)
   free (b->devices);
   free (b->state_creating);
   kago_ns_plan_close (&b->launch.ns);
-  if (b->launch.exec_fifo_fd >= 0)
-    close (b->launch.exec_fifo_fd);
+  if (b->launch.exec_sock_fd >= 0)
+    close (b->launch.exec_sock_fd);
   if (b->launch.host_proc_fd >= 0)
     close (b->launch.host_proc_fd);
   if (b->launch.sync_fd >= 0)
@@ -296,7 +297,8 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   int restore_pid = -1, restore_time = -1;
   memset (b, 0, sizeof *b);
   b->rootfd = b->dirfd = -1;
-  b->launch.sync_fd = b->launch.child_sync_fd = b->launch.exec_fifo_fd = b->launch.host_proc_fd = -1;
+  b->launch.sync_fd = b->launch.child_sync_fd = b->launch.exec_sock_fd = b->launch.host_proc_fd = -1;
+  b->launch.start_conn_fd = -1;
   b->launch.ctx.console_socket_fd = b->launch.ctx.rootfs_fd = -1;
   b->console_peer_fd = -1;
   b->launch.ctx.procfs_fd = -1;
@@ -320,38 +322,18 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     goto fail;
   if (!run_mode)
     {
-      /* 0622: the init may already be the container's (non-root) user when
-         it opens the fifo to wait for start; it only reaches the fifo
-         through its own /proc/self/fd, the state dir stays closed (0711,
-         and the root 0700).  */
-      if (mkfifoat (b->dirfd, "exec.fifo", 0622) < 0 || fchmodat (b->dirfd, "exec.fifo", 0622, 0) < 0)
+      /* The init waits for `start` on a listening socket in the state dir:
+         a socket fd cannot be walked through /proc/self/fd, and the
+         connection from `start` carries back any error until execve closes
+         it.  Bound through the dir fd, so long state roots fit sun_path. */
+      b->launch.exec_sock_fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+      struct sockaddr_un sa = { .sun_family = AF_UNIX };
+      snprintf (sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/exec.sock", b->dirfd);
+      if (b->launch.exec_sock_fd < 0 || bind (b->launch.exec_sock_fd, (struct sockaddr *) &sa, sizeof sa) < 0
+          || listen (b->launch.exec_sock_fd, 4) < 0)
         {
-          kago_error_set (err, errno, "create exec fifo");
+          kago_error_set (err, errno, "create the exec socket");
           goto fail;
-        }
-      b->launch.exec_fifo_fd = openat (b->dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
-      if (b->launch.exec_fifo_fd < 0)
-        {
-          kago_error_set (err, errno, "open exec fifo");
-          goto fail;
-        }
-      /* In a new user namespace the init opens the fifo as the container's
-         root: give it to that root's host ids.  */
-      if (b->launch.ns.new_ns[OCI_NS_USER] && s->has_linux)
-        {
-          uid_t ru = 0;
-          gid_t rg = 0;
-          for (size_t i = 0; i < s->linux_.uid_mappings.n; i++)
-            if (s->linux_.uid_mappings.items[i].container_id == 0)
-              ru = s->linux_.uid_mappings.items[i].host_id;
-          for (size_t i = 0; i < s->linux_.gid_mappings.n; i++)
-            if (s->linux_.gid_mappings.items[i].container_id == 0)
-              rg = s->linux_.gid_mappings.items[i].host_id;
-          if (fchownat (b->dirfd, "exec.fifo", ru, rg, AT_SYMLINK_NOFOLLOW) < 0)
-            {
-              kago_error_set (err, errno, "chown exec fifo to the container's root (%u:%u)", ru, rg);
-              goto fail;
-            }
         }
     }
 

@@ -33,8 +33,11 @@ strv_json (char **v)
   return a;
 }
 
-/* The process to run: --process FILE as is, or the container's process with
-   the command line's changes (as runc builds it).  */
+/* The process to run.  With --process FILE, the file's fields over the
+   container's process (what the file omits -- capabilities, AppArmor or
+   SELinux labels, no_new_privs, rlimits -- stays as confined as the
+   container, as runc does); otherwise the container's process with the
+   command line's changes.  */
 static oci_process *
 build_process (struct kago_opened *c, const struct kago_exec_options *o, kago_error_t *err)
 {
@@ -43,7 +46,39 @@ build_process (struct kago_opened *c, const struct kago_exec_options *o, kago_er
       json_value *v = json_parse_file (o->process_file, err);
       if (v == NULL)
         return NULL;
-      oci_process *p = oci_process_parse (v, "process", err);
+      if (v->type != JSON_OBJECT)
+        {
+          json_free (v);
+          return kago_error_set (err, 0, "--process `%s`: not a JSON object", o->process_file), NULL;
+        }
+      cleanup_free char *text = NULL;
+      size_t len;
+      json_value *cfg = NULL;
+      if (read_file_at (c->dirfd, "config.json", &text, &len, err) < 0
+          || (cfg = json_parse (text, len, err)) == NULL)
+        {
+          json_free (v);
+          return NULL;
+        }
+      json_value *base = json_object_get (cfg, "process");
+      json_value *merged = json_object_new ();
+      if (base && base->type == JSON_OBJECT)
+        for (size_t i = 0; i < base->u.obj.len; i++)
+          {
+            json_object_set (merged, base->u.obj.members[i].key, base->u.obj.members[i].value);
+            base->u.obj.members[i].value = json_null_new ();
+          }
+      /* The container's terminal settings do not carry over.  */
+      json_object_del (merged, "terminal");
+      json_object_del (merged, "consoleSize");
+      for (size_t i = 0; i < v->u.obj.len; i++)
+        {
+          json_object_set (merged, v->u.obj.members[i].key, v->u.obj.members[i].value);
+          v->u.obj.members[i].value = json_null_new ();
+        }
+      oci_process *p = oci_process_parse (merged, "process", err);
+      json_free (merged);
+      json_free (cfg);
       json_free (v);
       if (p == NULL)
         kago_error_wrap (err, "--process `%s`", o->process_file);
@@ -143,13 +178,16 @@ build_process (struct kago_opened *c, const struct kago_exec_options *o, kago_er
   return r;
 }
 
-/* Child: join the container and exec.  */
-static void __attribute__ ((noreturn)) exec_child (struct kago_launch *l, int pidfd, int nsflags)
+/* Child: join the container and exec.  ROOTFD is the init's root
+   (/proc/PID/root, opened by the parent): with a mount namespace setns
+   already puts us there; without one (the init chrooted into its rootfs)
+   it is the only way in.  */
+static void __attribute__ ((noreturn)) exec_child (struct kago_launch *l, int pidfd, int nsflags, int rootfd)
 {
   kago_error_t err = NULL;
   const oci_process *p = l->ctx.spec->process;
   close (l->sync_fd);
-  kago_log_set_stderr (0);
+  kago_log_detach ();
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (kago_cgroup_self_join (l->cg_join_fds, l->n_cg_join, &err) < 0)
     goto fail;
@@ -163,24 +201,32 @@ static void __attribute__ ((noreturn)) exec_child (struct kago_launch *l, int pi
       goto fail;
     }
   close (pidfd);
+  if (fchdir (rootfd) < 0 || chroot (".") < 0 || chdir ("/") < 0)
+    {
+      kago_error_set (&err, errno, "enter the container's root");
+      goto fail;
+    }
+  close (rootfd);
   if (l->ctx.userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     {
       kago_error_set (&err, errno, "become root in the container's user namespace");
       goto fail;
     }
   {
-    int procfd = kago_init_open_procfs (l, &err);
-    if (procfd < 0)
-      goto fail;
+    cleanup_close int procfd = kago_init_open_procfs (l, &err);
     if (p->terminal && kago_terminal_setup (l->ctx.console_socket_fd, p, false, &err) < 0)
       goto fail;
-    cleanup_free char *exe = kago_init_find_executable (p->args.v[0], p->env.v, &err);
-    if (exe == NULL)
+    /* Only stdio, the preserved fds and what we still need survive before
+       the container's paths are resolved (CVE-2024-21626).  */
+    const int keep[] = { l->child_sync_fd, procfd };
+    if (kago_close_fds_except (3 + l->ctx.preserve_fds, keep, 2, &err) < 0)
       goto fail;
-    kago_close_range ((unsigned) (3 + l->ctx.preserve_fds), ~0U, CLOSE_RANGE_CLOEXEC);
-    if (kago_init_prepare_process (l, p, procfd, &err) < 0 || kago_init_final_seccomp (l, p, &err) < 0)
+    cleanup_free char *exe = kago_init_find_executable (p->args.v[0], p->env.v, &err);
+    if (exe == NULL || kago_init_prepare_process (l, p, procfd, &err) < 0)
       goto fail;
     kago_init_reset_signals ();
+    if (kago_init_final_seccomp (l, p, &err) < 0)
+      goto fail;
     execve (exe, p->args.v, p->env.v ? p->env.v : (char *[]){ NULL });
     kago_error_set (&err, errno, "exec `%s`", exe);
   }
@@ -202,12 +248,12 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
   struct kago_caps caps;
   struct kago_seccomp_filter *filter = NULL;
   struct kago_launch l;
-  int pidfd = -1, restore_pid = -1, sp[2] = { -1, -1 };
+  int pidfd = -1, restore_pid = -1, restore_time = -1, rootfd = -1, sp[2] = { -1, -1 };
   pid_t pid = -1;
   sigset_t fwd, old;
   kago_forward_sigset (&fwd);
   memset (&l, 0, sizeof l);
-  l.exec_fifo_fd = l.host_proc_fd = l.sync_fd = l.child_sync_fd = -1;
+  l.exec_sock_fd = l.start_conn_fd = l.host_proc_fd = l.sync_fd = l.child_sync_fd = -1;
   l.ctx.console_socket_fd = l.ctx.rootfs_fd = l.ctx.procfs_fd = -1;
 
   if (c.status == KAGO_STATUS_STOPPED)
@@ -247,7 +293,6 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
   l.ctx.preserve_fds = o->preserve_fds;
   l.seccomp = filter;
   l.caps = proc->capabilities.present ? &caps : NULL;
-  l.host_proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (o->console_socket)
     {
       l.ctx.console_socket_fd = kago_console_socket_connect (o->console_socket, err);
@@ -264,7 +309,14 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
       nsflags |= oci_ns_clone_flag (t);
     }
   pidfd = kago_pidfd_open (c.st.pid, 0);
-  if (pidfd < 0 || !kago_state_pid_alive (&c.st))
+  if (pidfd >= 0)
+    {
+      char rp[64];
+      snprintf (rp, sizeof rp, "/proc/%d/root", (int) c.st.pid);
+      rootfd = open (rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+  /* Checked after both opens: they name the recorded init, not a reused pid. */
+  if (pidfd < 0 || rootfd < 0 || !kago_state_pid_alive (&c.st))
     {
       kago_error_set (err, 0, "container \"%s\" is not running", id);
       goto out;
@@ -283,12 +335,17 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
   if (child_flags)
     {
       restore_pid = open ("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
-      if (restore_pid < 0 || setns (pidfd, child_flags) < 0)
+      restore_time = open ("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+      if (restore_pid < 0 || restore_time < 0 || setns (pidfd, child_flags) < 0)
         {
           kago_error_set (err, errno, "enter the container's pid namespace");
           goto out;
         }
     }
+  /* The child is born in the container's pid namespace: it must not be
+     ptraceable or have its /proc/PID/fd opened by the container before it
+     has joined and closed our fds (it inherits this from us).  */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (!o->detach)
     sigprocmask (SIG_BLOCK, &fwd, &old);
   {
@@ -307,21 +364,25 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
     l.n_cg_join = (size_t) n;
     pid = (pid_t) kago_clone3 (&a, sizeof a);
     l.cloned_into_cgroup = pid >= 0 && cgfd >= 0;
-    if (pid < 0)
+    if (pid < 0 && (errno == ENOSYS || errno == E2BIG))
       pid = fork ();
-    if (pid > 0)
-      {
-        for (size_t i = 0; i < l.n_cg_join; i++)
-          close (l.cg_join_fds[i]);
-      }
+    if (pid != 0)
+      for (size_t i = 0; i < l.n_cg_join; i++)
+        close (l.cg_join_fds[i]);
   }
   if (pid == 0)
-    exec_child (&l, pidfd, nsflags & ~(CLONE_NEWPID | CLONE_NEWTIME));
+    exec_child (&l, pidfd, nsflags & ~(CLONE_NEWPID | CLONE_NEWTIME), rootfd);
   if (restore_pid >= 0)
     {
       setns (restore_pid, CLONE_NEWPID);
       close (restore_pid);
       restore_pid = -1;
+    }
+  if (restore_time >= 0)
+    {
+      setns (restore_time, CLONE_NEWTIME);
+      close (restore_time);
+      restore_time = -1;
     }
   if (pid < 0)
     {
@@ -366,6 +427,13 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
       goto out;
     }
   {
+    /* The process runs: other verbs (state, kill, delete, another exec)
+       must not wait for it behind our lock.  */
+    if (c.lockfd >= 0)
+      {
+        close (c.lockfd);
+        c.lockfd = -1;
+      }
     int ws = 0;
     if (kago_wait_forwarding (pid, &fwd, &ws, err) < 0)
       goto kill_child;
@@ -385,6 +453,13 @@ out:
       setns (restore_pid, CLONE_NEWPID);
       close (restore_pid);
     }
+  if (restore_time >= 0)
+    {
+      setns (restore_time, CLONE_NEWTIME);
+      close (restore_time);
+    }
+  if (rootfd >= 0)
+    close (rootfd);
   if (pidfd >= 0)
     close (pidfd);
   if (l.sync_fd >= 0)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -92,27 +93,33 @@ kago_init_find_executable (const char *name, char *const *env, kago_error_t *err
   return NULL;
 }
 
-/* Open the container's /proc (verified to be procfs) or, when the container
-   has none, the host's, for the few procfs writes the init does.  */
+/* The container's own /proc (verified to be procfs), for the few procfs
+   writes the init does, or -1 when the container has none.  Never the
+   host's: any fd still open when the container's paths (args[0], cwd) are
+   resolved is reachable through /proc/self/fd.  */
 int
 kago_init_open_procfs (struct kago_launch *l, kago_error_t *err)
 {
+  (void) l;
+  (void) err;
   int fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   struct statfs sfs;
   if (fd >= 0 && fstatfs (fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
     return fd;
   if (fd >= 0)
     close (fd);
-  if (l->host_proc_fd >= 0)
-    return fcntl (l->host_proc_fd, F_DUPFD_CLOEXEC, 3);
-  return kago_error_set (err, 0, "no procfs available in the container");
+  return -1;
 }
 
 static void child_fail (struct kago_launch *l, kago_error_t *err) __attribute__ ((noreturn));
 static void
 child_fail (struct kago_launch *l, kago_error_t *err)
 {
-  kago_sync_send_error (l->child_sync_fd, *err);
+  /* After start, the create process is gone: `start` hears it instead. */
+  if (l->start_conn_fd >= 0)
+    kago_sync_send_error (l->start_conn_fd, *err);
+  else
+    kago_sync_send_error (l->child_sync_fd, *err);
   _exit (1);
 }
 
@@ -151,31 +158,24 @@ run_child_hooks (const oci_hooks_list *h, const char *kind, const char *status, 
   return kago_hooks_run (h, kind, s, err);
 }
 
-/* Wait for `start`: the create path blocks opening the exec fifo for writing
-   until `start` opens it for reading; `run` gets a message instead.  */
+/* Wait for `start`: the create path accepts its connection on the exec
+   socket (the connection stays open, close-on-exec, to carry an error back
+   or to close at execve); `run` gets a message instead.  */
 static int
-wait_for_start (struct kago_launch *l, int procfd, kago_error_t *err)
+wait_for_start (struct kago_launch *l, kago_error_t *err)
 {
-  if (l->exec_fifo_fd < 0)
+  if (l->exec_sock_fd < 0)
     return kago_sync_expect (l->child_sync_fd, SYNC_START, NULL, err);
-  char path[64];
-  snprintf (path, sizeof path, "self/fd/%d", l->exec_fifo_fd);
-  int fd;
+  int c;
   do
-    fd = openat (procfd, path, O_WRONLY | O_CLOEXEC);
-  while (fd < 0 && errno == EINTR);
-  if (fd < 0)
-    return kago_error_set (err, errno, "open the exec fifo");
-  if (write (fd, "0", 1) != 1)
-    {
-      close (fd);
-      return kago_error_set (err, errno, "write the exec fifo");
-    }
-  /* FD stays open: it is O_CLOEXEC, so `start` sees EOF exactly when the
-     process has been executed (and runs poststart hooks only then).  */
-  close (l->exec_fifo_fd);
-  l->exec_fifo_fd = -1;
-  return 0;
+    c = accept4 (l->exec_sock_fd, NULL, NULL, SOCK_CLOEXEC);
+  while (c < 0 && errno == EINTR);
+  if (c < 0)
+    return kago_error_set (err, errno, "wait for start (accept)");
+  l->start_conn_fd = c;
+  close (l->exec_sock_fd);
+  l->exec_sock_fd = -1;
+  return kago_sync_expect (c, SYNC_START, NULL, err);
 }
 
 /* CVE-2024-21626: the working directory must be inside the container's root. */
@@ -208,9 +208,13 @@ kago_init_prepare_process (struct kago_launch *l, const oci_process *p, int proc
     return -1;
   if (p->exec_cpu_affinity_final && kago_cpu_affinity_apply (p->exec_cpu_affinity_final, err) < 0)
     return -1;
-  if ((p->apparmor_profile || p->selinux_label)
-      && kago_lsm_apply_exec (procfd, p->apparmor_profile, p->selinux_label, err) < 0)
-    return -1;
+  if (p->apparmor_profile || p->selinux_label)
+    {
+      if (procfd < 0)
+        return kago_error_set (err, 0, "process: an LSM label needs the container's /proc to be written through");
+      if (kago_lsm_apply_exec (procfd, p->apparmor_profile, p->selinux_label, err) < 0)
+        return -1;
+    }
   /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it
      while the init still has it.  */
   if (l->seccomp && !p->no_new_privileges)
@@ -223,6 +227,9 @@ kago_init_prepare_process (struct kago_launch *l, const oci_process *p, int proc
     return -1;
   if (kago_user_apply (&p->user, l->ctx.userns, err) < 0)
     return -1;
+  /* A uid change resets dumpable to fs.suid_dumpable: keep it off until
+     execve (CVE-2016-9962).  */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (l->caps && kago_caps_apply (l->caps, err) < 0)
     return -1;
   if (enter_cwd (p->cwd ? p->cwd : "/", err) < 0)
@@ -282,7 +289,9 @@ kago_init_main (struct kago_launch *l)
 
   close (l->sync_fd);
   l->sync_fd = -1;
-  kago_log_set_stderr (0);
+  /* The init reports through the sync socket only: its copy of the log fd
+     is closed with the others before exec.  */
+  kago_log_detach ();
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
 
@@ -337,10 +346,16 @@ kago_init_main (struct kago_launch *l)
 
   /* sysctls before readonlyPaths makes /proc/sys read-only.  */
   cleanup_close int procfd = kago_init_open_procfs (l, &err);
-  if (procfd < 0)
-    child_fail (l, &err);
-  if (spec->has_linux && spec->linux_.sysctl.n && kago_sysctl_apply (procfd, &spec->linux_.sysctl, &err) < 0)
-    child_fail (l, &err);
+  if (spec->has_linux && spec->linux_.sysctl.n)
+    {
+      if (procfd < 0)
+        {
+          kago_error_set (&err, 0, "linux.sysctl: the container has no /proc to write them through");
+          child_fail (l, &err);
+        }
+      if (kago_sysctl_apply (procfd, &spec->linux_.sysctl, &err) < 0)
+        child_fail (l, &err);
+    }
   if ((c->new_mountns || c->mounts_in_host) && kago_rootfs_finalize (c, &err) < 0)
     child_fail (l, &err);
 
@@ -362,6 +377,17 @@ kago_init_main (struct kago_launch *l)
         }
     }
 
+  /* From here on the container's own paths (args[0], cwd) are resolved:
+     every fd but stdio, the preserved ones and the few the init still needs
+     is closed for real first (CVE-2024-21626), and before any seccomp
+     filter could refuse close_range.  */
+  {
+    const int keep[] = { l->child_sync_fd, l->exec_sock_fd, procfd };
+    if (kago_close_fds_except (3 + c->preserve_fds, keep, 3, &err) < 0)
+      child_fail (l, &err);
+    c->rootfs_fd = -1;
+  }
+
   cleanup_free char *exe = NULL;
   if (p)
     {
@@ -370,24 +396,21 @@ kago_init_main (struct kago_launch *l)
         child_fail (l, &err);
     }
 
-  /* Everything the caller passed us beyond stdio and the preserved fds is
-     closed at execve.  */
-  kago_close_range ((unsigned) (3 + c->preserve_fds), ~0U, CLOSE_RANGE_CLOEXEC);
-
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (kago_sync_send (l->child_sync_fd, SYNC_READY, 0, &err) < 0)
     _exit (1);
 
-  if (wait_for_start (l, procfd, &err) < 0)
+  if (wait_for_start (l, &err) < 0)
     child_fail (l, &err);
   if (p == NULL)
     _exit (0);
   if (run_child_hooks (&spec->hooks.start_container, "startContainer", "created", l, &err) < 0)
     child_fail (l, &err);
 
+  /* Signals first: after the filter only execve may be needed.  */
+  kago_init_reset_signals ();
   if (kago_init_final_seccomp (l, p, &err) < 0)
     child_fail (l, &err);
-  kago_init_reset_signals ();
   execve (exe, p->args.v, p->env.v ? p->env.v : (char *[]){ NULL });
   kago_error_set (&err, errno, "exec `%s`", exe);
   child_fail (l, &err);

@@ -1,8 +1,8 @@
 /* Container state on disk: <root>/<id>/state.json (written atomically under an
-   flock of the state dir), exec.fifo while the container is "created".  The
+   flock of the state dir), exec.sock while the container is "created".  The
    status is never stored: it is derived from the init process (pid plus its
    start time, so a reused pid is not mistaken for the container), the exec
-   fifo and the freezer.  */
+   socket and the freezer.  */
 #include "runtime/core.h"
 
 #include <errno.h>
@@ -296,9 +296,8 @@ kago_state_status (int dirfd, const struct kago_state *st)
 {
   if (!kago_state_pid_alive (st))
     return KAGO_STATUS_STOPPED;
-  struct stat sb;
-  if (fstatat (dirfd, "exec.fifo", &sb, AT_SYMLINK_NOFOLLOW) == 0)
-    return KAGO_STATUS_CREATED;
+  /* The freezer first: a paused created container is paused (and can be
+     resumed), as runc reports it.  */
   if (st->cgroup)
     {
       bool frozen = false;
@@ -308,6 +307,9 @@ kago_state_status (int dirfd, const struct kago_state *st)
       else if (frozen)
         return KAGO_STATUS_PAUSED;
     }
+  struct stat sb;
+  if (fstatat (dirfd, "exec.sock", &sb, AT_SYMLINK_NOFOLLOW) == 0)
+    return KAGO_STATUS_CREATED;
   return KAGO_STATUS_RUNNING;
 }
 

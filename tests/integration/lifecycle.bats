@@ -449,3 +449,94 @@ HOOK
   [ "$(cat "$TEST_DIR/$CID.out")" = 1000 ]
   [ "$(cat "$BUNDLE/rootfs/tmp/hook-uid")" = 1000 ]
 }
+
+# ---- attack setups and races found in review: each must stay closed ----
+
+@test "CVE-2024-21626: args[0] through /proc/self/fd/N cannot reach the host, in run or exec" {
+  make_bundle '["true"]'
+  # A static program that exists only on the host (busybox, named after its
+  # echo applet): if the path reaches the host, it runs and says so.
+  mkdir "$TEST_DIR/hostbin"
+  cp /bin/busybox "$TEST_DIR/hostbin/echo"
+  for n in 3 4 5 6 7 8 9 10 11 12; do
+    update_config '.process.args = [$a, "host-only-escape"]' --arg a "/proc/self/fd/$n/../../../../../../../../$TEST_DIR/hostbin/echo"
+    run_kago run --bundle "$BUNDLE" "$(new_id)"
+    [[ "$output" != *host-only-escape* ]] || fail "run reached the host through fd $n"
+    [ "$status" -ne 0 ]
+  done
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_ok start "$CID"
+  for n in 3 4 5 6 7 8 9 10 11 12; do
+    run_kago exec "$CID" "/proc/self/fd/$n/../../../../../../../../$TEST_DIR/hostbin/echo" host-only-escape
+    [[ "$output" != *host-only-escape* ]] || fail "exec reached the host through fd $n"
+  done
+}
+
+@test "caller fds do not leak, even when the seccomp profile blocks close_range" {
+  make_bundle '["sh", "-c", "ls /proc/self/fd"]'
+  update_config '.process.noNewPrivileges = false
+    | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["close_range"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+  run bash -c "exec 5</ 7<$BUNDLE; $KAGO --root $KAGO_ROOT run --bundle $BUNDLE $CID"
+  [ "$status" -eq 0 ] || fail "run failed: $output"
+  # ls sees 0 1 2 and its own directory fd only.
+  [ "$(echo $output)" = "0 1 2 3" ] || fail "leaked fds: $output"
+}
+
+@test "exec into a container without its own mount namespace stays in its root" {
+  make_bundle '["sleep", "100"]'
+  update_config '.linux.namespaces = [{"type": "pid"}, {"type": "ipc"}] | .root.readonly = false | del(.hostname)
+    | .mounts = [] | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+  echo host-only >"$TEST_DIR/host-marker"
+  kago_create "$CID"
+  kago_ok start "$CID"
+  run_kago exec "$CID" cat "$TEST_DIR/host-marker"
+  [[ "$output" != *host-only* ]] || fail "exec saw the host's root"
+  kago_ok exec "$CID" ls /bin/busybox
+}
+
+@test "exec --process without capabilities keeps the container's, not root's full set" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_ok start "$CID"
+  want="$(grep CapEff "/proc/$(container_pid "$CID")/status")"
+  echo '{"args": ["grep", "CapEff", "/proc/self/status"], "cwd": "/", "user": {"uid": 0, "gid": 0}}' >"$TEST_DIR/p.json"
+  kago_ok exec --process "$TEST_DIR/p.json" "$CID"
+  [ "$output" = "$want" ] || fail "exec got '$output', the container has '$want'"
+}
+
+@test "a foreground exec does not hold the container's lock while it runs" {
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_ok start "$CID"
+  kago exec "$CID" sleep 3 >/dev/null 2>&1 &
+  execpid=$!
+  sleep 0.5
+  start=$(date +%s%N)
+  kago_ok state "$CID"
+  [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 1500 ] || fail "state waited for the exec"
+  wait $execpid
+}
+
+@test "start reports a failing startContainer hook, and the container is stopped" {
+  make_bundle '["sleep", "100"]'
+  update_config '.hooks.startContainer = [{"path": "/bin/false"}]'
+  kago_create "$CID"
+  kago_fails start "$CID"
+  [[ "$output" == *"startContainer hook 0"* ]]
+  wait_for_status "$CID" stopped
+}
+
+@test "pause of a created container: it reports paused, resumes, and starts" {
+  requires_cgroup_v1 freezer
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_ok pause "$CID"
+  [ "$(container_status "$CID")" = paused ]
+  kago_fails start "$CID"
+  kago_ok resume "$CID"
+  [ "$(container_status "$CID")" = created ]
+  kago_ok start "$CID"
+  [ "$(container_status "$CID")" = running ]
+}
