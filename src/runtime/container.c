@@ -398,8 +398,11 @@ kago_container_run (struct kago_runtime *rt, const char *id, const struct kago_c
   b.launch.pid = 0;
   *status = kago_exit_code (ws);
   kago_build_free (&b);
+  /* Delete while the forwarded signals are still blocked: a pending SIGINT
+     must not kill us half-way and leave the container behind.  */
+  ret = kago_container_delete (rt, id, true, err);
   sigprocmask (SIG_SETMASK, &old, NULL);
-  return kago_container_delete (rt, id, true, err);
+  return ret;
 
 fail:
   if (b.launch.pid > 0)

@@ -16,7 +16,7 @@ struct kago_build
   struct kago_cgroup *cgroup;
   oci_device_cgroup *devices;
   char *state_creating;
-  int rootfd, dirfd;
+  int rootfd, dirfd, lockfd;
   bool made_state_dir;
   bool host_mounts;    /* mounts made under the rootfs in the host's mount namespace */
   int console_peer_fd; /* run without --console-socket: our end of the console socket */

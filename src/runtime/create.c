@@ -69,6 +69,8 @@ kago_build_free (struct kago_build *b)
     close (b->launch.ctx.rootfs_fd);
   if (b->cgroup)
     kago_cgroup_free (b->cgroup);
+  if (b->lockfd >= 0)
+    close (b->lockfd);
   if (b->dirfd >= 0)
     close (b->dirfd);
   if (b->rootfd >= 0)
@@ -81,11 +83,21 @@ static void
 rollback (struct kago_build *b)
 {
   kago_error_t e = NULL;
+  bool had_process = b->launch.pid > 0;
   if (b->launch.pid > 0)
     {
       kill (b->launch.pid, SIGKILL);
       waitpid (b->launch.pid, NULL, 0);
       b->launch.pid = 0;
+    }
+  /* runtime-spec lifecycle: a failed prestart/createRuntime/createContainer
+     hook stops the container and continues with the poststop hooks.  */
+  if (had_process && b->spec && b->spec->hooks.poststop.n)
+    {
+      json_value *o = kago_state_json_new (KAGO_OCI_VERSION, b->id, "stopped", 0, b->bundle, &b->spec->annotations);
+      cleanup_free char *st = json_to_string (o, false);
+      json_free (o);
+      kago_hooks_run_warn (&b->spec->hooks.poststop, "poststop", st);
     }
   if (b->cgroup && kago_cgroup_destroy (b->cgroup, &e) < 0)
     {
@@ -296,7 +308,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
 {
   int restore_pid = -1, restore_time = -1;
   memset (b, 0, sizeof *b);
-  b->rootfd = b->dirfd = -1;
+  b->rootfd = b->dirfd = b->lockfd = -1;
   b->launch.sync_fd = b->launch.child_sync_fd = b->launch.exec_sock_fd = b->launch.host_proc_fd = -1;
   b->launch.start_conn_fd = -1;
   b->launch.ctx.console_socket_fd = b->launch.ctx.rootfs_fd = -1;
@@ -318,6 +330,11 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   if (b->dirfd < 0)
     return -1;
   b->made_state_dir = true;
+  /* Held until create returns: a concurrent delete --force waits for us
+     and then sees a consistent state, never a half-made container.  */
+  b->lockfd = kago_state_lock (b->dirfd, err);
+  if (b->lockfd < 0)
+    goto fail;
   if (write_file_at (b->dirfd, "config.json", b->config_text, strlen (b->config_text), err) < 0)
     goto fail;
   if (!run_mode)
@@ -347,6 +364,13 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   };
   if (kago_cgroup_create (&cgc, &b->cgroup, err) < 0)
     goto fail;
+  /* Provisional state (no process yet): if this create is killed, delete
+     --force still finds the cgroup to remove.  */
+  {
+    struct kago_state pst = { .id = b->id, .bundle = b->bundle, .rootfs = b->rootfs, .cgroup = b->cgroup };
+    if (kago_state_write (b->dirfd, &pst, err) < 0)
+      goto fail;
+  }
 
   int sp[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -505,6 +529,8 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     goto fail;
   if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
     goto fail;
+  close (b->lockfd);
+  b->lockfd = -1;
   return 0;
 
 fail:

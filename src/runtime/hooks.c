@@ -51,9 +51,12 @@ run_one (const oci_hook *h, const char *kind, size_t idx, const char *state_json
       _exit (127);
     }
   close (pipefd[0]);
-  /* A hook that does not read stdin must not block or kill us.  */
-  signal (SIGPIPE, SIG_IGN);
+  /* A hook that does not read stdin must not kill us (EPIPE instead of
+     SIGPIPE), and must not inherit an ignored SIGPIPE either.  */
+  struct sigaction ign = { .sa_handler = SIG_IGN }, prev;
+  sigaction (SIGPIPE, &ign, &prev);
   write_all (pipefd[1], state_json, strlen (state_json));
+  sigaction (SIGPIPE, &prev, NULL);
   close (pipefd[1]);
 
   int status = 0;

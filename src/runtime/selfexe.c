@@ -44,6 +44,10 @@ make_sealed_copy (kago_error_t *err)
   cleanup_close int mfd = memfd_create ("kago", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
   if (mfd < 0 && errno == EINVAL)
     mfd = memfd_create ("kago", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0 && errno == EACCES)
+    return kago_error_set (err, EACCES,
+                           "memfd_create: executable memfds are forbidden here (vm.memfd_noexec=2), and kago "
+                           "runs containers only from a sealed copy of itself (CVE-2019-5736)");
   if (mfd < 0)
     return kago_error_set (err, errno, "memfd_create for the sealed executable");
   off_t left = sb.st_size;

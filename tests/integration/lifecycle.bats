@@ -540,3 +540,24 @@ HOOK
   kago_ok start "$CID"
   [ "$(container_status "$CID")" = running ]
 }
+
+@test "a failed createRuntime hook still runs the poststop hooks (runtime-spec lifecycle)" {
+  make_bundle '["true"]'
+  update_config '.hooks = {"createRuntime": [{"path": "/bin/false"}],
+    "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > \($d)/poststop.json"]}]}' --arg d "$TEST_DIR"
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [ "$(jq -r .status "$TEST_DIR/poststop.json")" = stopped ]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+}
+
+@test "delete --force during a slow create waits for it and removes everything" {
+  make_bundle '["sleep", "100"]'
+  update_config '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "1"]}]}'
+  kago create --bundle "$BUNDLE" "$CID" >"$TEST_DIR/c.out" 2>&1 </dev/null &
+  cpid=$!
+  wait_until 5 test -e "$KAGO_ROOT/$CID/state.json"
+  kago_ok delete --force "$CID"
+  wait $cpid || true
+  [ ! -e "$KAGO_ROOT/$CID" ]
+  [ ! -e "/sys/fs/cgroup/memory/kago/$CID" ]
+}
