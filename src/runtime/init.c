@@ -198,6 +198,12 @@ int
 kago_init_prepare_process (struct kago_launch *l, const oci_process *p, int procfd, kago_error_t *err)
 {
   const oci_spec *spec = l->ctx.spec;
+  const char *cwd = p->cwd ? p->cwd : "/";
+  /* CVE-2024-21626: check the cwd lands inside the root before any seccomp
+     filter could refuse getcwd; it is entered again below as the final user,
+     for its permissions.  */
+  if (enter_cwd (cwd, err) < 0)
+    return -1;
   if (p->n_rlimits && kago_rlimits_apply (p->rlimits, p->n_rlimits, err) < 0)
     return -1;
   if (spec->has_linux && spec->linux_.has_personality && kago_personality_apply (&spec->linux_, err) < 0)
@@ -232,8 +238,8 @@ kago_init_prepare_process (struct kago_launch *l, const oci_process *p, int proc
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (l->caps && kago_caps_apply (l->caps, err) < 0)
     return -1;
-  if (enter_cwd (p->cwd ? p->cwd : "/", err) < 0)
-    return -1;
+  if (chdir (cwd) < 0)
+    return kago_error_set (err, errno, "process.cwd: chdir to `%s` as the process user", cwd);
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return kago_error_set (err, errno, "process.noNewPrivileges: prctl(PR_SET_NO_NEW_PRIVS)");
   return 0;

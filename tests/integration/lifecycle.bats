@@ -561,3 +561,12 @@ HOOK
   [ ! -e "$KAGO_ROOT/$CID" ]
   [ ! -e "/sys/fs/cgroup/memory/kago/$CID" ]
 }
+
+@test "a seccomp profile that blocks getcwd does not break the cwd check (no_new_privs off)" {
+  make_bundle '["sh", "-c", "echo ran"]'
+  update_config '.process.noNewPrivileges = false | .process.cwd = "/tmp"
+    | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["getcwd"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+  kago_ok run --bundle "$BUNDLE" "$CID"
+  [ "$output" = ran ]
+}
