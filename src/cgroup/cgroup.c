@@ -867,6 +867,13 @@ kago_cgroup_kill_all (struct kago_cgroup *cg, int sig, kago_error_t *err)
 static int
 rmdir_tree (const char *dir)
 {
+  /* The common case is a leaf with no process left: one rmdir.  Only a
+     cgroup with children (EBUSY, like one with processes) is walked; the
+     listing of a cgroup dir is long (every control file).  */
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY && errno != ENOTEMPTY)
+    return -1;
   {
     cleanup_dir DIR *d = opendir (dir);
     if (!d)
@@ -914,15 +921,9 @@ kago_cgroup_destroy (struct kago_cgroup *cg, kago_error_t *err)
       close (cg->clone_fd);
       cg->clone_fd = -1;
     }
-  {
-    cleanup_free pid_t *pids = NULL;
-    size_t n = 0;
-    kago_error_t e = NULL;
-    if (kago_cgroup_pids (cg, &pids, &n, &e) < 0)
-      kago_error_release (&e);
-    if (n > 0 && kago_cgroup_kill_all (cg, SIGKILL, &e) < 0)
-      kago_error_release (&e);
-  }
+  /* No up-front scan for processes: an rmdir that finds some fails with
+     EBUSY, and only then are they killed (below).  Callers kill a live
+     container first (kago_cgroup_kill_all, which also thaws a frozen one). */
   long long deadline = now_ms () + 1000;
   for (size_t i = 0; i < cg->n; i++)
     {

@@ -323,18 +323,10 @@ kago_container_delete (struct kago_runtime *rt, const char *id, bool force, kago
       if (kill_everything (&c, err) < 0)
         goto out;
     }
-  else if (c.st.cgroup)
-    {
-      /* Without a pid namespace, the init's children may outlive it; with
-         one the cgroup is already empty and there is nothing to freeze.  */
-      kago_error_t e = NULL;
-      pid_t *pids = NULL;
-      size_t n = 0;
-      if (kago_cgroup_pids (c.st.cgroup, &pids, &n, &e) < 0
-          || (n > 0 && kago_cgroup_kill_all (c.st.cgroup, SIGKILL, &e) < 0))
-        kago_error_release (&e);
-      free (pids);
-    }
+  /* A stopped container: without a pid namespace the init's children may
+     outlive it -- destroying the cgroup kills whatever it still finds
+     (an rmdir that meets processes).  */
+
   ret = destroy_stopped (&c, id, err);
 out:
   kago_opened_close (&c);

@@ -570,3 +570,11 @@ HOOK
   kago_ok run --bundle "$BUNDLE" "$CID"
   [ "$output" = ran ]
 }
+
+@test "without a pid namespace, processes that outlive the init are killed with the cgroup" {
+  make_bundle '["sh", "-c", "sleep 100 & sleep 100 & exit 0"]'
+  update_config '.linux.namespaces |= map(select(.type != "pid"))'
+  kago_ok run --bundle "$BUNDLE" "$CID"
+  [ ! -e "/sys/fs/cgroup/pids/kago/$CID" ]
+  ! pgrep -f "^sleep 100$" >/dev/null
+}
