@@ -17,7 +17,7 @@ TEST_PKGS="bats jq busybox-static iproute2 util-linux procps psmisc libcap2-bin 
 # side by side with kago) and hyperfine.
 BENCH_PKGS="runc crun hyperfine"
 # Clients: podman drives kago-runtime through conmon in tests/integration/clients.bats.
-CLIENT_PKGS="podman"
+CLIENT_PKGS="podman containerd docker.io"
 
 PKGS="$BUILD_PKGS $TEST_PKGS $BENCH_PKGS $CLIENT_PKGS"
 
