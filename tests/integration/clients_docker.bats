@@ -103,13 +103,13 @@ dockerd_cleanup() {
 
 _dockerd_cleanup() {
   [ -n "$DK_DIR" ] || return 0
-  local ids i
+  local ids
   if [ -n "${DK_PID:-}" ] && kill -0 "$DK_PID" 2>/dev/null; then
     ids="$(timeout 20 "$DOCKER_CLI" -H "unix://$DK_SOCK" ps -aq 2>/dev/null)"
     # shellcheck disable=SC2086
     [ -z "$ids" ] || timeout 30 "$DOCKER_CLI" -H "unix://$DK_SOCK" rm -f $ids >/dev/null 2>&1
     kill "$DK_PID" 2>/dev/null
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
       kill -0 "$DK_PID" 2>/dev/null || break
       sleep 0.1
     done

@@ -162,7 +162,7 @@ ctd_cleanup() {
 _ctd_cleanup() {
   [ -n "${TEST_DIR:-}" ] && [ -d "$TEST_DIR" ] || return 0
   ctd_vars
-  local names=("$@") p pids socks=() i ns id
+  local names=("$@") p pids socks=() ns id
   [ ${#names[@]} -gt 0 ] || names=("$CTD_NS")
 
   # 1. Through containerd, while it is up: resume, kill and delete every task
@@ -185,12 +185,13 @@ _ctd_cleanup() {
   for p in $pids; do
     socks+=("$(_remove_shim_socket "$p")")
   done
+  # shellcheck disable=SC2086
   [ -z "$pids" ] || kill -9 $pids 2>/dev/null
 
   # 3. The daemon itself.
   if [ -n "${CTD_PID:-}" ] && kill -0 "$CTD_PID" 2>/dev/null; then
     kill "$CTD_PID" 2>/dev/null
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
       kill -0 "$CTD_PID" 2>/dev/null || break
       sleep 0.1
     done
@@ -210,6 +211,7 @@ _ctd_cleanup() {
     done
   done
   pids="$(_kago_test_pids)"
+  # shellcheck disable=SC2086
   [ -z "$pids" ] || kill -9 $pids 2>/dev/null
   test_mounts | sort -r | while read -r p; do umount -l "$p" 2>/dev/null; done
   return 0
