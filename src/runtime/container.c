@@ -591,3 +591,26 @@ kago_container_pids (struct kago_runtime *rt, const char *id, pid_t **pids, size
   kago_opened_close (&c);
   return ret;
 }
+
+int
+kago_container_update (struct kago_runtime *rt, const char *id, const json_value *resources, kago_error_t *err)
+{
+  oci_resources r;
+  memset (&r, 0, sizeof r);
+  if (oci_resources_parse (resources, "resources", &r, err) < 0)
+    return -1;
+  struct kago_opened c;
+  int ret = -1;
+  if (kago_open_container (rt, id, &c, err) < 0)
+    goto out_res;
+  if (c.status == KAGO_STATUS_STOPPED)
+    kago_error_set (err, 0, "cannot update container \"%s\": it is stopped", id);
+  else if (c.st.cgroup == NULL)
+    kago_error_set (err, 0, "cannot update container \"%s\": it has no cgroup", id);
+  else
+    ret = kago_cgroup_apply_resources (c.st.cgroup, &r, err);
+  kago_opened_close (&c);
+out_res:
+  oci_resources_clear (&r);
+  return ret;
+}

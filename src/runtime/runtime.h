@@ -89,6 +89,11 @@ struct kago_exec_options
 int kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_exec_options *o,
                          int *status, kago_error_t *err);
 
+/* Change the resource limits of a created, running or paused container.
+   RESOURCES is an OCI linux.resources object; fields left out, and zeros
+   where docker sends them for "unchanged", are left as they are.  */
+int kago_container_update (struct kago_runtime *rt, const char *id, const json_value *resources, kago_error_t *err);
+
 /* Parse "9", "KILL", "SIGKILL", "sigkill" -> 9; error on unknown.  */
 int kago_parse_signal (const char *s, int *sig, kago_error_t *err);
 

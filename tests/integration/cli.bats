@@ -275,11 +275,32 @@ EOF
   fi
 }
 
-@test "update, events, checkpoint: a clear error, not a pretence" {
+@test "update: runc's flags reach the kernel; bad values and unknown containers are clear errors" {
   requires_kago
-  kago_fails update --resources - "$CID" <<<'{}'
-  [ "$status" -eq 1 ]
-  [[ "$output" == *'"update" is not available yet'* ]]
+  requires_cgroup_v1 memory
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  kago_ok start "$CID"
+  kago_ok update --memory 64m --memory-swap 128m --cpu-share 256 --pids-limit 77 "$CID"
+  [ "$(cat /sys/fs/cgroup/memory/kago/$CID/memory.limit_in_bytes)" = 67108864 ]
+  [ "$(cat /sys/fs/cgroup/memory/kago/$CID/memory.memsw.limit_in_bytes)" = 134217728 ]
+  [ "$(cat /sys/fs/cgroup/cpu/kago/$CID/cpu.shares)" = 256 ]
+  [ "$(cat /sys/fs/cgroup/pids/kago/$CID/pids.max)" = 77 ]
+  # --resources - as docker sends it; the flags win over the file
+  run bash -c "echo '{\"memory\": {\"limit\": 33554432, \"swap\": 0}}' | $KAGO --root $KAGO_ROOT update --resources - --pids-limit 99 $CID"
+  [ "$status" -eq 0 ] || fail "$output"
+  [ "$(cat /sys/fs/cgroup/memory/kago/$CID/memory.limit_in_bytes)" = 33554432 ]
+  [ "$(cat /sys/fs/cgroup/pids/kago/$CID/pids.max)" = 99 ]
+  kago_fails update --memory 12zz "$CID"
+  [[ "$output" == *"--memory: invalid size"* ]]
+  kago_fails update --l3-cache-schema L3:0=f "$CID"
+  [[ "$output" == *"Intel RDT"* ]]
+  kago_fails update --memory 64m no-such-container
+  [[ "$output" == *"does not exist"* ]]
+}
+
+@test "events, checkpoint: a clear error, not a pretence" {
+  requires_kago
   kago_fails events "$CID"
   [ "$status" -eq 1 ]
   [[ "$output" == *"not available yet"* ]]

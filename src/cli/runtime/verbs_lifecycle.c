@@ -3,7 +3,14 @@
 #include "cli/runtime/verbs.h"
 
 #include "common/log.h"
+#include "common/json.h"
+#include "common/fsutil.h"
+#include "common/cleanup.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
 #include <signal.h>
 
 /* runc treats an empty path flag as not given.  */
@@ -100,12 +107,154 @@ kago_cmd_resume (struct kago_cmd_ctx *ctx, kago_error_t *err)
   return 0;
 }
 
+/* runc's units.RAMInBytes: "1024", "256m", "1g", "512KiB" (binary
+   multiples, case-insensitive), or -1 for unlimited.  */
+static int
+parse_size (const char *flag, const char *text, int64_t *out, kago_error_t *err)
+{
+  char *end;
+  errno = 0;
+  long long v = strtoll (text, &end, 10);
+  if (errno || end == text)
+    return kago_error_set (err, 0, "--%s: invalid size \"%s\" (a number of bytes, with b, k, m, g, t or p)",
+                           flag, text);
+  if (v == -1 && *end == '\0')
+    {
+      *out = -1;
+      return 0;
+    }
+  static const char units[] = "bkmgtp";
+  int64_t mult = 1;
+  if (*end)
+    {
+      const char *u = strchr (units, tolower ((unsigned char) *end));
+      if (u == NULL || v < 0)
+        return kago_error_set (err, 0, "--%s: invalid size \"%s\"", flag, text);
+      for (const char *q = units; q < u; q++)
+        mult *= 1024;
+      end++;
+      if (tolower ((unsigned char) *end) == 'i')
+        end++;
+      if (tolower ((unsigned char) *end) == 'b')
+        end++;
+      if (*end)
+        return kago_error_set (err, 0, "--%s: invalid size \"%s\"", flag, text);
+    }
+  if (v < 0 || v > INT64_MAX / mult)
+    return kago_error_set (err, 0, "--%s: size \"%s\" out of range", flag, text);
+  *out = v * mult;
+  return 0;
+}
+
+static int
+parse_int (const char *flag, const char *text, int64_t *out, kago_error_t *err)
+{
+  char *end;
+  errno = 0;
+  long long v = strtoll (text, &end, 10);
+  if (errno || end == text || *end)
+    return kago_error_set (err, 0, "--%s: invalid number \"%s\"", flag, text);
+  *out = v;
+  return 0;
+}
+
+static json_value *
+obj_at (json_value *root, const char *key)
+{
+  json_value *o = json_object_get (root, key);
+  if (o == NULL || o->type != JSON_OBJECT)
+    {
+      o = json_object_new ();
+      json_object_set (root, key, o);
+    }
+  return o;
+}
+
+/* runc's update flags over the --resources object.  */
+static int
+apply_update_flags (const struct kago_cli *cli, json_value *res, kago_error_t *err)
+{
+  static const struct
+  {
+    const char *section, *key;
+    enum
+    {
+      U_SIZE,
+      U_INT,
+      U_STRING,
+      U_REFUSED
+    } kind;
+  } map[16] = {
+    { "blockIO", "weight", U_INT },       { "cpu", "period", U_INT },
+    { "cpu", "quota", U_INT },            { "cpu", "shares", U_INT },
+    { "cpu", "realtimePeriod", U_INT },   { "cpu", "realtimeRuntime", U_INT },
+    { "cpu", "cpus", U_STRING },          { "cpu", "mems", U_STRING },
+    { "memory", "kernel", U_SIZE },       { "memory", "kernelTCP", U_SIZE },
+    { "memory", "limit", U_SIZE },        { "memory", "reservation", U_SIZE },
+    { "memory", "swap", U_SIZE },         { "pids", "limit", U_INT },
+    { NULL, NULL, U_REFUSED },            { NULL, NULL, U_REFUSED },
+  };
+  for (size_t i = 0; i < 16; i++)
+    {
+      const char *v = cli->o.update_values[i];
+      if (v == NULL)
+        continue;
+      const char *flag = kago_update_flag_names[i];
+      int64_t n = 0;
+      switch (map[i].kind)
+        {
+        case U_REFUSED:
+          return kago_error_set (err, 0, "--%s: Intel RDT is not supported by kago", flag);
+        case U_STRING:
+          json_object_set (obj_at (res, map[i].section), map[i].key, json_string_new (v));
+          continue;
+        case U_SIZE:
+          if (parse_size (flag, v, &n, err) < 0)
+            return -1;
+          break;
+        case U_INT:
+        default:
+          if (parse_int (flag, v, &n, err) < 0)
+            return -1;
+          break;
+        }
+      json_object_set (obj_at (res, map[i].section), map[i].key, json_int_new (n));
+    }
+  return 0;
+}
+
 int
 kago_cmd_update (struct kago_cmd_ctx *ctx, kago_error_t *err)
 {
-  (void) ctx;
-  return kago_error_set (err, 0,
-                         "\"update\" is not available yet (resource updates arrive with the cgroups work)");
+  const struct kago_cli *cli = ctx->cli;
+  json_value *res = NULL;
+  if (cli->o.resources)
+    {
+      if (strcmp (cli->o.resources, "-") == 0)
+        {
+          cleanup_free char *text = NULL;
+          size_t len;
+          if (read_all_fd (0, &text, &len, err) < 0)
+            return kago_error_wrap (err, "--resources -");
+          res = json_parse (text, len, err);
+        }
+      else
+        res = json_parse_file (cli->o.resources, err);
+      if (res == NULL)
+        return kago_error_wrap (err, "--resources");
+      if (res->type != JSON_OBJECT)
+        {
+          json_free (res);
+          return kago_error_set (err, 0, "--resources: expected a JSON object (linux.resources)");
+        }
+    }
+  else
+    res = json_object_new ();
+  int r = apply_update_flags (cli, res, err);
+  if (r == 0)
+    r = kago_container_update (&ctx->rt, cli->args[0], res, err);
+  json_free (res);
+  return r;
 }
 
 int
