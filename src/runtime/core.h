@@ -152,6 +152,8 @@ pid_t kago_launch_clone (struct kago_launch *l, struct kago_cgroup *cg, kago_err
 /* Steps shared with exec (init.c).  */
 void kago_init_reset_signals (void);
 char *kago_init_find_executable (const char *name, char *const *env, kago_error_t *err);
+/* Set an exec error worded as runc's (docker derives exit codes from it).  */
+int kago_init_exec_error (kago_error_t *err, const char *name, const char *what, int errnum);
 int kago_init_open_procfs (struct kago_launch *l, kago_error_t *err);
 int kago_init_prepare_process (struct kago_launch *l, const oci_process *p, int procfd, kago_error_t *err);
 int kago_init_final_seccomp (struct kago_launch *l, const oci_process *p, kago_error_t *err);

@@ -228,7 +228,7 @@ static void __attribute__ ((noreturn)) exec_child (struct kago_launch *l, int pi
     if (kago_init_final_seccomp (l, p, &err) < 0)
       goto fail;
     execve (exe, p->args.v, p->env.v ? p->env.v : (char *[]){ NULL });
-    kago_error_set (&err, errno, "exec `%s`", exe);
+    kago_init_exec_error (&err, exe, NULL, errno);
   }
 fail:
   kago_sync_send_error (l->child_sync_fd, err);

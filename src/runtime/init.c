@@ -4,6 +4,7 @@
    until the container is created.  */
 #include "runtime/core.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/keyctl.h>
@@ -58,6 +59,20 @@ env_path (char *const *env)
 }
 
 /* Resolve args[0] in the container's PATH (from the process env, not ours). */
+/* An exec error worded as runc's (Go's lower-case errno texts): docker
+   turns "no such file or directory" and "executable file not found" into
+   exit status 127 and "permission denied" into 126 by matching them.  */
+int
+kago_init_exec_error (kago_error_t *err, const char *name, const char *what, int errnum)
+{
+  char buf[128];
+  snprintf (buf, sizeof buf, "%s", strerror (errnum));
+  buf[0] = (char) tolower ((unsigned char) buf[0]);
+  if (what)
+    return kago_error_set (err, 0, "exec: \"%s\": %s %s: %s", name, what, name, buf);
+  return kago_error_set (err, 0, "exec: \"%s\": %s", name, buf);
+}
+
 char *
 kago_init_find_executable (const char *name, char *const *env, kago_error_t *err)
 {
@@ -65,9 +80,11 @@ kago_init_find_executable (const char *name, char *const *env, kago_error_t *err
     {
       struct stat sb;
       if (stat (name, &sb) < 0)
-        return kago_error_set (err, errno, "exec: \"%s\"", name), NULL;
-      if (S_ISDIR (sb.st_mode))
-        return kago_error_set (err, EISDIR, "exec: \"%s\"", name), NULL;
+        return kago_init_exec_error (err, name, "stat", errno), NULL;
+      /* As runc: a directory or a file without execute permission is
+         refused now, at create, not at start.  */
+      if (S_ISDIR (sb.st_mode) || access (name, X_OK) < 0)
+        return kago_init_exec_error (err, name, NULL, EACCES), NULL;
       return xstrdup (name);
     }
   const char *path = env_path (env);
@@ -87,7 +104,7 @@ kago_init_find_executable (const char *name, char *const *env, kago_error_t *err
       path = *end ? end + 1 : end;
     }
   if (last == EACCES)
-    kago_error_set (err, EACCES, "exec: \"%s\"", name);
+    kago_init_exec_error (err, name, NULL, EACCES);
   else
     kago_error_set (err, 0, "exec: \"%s\": executable file not found in $PATH", name);
   return NULL;
@@ -418,6 +435,6 @@ kago_init_main (struct kago_launch *l)
   if (kago_init_final_seccomp (l, p, &err) < 0)
     child_fail (l, &err);
   execve (exe, p->args.v, p->env.v ? p->env.v : (char *[]){ NULL });
-  kago_error_set (&err, errno, "exec `%s`", exe);
+  kago_init_exec_error (&err, exe, NULL, errno);
   child_fail (l, &err);
 }

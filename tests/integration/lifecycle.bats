@@ -578,3 +578,19 @@ HOOK
   [ ! -e "/sys/fs/cgroup/pids/kago/$CID" ]
   ! pgrep -f "^sleep 100$" >/dev/null
 }
+
+@test "exec errors are worded as runc's and refused at create (docker maps them to 127/126)" {
+  make_bundle '["/nonexistent"]'
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *'exec: "/nonexistent": stat /nonexistent: no such file or directory'* ]]
+  update_config '.process.args = ["/etc/passwd"]'
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *'exec: "/etc/passwd": permission denied'* ]]
+  update_config '.process.args = ["/tmp"]'
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *'exec: "/tmp": permission denied'* ]]
+  update_config '.process.args = ["no-such-cmd"]'
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *'exec: "no-such-cmd": executable file not found in $PATH'* ]]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+}
