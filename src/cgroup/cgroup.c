@@ -9,6 +9,7 @@
 #include "cgroup/internal.h"
 
 #include <dirent.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -719,6 +720,20 @@ cg_read_u64 (const char *dir, const char *file, uint64_t *out, kago_error_t *err
   *out = strtoull (s, &end, 10);
   if (errno || end == s)
     return kago_error_set (err, EINVAL, "`%s/%s`: not a number: %s", dir, file, s);
+  return 0;
+}
+
+int
+cg_check_before_update (const char *dir, const char *usage_file, int64_t limit, kago_error_t *err)
+{
+  uint64_t usage;
+  if (cg_read_u64 (dir, usage_file, &usage, err) < 0)
+    return kago_error_wrap (err, "linux.resources.memory.checkBeforeUpdate");
+  if (usage > (uint64_t) limit)
+    return kago_error_set (err, EBUSY,
+                           "linux.resources.memory.checkBeforeUpdate: the memory usage (%" PRIu64
+                           ") is above the new limit (%" PRId64 ")",
+                           usage, limit);
   return 0;
 }
 

@@ -47,8 +47,8 @@ struct kago_cgroup
   enum kago_cgroup_mode mode;
   struct cg_hier *h;
   size_t n;
-  int clone_fd; /* v2 leaf, opened lazily; -1 */
-  bool pending_v1;     /* created with defer_v1: the v1 hierarchies are not made yet */
+  int clone_fd;    /* v2 leaf, opened lazily; -1 */
+  bool pending_v1; /* created with defer_v1: the v1 hierarchies are not made yet */
 };
 
 /* ---- detect.c ---- */
@@ -141,6 +141,8 @@ int cg_bpf_devices_apply (const char *dir, const oci_device_cgroup *rules, size_
 int cg_freeze_dir_v1 (const char *dir, bool frozen, kago_error_t *err);
 int cg_freeze_dir_v2 (const char *dir, bool frozen, kago_error_t *err);
 
+/* memory.checkBeforeUpdate: refuse LIMIT when the usage in USAGE_FILE is above it. */
+int cg_check_before_update (const char *dir, const char *usage_file, int64_t limit, kago_error_t *err);
 /* Read a file holding one unsigned number.  */
 int cg_read_u64 (const char *dir, const char *file, uint64_t *out, kago_error_t *err);
 

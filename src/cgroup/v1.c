@@ -63,17 +63,9 @@ v1_memory (const struct kago_cgroup *cg, const oci_resources *r, kago_error_t *e
       swap = -1;
       swap_implied = true;
     }
-  if (limit > 0 && r->has_check_before_update && r->check_before_update)
-    {
-      uint64_t usage;
-      if (cg_read_u64 (dir, "memory.usage_in_bytes", &usage, err) < 0)
-        return kago_error_wrap (err, F_MEM "checkBeforeUpdate");
-      if (usage > (uint64_t) limit)
-        return kago_error_set (err, EBUSY,
-                               F_MEM "checkBeforeUpdate: the memory usage (%" PRIu64
-                                     ") is above the new limit (%" PRId64 ")",
-                               usage, limit);
-    }
+  if (limit > 0 && r->has_check_before_update && r->check_before_update
+      && cg_check_before_update (dir, "memory.usage_in_bytes", limit, err) < 0)
+    return -1;
   if (swap != 0 && !have_memsw && !swap_implied)
     return kago_error_set (err, 0,
                            F_MEM

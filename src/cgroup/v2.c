@@ -111,17 +111,9 @@ v2_memory (const char *dir, const oci_resources *r, kago_error_t *err)
   int64_t swap = CG_SET (r, mem_swap) ? r->mem_swap : 0;
   char buf[32];
 
-  if (limit > 0 && r->has_check_before_update && r->check_before_update)
-    {
-      uint64_t cur;
-      if (cg_read_u64 (dir, "memory.current", &cur, err) < 0)
-        return kago_error_wrap (err, F_MEM "checkBeforeUpdate");
-      if (cur > (uint64_t) limit)
-        return kago_error_set (err, EBUSY,
-                               F_MEM "checkBeforeUpdate: the memory usage (%" PRIu64
-                                     ") is above the new limit (%" PRId64 ")",
-                               cur, limit);
-    }
+  if (limit > 0 && r->has_check_before_update && r->check_before_update
+      && cg_check_before_update (dir, "memory.current", limit, err) < 0)
+    return -1;
   int64_t swap_max;
   int w = cg_v2_swap (limit, swap, &swap_max, err);
   if (w < 0)

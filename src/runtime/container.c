@@ -593,7 +593,8 @@ kago_container_pids (struct kago_runtime *rt, const char *id, pid_t **pids, size
 }
 
 int
-kago_container_update (struct kago_runtime *rt, const char *id, const json_value *resources, kago_error_t *err)
+kago_container_update (struct kago_runtime *rt, const char *id, const json_value *resources,
+                       kago_error_t *err)
 {
   oci_resources r;
   memset (&r, 0, sizeof r);

@@ -96,6 +96,9 @@ void kago_ns_plan_close (struct kago_ns_plan *plan);
 /* In the child: join every namespace with a path (except pid and time, which
    the parent joins for its children before clone).  */
 int kago_ns_join_in_child (struct kago_ns_plan *plan, kago_error_t *err);
+/* Go back to the namespace saved in *FD (pid or time, for children),
+   close it and set it to -1; nothing when *FD is -1.  */
+void kago_ns_restore (int *fd, int nstype);
 /* Parent: write uid_map/gid_map of PID.  */
 int kago_userns_write_maps (pid_t pid, const oci_linux *l, kago_error_t *err);
 /* Parent: write time offsets for a new time namespace (before clone). */

@@ -94,7 +94,8 @@ rollback (struct kago_build *b)
      hook stops the container and continues with the poststop hooks.  */
   if (had_process && b->spec && b->spec->hooks.poststop.n)
     {
-      json_value *o = kago_state_json_new (KAGO_OCI_VERSION, b->id, "stopped", 0, b->bundle, &b->spec->annotations);
+      json_value *o
+          = kago_state_json_new (KAGO_OCI_VERSION, b->id, "stopped", 0, b->bundle, &b->spec->annotations);
       cleanup_free char *st = json_to_string (o, false);
       json_free (o);
       kago_hooks_run_warn (&b->spec->hooks.poststop, "poststop", st);
@@ -444,18 +445,8 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     goto fail;
 
   pid_t pid = kago_launch_clone (&b->launch, b->cgroup, err);
-  if (restore_pid >= 0)
-    {
-      setns (restore_pid, CLONE_NEWPID);
-      close (restore_pid);
-      restore_pid = -1;
-    }
-  if (restore_time >= 0)
-    {
-      setns (restore_time, CLONE_NEWTIME);
-      close (restore_time);
-      restore_time = -1;
-    }
+  kago_ns_restore (&restore_pid, CLONE_NEWPID);
+  kago_ns_restore (&restore_time, CLONE_NEWTIME);
   if (pid < 0)
     goto fail;
   close (b->launch.child_sync_fd);
@@ -534,16 +525,8 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   return 0;
 
 fail:
-  if (restore_pid >= 0)
-    {
-      setns (restore_pid, CLONE_NEWPID);
-      close (restore_pid);
-    }
-  if (restore_time >= 0)
-    {
-      setns (restore_time, CLONE_NEWTIME);
-      close (restore_time);
-    }
+  kago_ns_restore (&restore_pid, CLONE_NEWPID);
+  kago_ns_restore (&restore_time, CLONE_NEWTIME);
   rollback (b);
   return -1;
 }

@@ -372,18 +372,8 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
   }
   if (pid == 0)
     exec_child (&l, pidfd, nsflags & ~(CLONE_NEWPID | CLONE_NEWTIME), rootfd);
-  if (restore_pid >= 0)
-    {
-      setns (restore_pid, CLONE_NEWPID);
-      close (restore_pid);
-      restore_pid = -1;
-    }
-  if (restore_time >= 0)
-    {
-      setns (restore_time, CLONE_NEWTIME);
-      close (restore_time);
-      restore_time = -1;
-    }
+  kago_ns_restore (&restore_pid, CLONE_NEWPID);
+  kago_ns_restore (&restore_time, CLONE_NEWTIME);
   if (pid < 0)
     {
       kago_error_set (err, errno, "clone the exec process");
@@ -448,16 +438,8 @@ out_unblock:
   if (!o->detach)
     sigprocmask (SIG_SETMASK, &old, NULL);
 out:
-  if (restore_pid >= 0)
-    {
-      setns (restore_pid, CLONE_NEWPID);
-      close (restore_pid);
-    }
-  if (restore_time >= 0)
-    {
-      setns (restore_time, CLONE_NEWTIME);
-      close (restore_time);
-    }
+  kago_ns_restore (&restore_pid, CLONE_NEWPID);
+  kago_ns_restore (&restore_time, CLONE_NEWTIME);
   if (rootfd >= 0)
     close (rootfd);
   if (pidfd >= 0)

@@ -234,7 +234,8 @@ kago_init_prepare_process (struct kago_launch *l, const oci_process *p, int proc
   if (p->apparmor_profile || p->selinux_label)
     {
       if (procfd < 0)
-        return kago_error_set (err, 0, "process: an LSM label needs the container's /proc to be written through");
+        return kago_error_set (err, 0,
+                               "process: an LSM label needs the container's /proc to be written through");
       if (kago_lsm_apply_exec (procfd, p->apparmor_profile, p->selinux_label, err) < 0)
         return -1;
     }

@@ -116,7 +116,8 @@ kago_sync_expect_fds (int fd, int want, int *fds, size_t max, size_t *n, kago_er
     struct cmsghdr align;
   } u;
   struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
-  struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  struct msghdr h
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
   *n = 0;
   ssize_t r;
   do

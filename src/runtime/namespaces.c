@@ -217,3 +217,13 @@ kago_cleanup_shared_mounts (const char *rootfs, const char *ns_path, kago_error_
     return kago_error_set (err, 0, "detaching the mounts under `%s` failed", rootfs);
   return 0;
 }
+
+void
+kago_ns_restore (int *fd, int nstype)
+{
+  if (*fd < 0)
+    return;
+  setns (*fd, nstype);
+  close (*fd);
+  *fd = -1;
+}

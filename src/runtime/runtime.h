@@ -92,7 +92,8 @@ int kago_container_exec (struct kago_runtime *rt, const char *id, const struct k
 /* Change the resource limits of a created, running or paused container.
    RESOURCES is an OCI linux.resources object; fields left out, and zeros
    where docker sends them for "unchanged", are left as they are.  */
-int kago_container_update (struct kago_runtime *rt, const char *id, const json_value *resources, kago_error_t *err);
+int kago_container_update (struct kago_runtime *rt, const char *id, const json_value *resources,
+                           kago_error_t *err);
 
 /* Parse "9", "KILL", "SIGKILL", "sigkill" -> 9; error on unknown.  */
 int kago_parse_signal (const char *s, int *sig, kago_error_t *err);

@@ -185,14 +185,14 @@ apply_update_flags (const struct kago_cli *cli, json_value *res, kago_error_t *e
       U_REFUSED
     } kind;
   } map[16] = {
-    { "blockIO", "weight", U_INT },       { "cpu", "period", U_INT },
-    { "cpu", "quota", U_INT },            { "cpu", "shares", U_INT },
-    { "cpu", "realtimePeriod", U_INT },   { "cpu", "realtimeRuntime", U_INT },
-    { "cpu", "cpus", U_STRING },          { "cpu", "mems", U_STRING },
-    { "memory", "kernel", U_SIZE },       { "memory", "kernelTCP", U_SIZE },
-    { "memory", "limit", U_SIZE },        { "memory", "reservation", U_SIZE },
-    { "memory", "swap", U_SIZE },         { "pids", "limit", U_INT },
-    { NULL, NULL, U_REFUSED },            { NULL, NULL, U_REFUSED },
+    { "blockIO", "weight", U_INT },     { "cpu", "period", U_INT },
+    { "cpu", "quota", U_INT },          { "cpu", "shares", U_INT },
+    { "cpu", "realtimePeriod", U_INT }, { "cpu", "realtimeRuntime", U_INT },
+    { "cpu", "cpus", U_STRING },        { "cpu", "mems", U_STRING },
+    { "memory", "kernel", U_SIZE },     { "memory", "kernelTCP", U_SIZE },
+    { "memory", "limit", U_SIZE },      { "memory", "reservation", U_SIZE },
+    { "memory", "swap", U_SIZE },       { "pids", "limit", U_INT },
+    { NULL, NULL, U_REFUSED },          { NULL, NULL, U_REFUSED },
   };
   for (size_t i = 0; i < 16; i++)
     {
