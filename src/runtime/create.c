@@ -205,6 +205,10 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
                                "by kago-runtime yet (they arrive with the confinement work)");
       if (l->seccomp && kago_seccomp_compile (l->seccomp, &b->seccomp, err) < 0)
         return -1;
+      /* Nobody would answer a notification: the process would hang.  */
+      if (b->seccomp && kago_seccomp_filter_has_notify (b->seccomp))
+        return kago_error_set (err, 0, "linux.seccomp: SCMP_ACT_NOTIFY needs a seccomp agent (listenerPath), "
+                                       "which kago-runtime does not support yet");
     }
   if (kago_ns_plan_build (s, &b->launch.ns, err) < 0)
     return -1;

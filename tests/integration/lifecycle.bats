@@ -594,3 +594,15 @@ HOOK
   [[ "$output" == *'exec: "no-such-cmd": executable file not found in $PATH'* ]]
   [ ! -e "$KAGO_ROOT/$CID" ]
 }
+
+@test "seccomp notify without an agent is refused, not left to hang; features does not claim it" {
+  make_bundle '["true"]'
+  update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
+  kago_fails run --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"SCMP_ACT_NOTIFY"* ]]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+  kago_ok features
+  [ "$(jq '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY")' <<<"$output")" = null ]
+  [ "$(jq '.linux.mountExtensions.idmap.enabled' <<<"$output")" = false ]
+}
