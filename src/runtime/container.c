@@ -229,7 +229,27 @@ out:
   return ret;
 }
 
-/* Tear down a stopped container: cgroup, state dir, then poststop hooks. */
+/* Tear down a stopped container: mounts left in a shared namespace, the
+   cgroup, the state dir, then the poststop hooks (SPEC may be NULL).  */
+static int
+teardown (int rootfd, const char *id, const struct kago_state *st, const oci_spec *spec, kago_error_t *err)
+{
+  if (st->host_mounts && kago_cleanup_shared_mounts (st->rootfs, st->mnt_ns_path, err) < 0)
+    return kago_error_wrap (err, "detach the container's mounts under its rootfs");
+  if (st->cgroup && kago_cgroup_destroy (st->cgroup, err) < 0)
+    return -1;
+  if (kago_state_dir_remove (rootfd, id, err) < 0)
+    return -1;
+  if (spec && spec->hooks.poststop.n)
+    {
+      json_value *o = kago_state_to_oci_json (st, KAGO_STATUS_STOPPED);
+      cleanup_free char *s = json_to_string (o, false);
+      json_free (o);
+      kago_hooks_run_warn (&spec->hooks.poststop, "poststop", s);
+    }
+  return 0;
+}
+
 static int
 destroy_stopped (struct kago_opened *c, const char *id, kago_error_t *err)
 {
@@ -241,33 +261,36 @@ destroy_stopped (struct kago_opened *c, const char *id, kago_error_t *err)
       kago_log_warn ("container \"%s\": cannot read its config for poststop hooks: %s", id, m);
       kago_error_release (&e);
     }
-  if (c->st.host_mounts && kago_cleanup_shared_mounts (c->st.rootfs, c->st.mnt_ns_path, err) < 0)
-    {
-      if (spec)
-        oci_spec_free (spec);
-      return kago_error_wrap (err, "detach the container's mounts under its rootfs");
-    }
-  if (c->st.cgroup && kago_cgroup_destroy (c->st.cgroup, err) < 0)
-    {
-      if (spec)
-        oci_spec_free (spec);
-      return -1;
-    }
-  json_value *o = kago_state_to_oci_json (&c->st, KAGO_STATUS_STOPPED);
-  cleanup_free char *s = json_to_string (o, false);
-  json_free (o);
-  if (kago_state_dir_remove (c->rootfd, id, err) < 0)
-    {
-      if (spec)
-        oci_spec_free (spec);
-      return -1;
-    }
+  int r = teardown (c->rootfd, id, &c->st, spec, err);
   if (spec)
-    {
-      kago_hooks_run_warn (&spec->hooks.poststop, "poststop", s);
-      oci_spec_free (spec);
-    }
-  return 0;
+    oci_spec_free (spec);
+  return r;
+}
+
+/* After a foreground run: the same teardown from what run still holds,
+   without reading the state back -- unless another process deleted the
+   container meanwhile (then the state dir is no longer ours).  */
+static int
+destroy_after_run (struct kago_build *b, kago_error_t *err)
+{
+  cleanup_close int lock = kago_state_lock (b->dirfd, err);
+  if (lock < 0)
+    return -1;
+  struct stat mine, now;
+  if (fstat (b->dirfd, &mine) < 0 || fstatat (b->rootfd, b->id, &now, AT_SYMLINK_NOFOLLOW) < 0
+      || mine.st_ino != now.st_ino || mine.st_dev != now.st_dev)
+    return 0;
+  const oci_namespace *mns = oci_spec_namespace (b->spec, OCI_NS_MOUNT);
+  struct kago_state st = {
+    .id = b->id,
+    .bundle = b->bundle,
+    .rootfs = b->rootfs,
+    .annotations = b->spec->annotations,
+    .cgroup = b->cgroup,
+    .host_mounts = b->host_mounts,
+    .mnt_ns_path = b->host_mounts && mns ? mns->path : NULL,
+  };
+  return teardown (b->rootfd, b->id, &st, b->spec, err);
 }
 
 static int
@@ -389,10 +412,10 @@ kago_container_run (struct kago_runtime *rt, const char *id, const struct kago_c
     goto fail;
   b.launch.pid = 0;
   *status = kago_exit_code (ws);
-  kago_build_free (&b);
   /* Delete while the forwarded signals are still blocked: a pending SIGINT
      must not kill us half-way and leave the container behind.  */
-  ret = kago_container_delete (rt, id, true, err);
+  ret = destroy_after_run (&b, err);
+  kago_build_free (&b);
   sigprocmask (SIG_SETMASK, &old, NULL);
   return ret;
 
