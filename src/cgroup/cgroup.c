@@ -494,6 +494,30 @@ hybrid_wanted (const struct kago_cgroup *cg, const oci_resources *r)
   return v;
 }
 
+/* Make the container's cgroup in hierarchy H.  A cgroup that already
+   existed must be empty: sharing another service's cgroup would put the
+   container's limits on it and let `delete` kill its processes (runc 1.2
+   refuses it the same way).  */
+static int
+make_hier (struct cg_hier *h, char **want, kago_error_t *err)
+{
+  if (create_hier (h, want, err) < 0)
+    return -1;
+  if (h->created == 0)
+    {
+      cleanup_free pid_t *pids = NULL;
+      size_t n = 0, cap = 0;
+      if (cg_read_pids_recursive (h->dir, &pids, &n, &cap, err) < 0)
+        return -1;
+      if (n > 0)
+        return kago_error_set (err, EBUSY,
+                               "linux.cgroupsPath: the cgroup `%s` already exists and holds %zu process(es); "
+                               "kago will not share it",
+                               h->dir, n);
+    }
+  return 0;
+}
+
 int
 kago_cgroup_create (const struct kago_cgroup_config *cfg, struct kago_cgroup **out, kago_error_t *err)
 {
@@ -519,6 +543,10 @@ kago_cgroup_create (const struct kago_cgroup_config *cfg, struct kago_cgroup **o
     return kago_error_wrap (err, "detect cgroup layout");
 
   const char *cp = cfg->cgroups_path;
+  if (cp)
+    for (const char *q = cp; (q = strstr (q, "..")) != NULL; q += 2)
+      if ((q == cp || q[-1] == '/') && (q[2] == '\0' || q[2] == '/'))
+        return kago_error_set (err, EINVAL, "linux.cgroupsPath \"%s\": \"..\" is not allowed", cp);
   bool relative = cp && cp[0] && cp[0] != '/';
   cleanup_free char *own_text = NULL;
   if (relative && cg_read ("/proc/self", "cgroup", &own_text, err) < 0)
@@ -579,7 +607,7 @@ kago_cgroup_create (const struct kago_cgroup_config *cfg, struct kago_cgroup **o
     want = hybrid_wanted (cg, cfg->resources);
 
   for (size_t i = 0; i < cg->n; i++)
-    if ((!cfg->defer_v1 || cg->h[i].unified) && create_hier (&cg->h[i], want, err) < 0)
+    if ((!cfg->defer_v1 || cg->h[i].unified) && make_hier (&cg->h[i], want, err) < 0)
       goto out;
 
   if (cfg->defer_v1)
@@ -614,7 +642,7 @@ kago_cgroup_create_rest (struct kago_cgroup *cg, const oci_resources *resources,
   if (cg->pending_v1)
     {
       for (size_t i = 0; i < cg->n; i++)
-        if (!cg->h[i].unified && create_hier (&cg->h[i], NULL, err) < 0)
+        if (!cg->h[i].unified && make_hier (&cg->h[i], NULL, err) < 0)
           return -1;
       cg->pending_v1 = false;
     }

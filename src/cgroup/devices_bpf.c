@@ -114,7 +114,13 @@ cg_bpf_devices_prog (const oci_device_cgroup *rules, size_t n, struct bpf_insn *
         {
           emit (&p, BPF_ALU | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_3, 0, 0);
           emit (&p, BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (int32_t) acc);
-          emit (&p, BPF_JMP | BPF_JNE | BPF_X, BPF_REG_1, BPF_REG_3, TO_NEXT (), 0);
+          /* An allow rule covers a request only if it grants all of it; a
+             deny rule applies to any request that asks for some of what it
+             denies (as the v1 devices controller does).  */
+          if (allow)
+            emit (&p, BPF_JMP | BPF_JNE | BPF_X, BPF_REG_1, BPF_REG_3, TO_NEXT (), 0);
+          else
+            emit (&p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_1, 0, TO_NEXT (), 0);
         }
       if (check_major)
         emit (&p, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, TO_NEXT (), (int32_t) d->major);

@@ -367,4 +367,3 @@ kago_cgroup_destroy (struct kago_cgroup *cg, kago_error_t *err)
     }
   return 0;
 }
-

@@ -384,11 +384,15 @@ create_file_in_root (int rootfd, const char *path, mode_t mode, kago_error_t *er
   if (fd < 0 && e->errnum == ENOENT)
     {
       kago_error_release (&e);
-      /* Creates through an in-root symlink too, never outside.  */
-      int wfd = open_in_root (rootfd, path, O_CREAT | O_WRONLY, mode, &e);
-      if (wfd >= 0)
+      /* O_EXCL: if something appears in between (a fifo or a device node
+         swapped in by whoever shares the rootfs), it is never opened for
+         writing -- only O_PATH below.  */
+      int wfd = open_in_root (rootfd, path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, mode, &e);
+      if (wfd >= 0 || (e && e->errnum == EEXIST))
         {
-          close (wfd);
+          if (wfd >= 0)
+            close (wfd);
+          kago_error_release (&e);
           fd = open_in_root (rootfd, path, O_PATH, 0, &e);
         }
     }

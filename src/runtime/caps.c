@@ -232,7 +232,8 @@ kago_caps_prepare (const struct kago_caps *caps, kago_error_t *err)
         {
           if (errno == EINVAL)
             continue; /* not known to this kernel */
-          return kago_error_set (err, errno, "drop %s from the bounding set", cap_names[c]);
+          return kago_error_set (err, errno, "drop capability %d (%s) from the bounding set", c,
+                                 kago_cap_name (c) ? kago_cap_name (c) : "unnamed");
         }
     }
   return 0;

@@ -207,8 +207,9 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
         return -1;
       /* Nobody would answer a notification: the process would hang.  */
       if (b->seccomp && kago_seccomp_filter_has_notify (b->seccomp))
-        return kago_error_set (err, 0, "linux.seccomp: SCMP_ACT_NOTIFY needs a seccomp agent (listenerPath), "
-                                       "which kago-runtime does not support yet");
+        return kago_error_set (err, 0,
+                               "linux.seccomp: SCMP_ACT_NOTIFY needs a seccomp agent (listenerPath), "
+                               "which kago-runtime does not support yet");
     }
   if (kago_ns_plan_build (s, &b->launch.ns, err) < 0)
     return -1;
@@ -244,23 +245,30 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
   return 0;
 }
 
-/* linux.resources with the default device nodes allowed after the config's
-   rules (only when the config restricts devices at all).  */
+/* linux.resources as applied.  The device list is an allowlist (runtime-
+   spec): kago always installs one, starting from deny-all, then the config's
+   rules, then the nodes every container gets and the config's linux.devices,
+   as runc does.  Without a device list in the config the container would
+   otherwise inherit "allow everything" and could open the host's disks.  */
 static const oci_resources *
 effective_resources (struct kago_build *b, oci_resources *copy)
 {
+  static const oci_device_cgroup deny_all = { false, 'a', false, false, 0, 0, (char *) "rwm" };
   const oci_spec *s = b->spec;
-  if (!s->has_linux || !s->linux_.has_resources)
-    return NULL;
-  *copy = s->linux_.resources;
-  if (copy->n_devices == 0)
-    return copy;
-  size_t n = copy->n_devices + N_DEFAULT_ALLOWED + s->linux_.n_devices;
+  if (s->has_linux && s->linux_.has_resources)
+    *copy = s->linux_.resources;
+  else
+    memset (copy, 0, sizeof *copy);
+  size_t n_linux = s->has_linux ? s->linux_.n_devices : 0;
+  size_t n = 1 + copy->n_devices + N_DEFAULT_ALLOWED + n_linux;
   b->devices = xcalloc (n, sizeof (oci_device_cgroup));
-  memcpy (b->devices, copy->devices, copy->n_devices * sizeof (oci_device_cgroup));
-  memcpy (b->devices + copy->n_devices, default_allowed, sizeof default_allowed);
-  size_t k = copy->n_devices + N_DEFAULT_ALLOWED;
-  for (size_t i = 0; i < s->linux_.n_devices; i++)
+  size_t k = 0;
+  b->devices[k++] = deny_all;
+  memcpy (b->devices + k, copy->devices, copy->n_devices * sizeof (oci_device_cgroup));
+  k += copy->n_devices;
+  memcpy (b->devices + k, default_allowed, sizeof default_allowed);
+  k += N_DEFAULT_ALLOWED;
+  for (size_t i = 0; i < n_linux; i++)
     {
       const oci_device *d = &s->linux_.devices[i];
       if (d->type == 'p')

@@ -224,6 +224,17 @@ open_target (struct mnt *x, bool want_dir, kago_error_t *err)
                     : create_file_in_root (rootfd, x->dest, 0644, err);
   if (fd < 0)
     return fail (x, err);
+  /* CVE-2019-19921 through a symlink: a destination that is not under
+     /proc by its name but resolves into the container's procfs (an image
+     link such as /data -> /proc) would hide or replace /proc.  The names
+     under /proc were checked by check_proc_mount.  */
+  struct statfs sf;
+  if (!path_is_or_under (x->dest, "/proc") && fstatfs (fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC)
+    {
+      close (fd);
+      return fail_msg (x, EPERM, "the destination resolves into /proc (through a symlink in the rootfs)",
+                       err);
+    }
   return fd;
 }
 

@@ -606,3 +606,50 @@ HOOK
   [ "$(jq '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY")' <<<"$output")" = null ]
   [ "$(jq '.linux.mountExtensions.idmap.enabled' <<<"$output")" = false ]
 }
+
+# ---- second review: device policy, foreign cgroups, /proc through a symlink ----
+
+@test "no linux.resources.devices: the device cgroup still denies host devices" {
+  requires_cgroup_v1 devices
+  make_bundle '["sh", "-c", "mknod /tmp/disk b 7 0 && head -c 1 /tmp/disk; mknod /tmp/mapper c 10 236 && head -c 1 /tmp/mapper; exit 0"]' --rw
+  update_config 'del(.linux.resources) | .process.capabilities.bounding += ["CAP_MKNOD"]
+    | .process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]'
+  kago_create "$CID"
+  run cat "/sys/fs/cgroup/devices/kago/$CID/devices.list"
+  [[ "$output" != *"a *:* rwm"* ]] || fail "allow-all device cgroup: $output"
+  [[ "$output" == *"c 1:3 rwm"* ]]
+  kago_ok start "$CID"
+  wait_for_status "$CID" stopped
+  run cat "$TEST_DIR/$CID.err"
+  [ "$(grep -c "Operation not permitted" <<<"$output")" -eq 2 ] || fail "a host device was opened: $output"
+}
+
+@test "cgroupsPath naming another service's populated cgroup is refused, its process untouched" {
+  requires_cgroup_v1 pids
+  foreign="/kago-foreign-$$-$BATS_TEST_NUMBER"
+  mkdir "/sys/fs/cgroup/pids$foreign"
+  sleep 100 &
+  victim=$!
+  echo "$victim" >"/sys/fs/cgroup/pids$foreign/cgroup.procs"
+  make_bundle '["true"]'
+  update_config '.linux.cgroupsPath = $p' --arg p "$foreign"
+  run_kago create --bundle "$BUNDLE" "$CID"
+  kill -0 "$victim"
+  kill "$victim"; wait "$victim" 2>/dev/null || true
+  rmdir "/sys/fs/cgroup/pids$foreign"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"already exists and holds"* ]]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+  update_config '.linux.cgroupsPath = "../../escape"'
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *'".." is not allowed'* ]]
+}
+
+@test "a mount whose destination is an image symlink into /proc is refused (CVE-2019-19921)" {
+  make_bundle '["true"]' --rw
+  ln -s /proc "$BUNDLE/rootfs/data"
+  update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs"}]'
+  kago_fails run --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"resolves into /proc"* ]]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+}

@@ -286,6 +286,10 @@ run_prog (const struct bpf_insn *p, size_t n, uint32_t type, uint32_t access, ui
           if (r[i->dst_reg] != r[i->src_reg])
             pc += (size_t) i->off;
           break;
+        case BPF_JMP | BPF_JEQ | BPF_K:
+          if (r[i->dst_reg] == (uint64_t) (int64_t) i->imm)
+            pc += (size_t) i->off;
+          break;
         case BPF_JMP | BPF_EXIT:
           return (int) r[0];
         default:
@@ -326,6 +330,9 @@ TEST (bpf_program)
   CHECK (run_prog (p, n, CHR, WR, 1, 3) == 1);
   CHECK (run_prog (p, n, CHR, RD, 1, 5) == 1);
   CHECK (run_prog (p, n, CHR, WR, 1, 5) == 0); /* the last rule wins */
+  /* A deny of "w" applies to a read-write open too, as in the v1 kernel.  */
+  CHECK (run_prog (p, n, CHR, RD | WR, 1, 5) == 0);
+  CHECK (run_prog (p, n, CHR, RD | WR, 1, 3) == 1);
   CHECK (run_prog (p, n, CHR, RD, 136, 7) == 1);
   CHECK (run_prog (p, n, CHR, RD, 1, 4) == 0);
   CHECK (run_prog (p, n, CHR, MK, 1, 4) == 1);
