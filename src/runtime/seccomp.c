@@ -246,10 +246,19 @@ add_rule (scmp_filter_ctx ctx, size_t idx, const oci_seccomp_syscall *sc, const 
     rc = seccomp_rule_add_array (ctx, act, nr, 0, NULL);
   else if (!split)
     rc = seccomp_rule_add_array (ctx, act, nr, (unsigned int) sc->n_args, cmps);
+  else if (act == SCMP_ACT_ALLOW)
+    /* One rule per condition turns AND into OR: for an allow rule that lets
+       through more than the profile says (runc does it anyway).  */
+    return kago_error_set (err, EINVAL,
+                           "linux.seccomp.syscalls[%zu]: compares one argument twice; libseccomp can only "
+                           "express that as separate rules, which would allow \"%s\" more widely than the "
+                           "profile asks",
+                           idx, name);
   else
     {
       /* libseccomp refuses two comparisons of the same argument in one rule;
-         as runc, add each condition as a rule of its own.  */
+         as runc, add each condition as a rule of its own (for a denying
+         action that denies at least what was asked).  */
       rc = 0;
       for (size_t a = 0; a < sc->n_args && rc == 0; a++)
         rc = seccomp_rule_add_array (ctx, act, nr, 1, &cmps[a]);

@@ -410,6 +410,30 @@ strv_from_json (oci_strv *out, const json_value *arr)
     out->v[i] = (char *) json_get_string (json_array_at (arr, i));
 }
 
+TEST (same_argument_twice)
+{
+  /* arg0 >= 3 AND arg0 <= 5: libseccomp needs one rule per condition,
+     which is OR.  For ALLOW that is wider than asked: refused.  */
+  oci_seccomp_arg range[] = { { .index = 0, .value = 3, .op = "SCMP_CMP_GE" },
+                              { .index = 0, .value = 5, .op = "SCMP_CMP_LE" } };
+  oci_seccomp_syscall rules[] = {
+    { .names = STRV ("dup"), .action = "SCMP_ACT_ALLOW", .args = range, .n_args = 2 },
+  };
+  oci_seccomp s = { .default_action = "SCMP_ACT_ERRNO", .syscalls = rules, .n_syscalls = 1 };
+  struct kago_seccomp_filter *f = NULL;
+  kago_error_t err = NULL;
+  CHECK (compile (&s, &f, &err) < 0);
+  CHECK_CONTAINS (MSG (err), "linux.seccomp.syscalls[0]: compares one argument twice");
+  kago_error_release (&err);
+  /* For a denying action the split denies at least what was asked.  */
+  rules[0].action = "SCMP_ACT_ERRNO";
+  s.default_action = "SCMP_ACT_ALLOW";
+  CHECK (compile (&s, &f, &err) == 0);
+  if (f)
+    kago_seccomp_filter_free (f);
+  kago_error_release (&err);
+}
+
 TEST (docker_default_profile_compiles)
 {
   kago_error_t err = NULL;
@@ -478,6 +502,7 @@ main (void)
   RUN (compiled_form_roundtrip);
   RUN (notify_returns_listener_fd);
   RUN (send_listener_to_agent);
+  RUN (same_argument_twice);
   RUN (docker_default_profile_compiles);
   return tap_done ();
 }
