@@ -215,13 +215,17 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
     return -1;
   if (s->has_linux && s->linux_.sysctl.n)
     {
+      const oci_namespace *ipc = oci_spec_namespace (s, OCI_NS_IPC);
+      const oci_namespace *net = oci_spec_namespace (s, OCI_NS_NETWORK);
+      const oci_namespace *uts = oci_spec_namespace (s, OCI_NS_UTS);
       struct kago_ns_flags nsf = {
         .ipc = b->launch.ns.has_ns[OCI_NS_IPC],
         .net = b->launch.ns.has_ns[OCI_NS_NETWORK],
         .uts = b->launch.ns.has_ns[OCI_NS_UTS],
         .user = b->launch.ns.has_ns[OCI_NS_USER],
-        .net_path
-        = oci_spec_namespace (s, OCI_NS_NETWORK) ? oci_spec_namespace (s, OCI_NS_NETWORK)->path : NULL,
+        .net_path = net ? net->path : NULL,
+        .ipc_path = ipc ? ipc->path : NULL,
+        .uts_path = uts ? uts->path : NULL,
       };
       if (kago_sysctl_validate (&s->linux_.sysctl, &nsf, err) < 0)
         return -1;

@@ -58,6 +58,8 @@ struct kago_ns_flags
   /* linux.namespaces network path when joining one (NULL: a new one).  A
      path that is the runtime's own netns counts as the host's.  */
   const char *net_path;
+  const char *ipc_path; /* likewise for ipc and uts */
+  const char *uts_path;
 };
 int kago_sysctl_validate (const oci_map *sysctl, const struct kago_ns_flags *ns, kago_error_t *err);
 int kago_sysctl_apply (int procfd, const oci_map *sysctl, kago_error_t *err);

@@ -90,26 +90,46 @@ is_ipc_sysctl (const char *dotkey)
   return strncmp (dotkey, "fs.mqueue.", 10) == 0;
 }
 
-/* Is PATH the network namespace we are in (the "host" one, from the point of
-   view of the runtime)?  */
+/* Is PATH the namespace of kind NAME ("net", "ipc", "uts") we are in (the
+   "host" one, from the point of view of the runtime)?  */
 static int
-is_current_netns (const char *path, bool *out, kago_error_t *err)
+is_current_ns (const char *name, const char *path, bool *out, kago_error_t *err)
 {
   struct stat a, b;
+  char self[64];
+  snprintf (self, sizeof self, "/proc/self/ns/%s", name);
   if (stat (path, &a) < 0)
-    return kago_error_set (err, errno, "stat network namespace \"%s\"", path);
-  if (stat ("/proc/self/ns/net", &b) < 0)
-    return kago_error_set (err, errno, "stat /proc/self/ns/net");
+    return kago_error_set (err, errno, "stat %s namespace \"%s\"", name, path);
+  if (stat (self, &b) < 0)
+    return kago_error_set (err, errno, "stat %s", self);
   *out = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+  return 0;
+}
+
+/* Does the container have a namespace of kind NAME of its own: listed
+   (HAS) and not, by its path, the runtime's own?  */
+static int
+own_ns (bool has, const char *name, const char *path, bool *out, kago_error_t *err)
+{
+  bool cur = false;
+  if (has && path && is_current_ns (name, path, &cur, err) < 0)
+    return kago_error_wrap (err, "linux.sysctl");
+  *out = has && !cur;
   return 0;
 }
 
 int
 kago_sysctl_validate (const oci_map *sysctl, const struct kago_ns_flags *ns, kago_error_t *err)
 {
-  int hostnet = -1; /* computed once, when a net.* key is seen */
+  if (sysctl == NULL || sysctl->n == 0)
+    return 0;
+  bool own_ipc = false, own_net = false, own_uts = false;
+  if (own_ns (ns->ipc, "ipc", ns->ipc_path, &own_ipc, err) < 0
+      || own_ns (ns->net, "net", ns->net_path, &own_net, err) < 0
+      || own_ns (ns->uts, "uts", ns->uts_path, &own_uts, err) < 0)
+    return -1;
 
-  for (size_t i = 0; sysctl && i < sysctl->n; i++)
+  for (size_t i = 0; i < sysctl->n; i++)
     {
       const char *key = sysctl->items[i].key;
       if (!key_is_sane (key))
@@ -120,29 +140,25 @@ kago_sysctl_validate (const oci_map *sysctl, const struct kago_ns_flags *ns, kag
       cleanup_free char *dot = key_dot_form (key);
       if (is_ipc_sysctl (dot))
         {
-          if (!ns->ipc)
+          if (!own_ipc)
             return kago_error_set (err, EINVAL, "sysctl \"%s\" is not allowed in the host's ipc namespace",
                                    key);
           continue;
         }
       if (strncmp (dot, "net.", 4) == 0)
         {
-          if (hostnet < 0)
-            {
-              bool cur = false;
-              if (!ns->net)
-                cur = true;
-              else if (ns->net_path && is_current_netns (ns->net_path, &cur, err) < 0)
-                return kago_error_wrap (err, "linux.sysctl");
-              hostnet = cur;
-            }
-          if (hostnet)
+          if (!own_net)
             return kago_error_set (err, EINVAL,
                                    "sysctl \"%s\" is not allowed in the host's network namespace", key);
           continue;
         }
-      if (ns->uts && (strcmp (dot, "kernel.hostname") == 0 || strcmp (dot, "kernel.domainname") == 0))
-        continue;
+      if (strcmp (dot, "kernel.hostname") == 0 || strcmp (dot, "kernel.domainname") == 0)
+        {
+          if (!own_uts)
+            return kago_error_set (err, EINVAL, "sysctl \"%s\" is not allowed in the host's uts namespace",
+                                   key);
+          continue;
+        }
       return kago_error_set (err, EINVAL, "sysctl \"%s\" is not in a separate kernel namespace", key);
     }
   return 0;

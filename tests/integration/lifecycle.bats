@@ -653,3 +653,17 @@ HOOK
   [[ "$output" == *"resolves into /proc"* ]]
   [ ! -e "$KAGO_ROOT/$CID" ]
 }
+
+@test "ipc and uts sysctls are refused when the joined namespace is the host's" {
+  make_bundle '["true"]'
+  update_config '.linux.namespaces |= map(if .type == "ipc" then .path = "/proc/self/ns/ipc" else . end)
+    | .linux.sysctl = {"kernel.shmmni": "4096"}'
+  kago_fails run --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"not allowed in the host's ipc namespace"* ]]
+  update_config '.linux.namespaces |= map(if .type == "ipc" then del(.path) else . end)
+    | .linux.namespaces |= map(if .type == "uts" then .path = "/proc/self/ns/uts" else . end)
+    | .linux.sysctl = {"kernel.domainname": "x"} | del(.hostname)'
+  kago_fails run --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"not allowed in the host's uts namespace"* ]]
+  [ ! -e "$KAGO_ROOT/$CID" ]
+}

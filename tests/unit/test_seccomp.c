@@ -414,8 +414,8 @@ TEST (same_argument_twice)
 {
   /* arg0 >= 3 AND arg0 <= 5: libseccomp needs one rule per condition,
      which is OR.  For ALLOW that is wider than asked: refused.  */
-  oci_seccomp_arg range[] = { { .index = 0, .value = 3, .op = "SCMP_CMP_GE" },
-                              { .index = 0, .value = 5, .op = "SCMP_CMP_LE" } };
+  oci_seccomp_arg range[]
+      = { { .index = 0, .value = 3, .op = "SCMP_CMP_GE" }, { .index = 0, .value = 5, .op = "SCMP_CMP_LE" } };
   oci_seccomp_syscall rules[] = {
     { .names = STRV ("dup"), .action = "SCMP_ACT_ALLOW", .args = range, .n_args = 2 },
   };

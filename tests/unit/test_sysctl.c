@@ -72,7 +72,7 @@ TEST (validate_uts_and_others)
   CHECK (validate1 ("kernel.domainname", "example.org", uts, &err) == 0);
   CHECK (validate1 ("kernel.hostname", "h", uts, &err) == 0);
   CHECK (validate1 ("kernel.hostname", "h", (struct kago_ns_flags){ .ipc = true }, &err) < 0);
-  CHECK_STR (MSG (err), "sysctl \"kernel.hostname\" is not in a separate kernel namespace");
+  CHECK_STR (MSG (err), "sysctl \"kernel.hostname\" is not allowed in the host's uts namespace");
   kago_error_release (&err);
   CHECK (validate1 ("vm.swappiness", "1", all, &err) < 0);
   CHECK_STR (MSG (err), "sysctl \"vm.swappiness\" is not in a separate kernel namespace");
