@@ -636,6 +636,18 @@ out:
   return ret;
 }
 
+/* "DEVICE hca_handle=N hca_object=N" for rdma.max (v1 and v2 alike).  */
+char *
+cg_rdma_max_line (const oci_rdma *d)
+{
+  char hh[16] = "max", ho[16] = "max";
+  if (d->has_hca_handles)
+    snprintf (hh, sizeof hh, "%u", (unsigned) d->hca_handles);
+  if (d->has_hca_objects)
+    snprintf (ho, sizeof ho, "%u", (unsigned) d->hca_objects);
+  return xasprintf ("%s hca_handle=%s hca_object=%s", d->device ? d->device : "", hh, ho);
+}
+
 int
 kago_cgroup_create_rest (struct kago_cgroup *cg, const oci_resources *resources, kago_error_t *err)
 {

@@ -143,6 +143,8 @@ int cg_freeze_dir_v2 (const char *dir, bool frozen, kago_error_t *err);
 
 /* memory.checkBeforeUpdate: refuse LIMIT when the usage in USAGE_FILE is above it. */
 int cg_check_before_update (const char *dir, const char *usage_file, int64_t limit, kago_error_t *err);
+/* The rdma.max line for one device (caller frees).  */
+char *cg_rdma_max_line (const oci_rdma *d);
 /* Read a file holding one unsigned number.  */
 int cg_read_u64 (const char *dir, const char *file, uint64_t *out, kago_error_t *err);
 

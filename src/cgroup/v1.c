@@ -328,12 +328,8 @@ v1_network_rdma (const struct kago_cgroup *cg, const oci_resources *r, kago_erro
     {
       const oci_rdma *d = &r->rdma[i];
       cleanup_free char *f = xasprintf ("linux.resources.rdma[\"%s\"]", d->device ? d->device : "");
-      char hh[16] = "max", ho[16] = "max";
-      if (d->has_hca_handles)
-        snprintf (hh, sizeof hh, "%u", (unsigned) d->hca_handles);
-      if (d->has_hca_objects)
-        snprintf (ho, sizeof ho, "%u", (unsigned) d->hca_objects);
-      if (v1_setf (cg, "rdma", f, "rdma.max", err, "%s hca_handle=%s hca_object=%s", d->device, hh, ho) < 0)
+      cleanup_free char *line = cg_rdma_max_line (d);
+      if (v1_setf (cg, "rdma", f, "rdma.max", err, "%s", line) < 0)
         return -1;
     }
   return 0;

@@ -317,12 +317,8 @@ cg_v2_apply (struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err)
     {
       const oci_rdma *d = &r->rdma[i];
       cleanup_free char *f = xasprintf ("linux.resources.rdma[\"%s\"]", d->device ? d->device : "");
-      char hh[16] = "max", ho[16] = "max";
-      if (d->has_hca_handles)
-        snprintf (hh, sizeof hh, "%u", (unsigned) d->hca_handles);
-      if (d->has_hca_objects)
-        snprintf (ho, sizeof ho, "%u", (unsigned) d->hca_objects);
-      if (cg_setf (f, dir, "rdma.max", err, "%s hca_handle=%s hca_object=%s", d->device, hh, ho) < 0)
+      cleanup_free char *line = cg_rdma_max_line (d);
+      if (cg_setf (f, dir, "rdma.max", err, "%s", line) < 0)
         return -1;
     }
   if (r->unified.n && cg_apply_unified_map (dir, &r->unified, err) < 0)

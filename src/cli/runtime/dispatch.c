@@ -199,8 +199,8 @@ kago_runtime_main (const char *usage_prog, int argc, char **argv)
   kago_log_debug ("%s %s: root %s", prog, cli.verb_name, cli.g.root);
 
   verb_fn fn = verb_handler (cli.verb);
-  status
-      = fn ? fn (&ctx, &err) : kago_error_set (&err, 0, "command \"%s\" is not implemented", cli.verb_name);
+  status = fn ? fn (&ctx, &err)
+              : kago_error_set (&err, 0, "internal error: no handler for \"%s\"", cli.verb_name);
   if (status < 0)
     {
       kago_log_report_error (prog, err);
