@@ -140,7 +140,6 @@ struct kago_launch
   int child_sync_fd; /* child's end */
   int exec_sock_fd;  /* listening exec.sock the init waits on for start; -1 for run */
   int start_conn_fd; /* child: the accepted connection from `start`, to report late errors */
-  int host_proc_fd;  /* O_PATH /proc of the host, for the child */
   struct kago_seccomp_filter *seccomp;
   struct kago_caps *caps;
   char *state_json_creating; /* for hooks run by the child */

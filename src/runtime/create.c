@@ -55,8 +55,6 @@ kago_build_free (struct kago_build *b)
   kago_ns_plan_close (&b->launch.ns);
   if (b->launch.exec_sock_fd >= 0)
     close (b->launch.exec_sock_fd);
-  if (b->launch.host_proc_fd >= 0)
-    close (b->launch.host_proc_fd);
   if (b->launch.sync_fd >= 0)
     close (b->launch.sync_fd);
   if (b->launch.child_sync_fd >= 0)
@@ -326,7 +324,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   int restore_pid = -1, restore_time = -1;
   memset (b, 0, sizeof *b);
   b->rootfd = b->dirfd = b->lockfd = -1;
-  b->launch.sync_fd = b->launch.child_sync_fd = b->launch.exec_sock_fd = b->launch.host_proc_fd = -1;
+  b->launch.sync_fd = b->launch.child_sync_fd = b->launch.exec_sock_fd = -1;
   b->launch.start_conn_fd = -1;
   b->launch.ctx.console_socket_fd = b->launch.ctx.rootfs_fd = -1;
   b->console_peer_fd = -1;
@@ -415,7 +413,6 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
       b->console_peer_fd = cp[0];
       b->launch.ctx.console_socket_fd = cp[1];
     }
-  b->launch.host_proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
   struct kago_init_ctx *c = &b->launch.ctx;
   c->spec = s;
@@ -472,9 +469,12 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     goto fail;
   if (kago_cgroup_enter_rest (b->cgroup, pid, b->launch.cloned_into_cgroup, true, err) < 0)
     goto fail;
-  if (s->process && s->process->has_oom_score_adj
-      && kago_oom_score_adj_write (b->launch.host_proc_fd, pid, s->process->oom_score_adj, err) < 0)
-    goto fail;
+  if (s->process && s->process->has_oom_score_adj)
+    {
+      cleanup_close int procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (kago_oom_score_adj_write (procfd, pid, s->process->oom_score_adj, err) < 0)
+        goto fail;
+    }
   if (kago_sync_send (b->launch.sync_fd, SYNC_GO, pid, err) < 0)
     goto fail;
   /* While the init builds its mounts: the v1 hierarchies and the limits,

@@ -253,7 +253,7 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
   sigset_t fwd, old;
   kago_forward_sigset (&fwd);
   memset (&l, 0, sizeof l);
-  l.exec_sock_fd = l.start_conn_fd = l.host_proc_fd = l.sync_fd = l.child_sync_fd = -1;
+  l.exec_sock_fd = l.start_conn_fd = l.sync_fd = l.child_sync_fd = -1;
   l.ctx.console_socket_fd = l.ctx.rootfs_fd = l.ctx.procfs_fd = -1;
 
   if (c.status == KAGO_STATUS_STOPPED)
@@ -448,8 +448,6 @@ out:
     close (l.sync_fd);
   if (l.child_sync_fd >= 0)
     close (l.child_sync_fd);
-  if (l.host_proc_fd >= 0)
-    close (l.host_proc_fd);
   if (l.ctx.console_socket_fd >= 0)
     close (l.ctx.console_socket_fd);
   if (filter)

@@ -52,6 +52,8 @@
 #   wait_for_status ID STATUS [TIMEOUT_S]
 #   wait_until TIMEOUT_S CMD...   retry CMD every 50 ms until it succeeds
 #   fail MESSAGE...          print MESSAGE and return 1 (fails the test)
+#   start_recvtty            receive a console-socket pty master on
+#                            $TEST_DIR/tty.sock (see tests/helpers/recvtty)
 #   requires_root            skip unless uid 0
 #   requires_cmd CMD...      skip unless every CMD is installed
 #   requires_cgroup_v1 CTRL  skip unless the v1 controller CTRL is mounted
@@ -227,6 +229,14 @@ init_ns() {
   local pid
   pid="$(container_pid "$1")" || return 1
   readlink "/proc/$pid/ns/$2"
+}
+
+# Start tests/helpers/recvtty on $TEST_DIR/tty.sock (output in tty.out,
+# diagnostics in tty.err) and wait until it listens; sets RECVTTY_PID.
+start_recvtty() {
+  "$REPO/build/tests/helpers/recvtty" "$TEST_DIR/tty.sock" >"$TEST_DIR/tty.out" 2>"$TEST_DIR/tty.err" &
+  RECVTTY_PID=$!
+  wait_until 5 grep -q ready "$TEST_DIR/tty.err"
 }
 
 wait_until() {

@@ -136,13 +136,11 @@ HOOK
 @test "console socket: the pty master is sent and the process has a terminal" {
   make_bundle '["sh", "-c", "tty; stty size"]'
   update_config '.process.terminal = true | .process.consoleSize = {"height": 31, "width": 97}'
-  "$REPO/build/tests/helpers/recvtty" "$TEST_DIR/tty.sock" >"$TEST_DIR/tty.out" 2>"$TEST_DIR/tty.err" &
-  rpid=$!
-  wait_until 5 grep -q ready "$TEST_DIR/tty.err"
+  start_recvtty
   kago_create "$CID" --console-socket "$TEST_DIR/tty.sock"
   kago_ok start "$CID"
   wait_for_status "$CID" stopped
-  wait $rpid || true
+  wait $RECVTTY_PID || true
   run cat "$TEST_DIR/tty.out"
   [[ "${lines[0]}" == /dev/pts/* || "${lines[0]}" == /dev/console* ]]
   [ "$(tr -d '\r' <<<"${lines[1]}")" = "31 97" ]

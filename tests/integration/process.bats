@@ -273,13 +273,11 @@ no_state_left() {
   [ -x "$REPO/build/tests/helpers/recvtty" ] || skip "no recvtty helper"
   make_bundle '["sh", "-c", "tty; stty size; readlink /proc/self/fd/0; ls -l /dev/console"]'
   update_config '.process.terminal = true | .process.consoleSize = {"height": 25, "width": 132}'
-  "$REPO/build/tests/helpers/recvtty" "$TEST_DIR/tty.sock" >"$TEST_DIR/tty.out" 2>"$TEST_DIR/tty.err" &
-  rpid=$!
-  wait_until 5 grep -q ready "$TEST_DIR/tty.err"
+  start_recvtty
   kago_create "$CID" --console-socket "$TEST_DIR/tty.sock"
   kago_ok start "$CID"
   wait_for_status "$CID" stopped
-  wait $rpid || true
+  wait $RECVTTY_PID || true
   run tr -d '\r' <"$TEST_DIR/tty.out"
   [[ "${lines[0]}" == /dev/pts/* ]] || fail "tty: ${lines[0]}"
   [ "${lines[1]}" = "25 132" ]
