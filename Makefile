@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 MESON ?= meson
 
-.PHONY: all deps build asan check unit integration demo bench clean format
+.PHONY: all deps build asan check unit integration demo bench bench-phases clean format
 
 all: build
 
@@ -40,6 +40,9 @@ demo: build
 
 bench: build
 	./bench/run.sh
+
+bench-phases:
+	./bench/phases.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c')

@@ -4,6 +4,7 @@
  *   kago runtime [global flags] VERB ...   the same
  *   kago ...                               the engine (its verbs come later)
  */
+#include "common/phase.h"
 #include "cli/runtime/verbs.h"
 
 #include <stdio.h>
@@ -39,6 +40,7 @@ int main (int argc, char **argv);
 int
 main (int argc, char **argv)
 {
+  KAGO_PHASE ("main");
   const char *name = argc > 0 && argv[0] ? base_name (argv[0]) : "kago";
 
   if (strcmp (name, "kago-runtime") == 0)

@@ -1,5 +1,6 @@
 /* Lifecycle operations on an existing container: start, run, state, list,
    kill, delete, pause, resume, pids.  */
+#include "common/phase.h"
 #include "runtime/container_internal.h"
 
 #include <dirent.h>
@@ -383,6 +384,7 @@ kago_container_run (struct kago_runtime *rt, const char *id, const struct kago_c
         goto fail;
       }
   }
+  KAGO_PHASE ("run:started");
   pid_t pid = b.launch.pid;
   if (b.spec->hooks.poststart.n)
     {
@@ -411,10 +413,12 @@ kago_container_run (struct kago_runtime *rt, const char *id, const struct kago_c
   else if (kago_wait_forwarding (pid, &fwd, &ws, err) < 0)
     goto fail;
   b.launch.pid = 0;
+  KAGO_PHASE ("run:exited");
   *status = kago_exit_code (ws);
   /* Delete while the forwarded signals are still blocked: a pending SIGINT
      must not kill us half-way and leave the container behind.  */
   ret = destroy_after_run (&b, err);
+  KAGO_PHASE ("run:destroyed");
   kago_build_free (&b);
   sigprocmask (SIG_SETMASK, &old, NULL);
   return ret;

@@ -1,6 +1,7 @@
 /* create and run: validate everything first (nothing exists yet), then the
    state dir, the cgroup, the init; on any failure everything made so far is
    removed again.  */
+#include "common/phase.h"
 #include "runtime/core.h"
 
 #include <errno.h>
@@ -334,9 +335,11 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   if (kago_validate_id (id, err) < 0)
     return -1;
   b->id = xstrdup (id);
+  KAGO_PHASE ("create:begin");
   if (load_bundle (b, o, run_mode && !o->detach, err) < 0)
     return -1;
   const oci_spec *s = b->spec;
+  KAGO_PHASE ("create:bundle-loaded");
 
   b->rootfd = kago_state_root_open (rt, true, err);
   if (b->rootfd < 0)
@@ -369,6 +372,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
         }
     }
 
+  KAGO_PHASE ("create:state-dir");
   oci_resources res_copy;
   const oci_resources *resources = effective_resources (b, &res_copy);
   struct kago_cgroup_config cgc = {
@@ -387,6 +391,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
       goto fail;
   }
 
+  KAGO_PHASE ("create:cgroup-unified");
   int sp[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
     {
@@ -457,7 +462,9 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
            && kago_timens_prepare (&s->linux_.time_offsets, &restore_time, err) < 0)
     goto fail;
 
+  KAGO_PHASE ("create:pre-clone");
   pid_t pid = kago_launch_clone (&b->launch, b->cgroup, err);
+  KAGO_PHASE ("create:cloned");
   kago_ns_restore (&restore_pid, CLONE_NEWPID);
   kago_ns_restore (&restore_time, CLONE_NEWTIME);
   if (pid < 0)
@@ -477,6 +484,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     }
   if (kago_sync_send (b->launch.sync_fd, SYNC_GO, pid, err) < 0)
     goto fail;
+  KAGO_PHASE ("create:go-sent");
   /* While the init builds its mounts: the v1 hierarchies and the limits,
      then the fds it joins them through.  */
   {
@@ -485,6 +493,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     if (kago_cgroup_create_rest (b->cgroup, resources, err) < 0
         || (n = kago_cgroup_open_self_join (b->cgroup, fds, 16, err)) < 0)
       goto fail;
+    KAGO_PHASE ("create:cgroups-v1");
     int r = kago_sync_send_fds (b->launch.sync_fd, SYNC_CGROUP, fds, (size_t) n, err);
     for (int i = 0; i < n; i++)
       close (fds[i]);
@@ -513,6 +522,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   if (kago_sync_expect (b->launch.sync_fd, SYNC_READY, NULL, err) < 0)
     goto fail;
 
+  KAGO_PHASE ("create:ready");
   struct kago_state st = {
     .id = b->id,
     .pid = pid,
@@ -538,6 +548,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     goto fail;
   close (b->lockfd);
   b->lockfd = -1;
+  KAGO_PHASE ("create:done");
   return 0;
 
 fail:

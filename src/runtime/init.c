@@ -2,6 +2,7 @@
    any failure to the parent over the sync socket, then execs the process.
    It stays non-dumpable until execve (CVE-2016-9962) and dies with its parent
    until the container is created.  */
+#include "common/phase.h"
 #include "runtime/core.h"
 
 #include <ctype.h>
@@ -311,6 +312,8 @@ kago_init_main (struct kago_launch *l)
   const oci_spec *spec = c->spec;
   const oci_process *p = spec->process;
 
+  KAGO_PHASE_RESET ();
+  KAGO_PHASE ("init:start");
   close (l->sync_fd);
   l->sync_fd = -1;
   /* The init reports through the sync socket only: its copy of the log fd
@@ -323,6 +326,7 @@ kago_init_main (struct kago_launch *l)
   if (kago_sync_expect (l->child_sync_fd, SYNC_GO, &go, &err) < 0)
     _exit (1);
   l->pid = go.pid;
+  KAGO_PHASE ("init:go");
 
   if (kago_ns_join_in_child (&l->ns, &err) < 0)
     child_fail (l, &err);
@@ -344,8 +348,10 @@ kago_init_main (struct kago_launch *l)
           || kago_devices_setup (c, &err) < 0)
         child_fail (l, &err);
     }
+  KAGO_PHASE ("init:mounts");
   if (init_join_cgroups (c, &err) < 0)
     child_fail (l, &err);
+  KAGO_PHASE ("init:joined");
 
   /* prestart and createRuntime run in the runtime namespace: the parent's.  */
   if (spec->hooks.prestart.n || spec->hooks.create_runtime.n)
@@ -368,6 +374,7 @@ kago_init_main (struct kago_launch *l)
       child_fail (l, &err);
     }
 
+  KAGO_PHASE ("init:pivot");
   /* sysctls before readonlyPaths makes /proc/sys read-only.  */
   cleanup_close int procfd = kago_init_open_procfs (l, &err);
   if (spec->has_linux && spec->linux_.sysctl.n)
@@ -383,6 +390,7 @@ kago_init_main (struct kago_launch *l)
   if ((c->new_mountns || c->mounts_in_host) && kago_rootfs_finalize (c, &err) < 0)
     child_fail (l, &err);
 
+  KAGO_PHASE ("init:finalize");
   if (p && p->terminal)
     {
       if (kago_terminal_setup (c->console_socket_fd, p, c->new_mountns, &err) < 0)
@@ -420,12 +428,14 @@ kago_init_main (struct kago_launch *l)
         child_fail (l, &err);
     }
 
+  KAGO_PHASE ("init:prepared");
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (kago_sync_send (l->child_sync_fd, SYNC_READY, 0, &err) < 0)
     _exit (1);
 
   if (wait_for_start (l, &err) < 0)
     child_fail (l, &err);
+  KAGO_PHASE ("init:started");
   if (p == NULL)
     _exit (0);
   if (run_child_hooks (&spec->hooks.start_container, "startContainer", "created", l, &err) < 0)
@@ -435,6 +445,8 @@ kago_init_main (struct kago_launch *l)
   kago_init_reset_signals ();
   if (kago_init_final_seccomp (l, p, &err) < 0)
     child_fail (l, &err);
+  KAGO_PHASE ("init:execve");
+  KAGO_PHASE_DUMP ();
   execve (exe, p->args.v, p->env.v ? p->env.v : (char *[]){ NULL });
   kago_init_exec_error (&err, exe, NULL, errno);
   child_fail (l, &err);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/phase.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
@@ -70,9 +71,12 @@ kago_selfexe_ensure_sealed (char **argv, char **envp, kago_error_t *err)
 {
   if (kago_selfexe_is_sealed ())
     return 0;
+  KAGO_PHASE ("pre-seal");
   cleanup_close int fd = make_sealed_copy (err);
   if (fd < 0)
     return -1;
+  KAGO_PHASE ("sealed");
+  KAGO_PHASE_DUMP ();
   fexecve (fd, argv, envp);
   return kago_error_set (err, errno, "re-execute from the sealed copy");
 }

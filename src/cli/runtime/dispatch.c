@@ -1,4 +1,5 @@
 /* The OCI face: parse runc's command line, set up logging, run one verb.  */
+#include "common/phase.h"
 #include "cli/runtime/verbs.h"
 
 #include "cli/kago_commit.h"
@@ -209,5 +210,7 @@ kago_runtime_main (const char *usage_prog, int argc, char **argv)
     }
   kago_cli_free (&cli);
   fflush (stdout);
+  KAGO_PHASE ("main:return");
+  KAGO_PHASE_DUMP ();
   return status;
 }
