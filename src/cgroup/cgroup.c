@@ -47,7 +47,9 @@ int
 cg_write (const char *dir, const char *file, const char *value, kago_error_t *err)
 {
   cleanup_free char *p = cg_join (dir, file);
-  cleanup_close int fd = open (p, O_WRONLY | O_CLOEXEC);
+  /* O_TRUNC as runc does: cgroup files ignore it, plain files (tests) then
+     hold the last value like a cgroup file.  */
+  cleanup_close int fd = open (p, O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (fd < 0)
     return kago_error_set (err, errno, "write `%s` to `%s`", value, p);
   size_t len = strlen (value);
@@ -125,6 +127,7 @@ cg_set (const char *field, const char *dir, const char *file, const char *value,
       kago_error_release (&e);
       return kago_error_set (err, 0, "%s: not supported on this host (no %s file)", field, file);
     }
+  cg_journal_note (dir, file, value);
   if (cg_write (dir, file, value, err) < 0)
     return kago_error_wrap (err, "%s", field);
   return 0;

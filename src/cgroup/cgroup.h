@@ -79,8 +79,21 @@ int kago_cgroup_enter_rest (struct kago_cgroup *cg, pid_t pid, bool cloned_into,
 /* Move PID (a process or thread group) into every hierarchy.  */
 int kago_cgroup_enter (struct kago_cgroup *cg, pid_t pid, kago_error_t *err);
 
-/* (Re-)apply resources, for create and (next issue) update.  */
+/* Check every value against the kernel's ranges and this host's CPUs and
+   memory nodes, before anything is created or written.  */
+int kago_cgroup_validate_resources (const oci_resources *r, kago_error_t *err);
+
+/* Apply resources at create (the device rules are the whole list).  */
 int kago_cgroup_apply_resources (struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err);
+
+/* Update a live container: every value is checked first (ranges, CPUs and
+   memory nodes that exist), then written under a journal; if the kernel
+   refuses one, every file already written is restored and the error names
+   the field.  R's device rules go on top of the current ones: on v1 they are
+   written to devices.allow/deny as they are; on v2 the eBPF program is
+   rebuilt from ALL_DEVICES (the container's whole list after the update). */
+int kago_cgroup_update (struct kago_cgroup *cg, const oci_resources *r, const oci_device_cgroup *all_devices,
+                        size_t n_all, kago_error_t *err);
 
 /* Freezer: v1 freezer.state FROZEN/THAWED, v2 cgroup.freeze; waits until the
    kernel reports the new state.  */

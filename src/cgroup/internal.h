@@ -125,7 +125,9 @@ int cg_v2_apply (struct kago_cgroup *cg, const oci_resources *r, kago_error_t *e
 int cg_devices_validate (const oci_device_cgroup *rules, size_t n, kago_error_t *err);
 /* Pure: the v1 devices.allow/deny line of a rule: "c 1:3 rwm", "a *:* rwm".  */
 char *cg_v1_device_line (const oci_device_cgroup *rule);
-int cg_v1_devices (const char *dir, const oci_device_cgroup *rules, size_t n, kago_error_t *err);
+int cg_v1_devices (const char *dir, const oci_device_cgroup *rules, size_t n, bool incremental, kago_error_t *err);
+int cg_v1_apply_devices (struct kago_cgroup *cg, const oci_device_cgroup *rules, size_t n, bool incremental,
+                         kago_error_t *err);
 
 /* ---- devices_bpf.c ---- */
 struct bpf_insn;
@@ -145,6 +147,26 @@ int cg_freeze_dir_v2 (const char *dir, bool frozen, kago_error_t *err);
 int cg_check_before_update (const char *dir, const char *usage_file, int64_t limit, kago_error_t *err);
 /* The rdma.max line for one device (caller frees).  */
 char *cg_rdma_max_line (const oci_rdma *d);
+/* ---- validate.c ---- */
+/* Check every value of R against the kernel's ranges before anything is
+   written; CPUS_AVAIL/MEMS_AVAIL ("0-3") are the CPUs and memory nodes that
+   exist (NULL: syntax only).  The error names the field.  */
+int cg_resources_validate (const oci_resources *r, const char *cpus_avail, const char *mems_avail,
+                           kago_error_t *err);
+/* cpuset list syntax ("0-3,5"); cg_list_subset: -1 malformed, 0 every
+   member of LIST is in AVAIL, 1 (with *MISSING) otherwise.  */
+bool cg_list_valid (const char *list);
+int cg_list_subset (const char *list, const char *avail, unsigned long *missing);
+
+/* ---- journal.c: restore every file a failed update touched ---- */
+void cg_journal_begin (void);
+/* Called by cg_set before each write (a no-op when no journal is active).  */
+void cg_journal_note (const char *dir, const char *file, const char *value);
+/* Forget the journal (the update succeeded).  */
+void cg_journal_end (void);
+/* Put every recorded file back, newest first; ends the journal.  */
+int cg_journal_rollback (kago_error_t *err);
+
 /* Read a file holding one unsigned number.  */
 int cg_read_u64 (const char *dir, const char *file, uint64_t *out, kago_error_t *err);
 

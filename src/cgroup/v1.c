@@ -375,17 +375,18 @@ cg_v1_device_line (const oci_device_cgroup *d)
 }
 
 /* The rules are a deny-by-default list applied in order: deny everything
-   first (unless the list itself starts with an "a" rule), then write each
-   rule to devices.allow or devices.deny.  */
+   first (unless the list itself starts with an "a" rule, or INCREMENTAL:
+   rules written on top of a live container's), then write each rule to
+   devices.allow or devices.deny.  */
 int
-cg_v1_devices (const char *dir, const oci_device_cgroup *rules, size_t n, kago_error_t *err)
+cg_v1_devices (const char *dir, const oci_device_cgroup *rules, size_t n, bool incremental, kago_error_t *err)
 {
   if (n == 0)
     return 0;
   if (cg_devices_validate (rules, n, err) < 0)
     return -1;
   char t0 = rules[0].type ? rules[0].type : 'a';
-  if (t0 != 'a' && cg_set ("linux.resources.devices", dir, "devices.deny", "a", err) < 0)
+  if (!incremental && t0 != 'a' && cg_set ("linux.resources.devices", dir, "devices.deny", "a", err) < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
     {
@@ -402,7 +403,7 @@ cg_v1_apply (struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err)
 {
   if (v1_memory (cg, r, err) < 0 || v1_cpu (cg, r, err) < 0)
     return -1;
-  if (r->has_pids_limit)
+  if (CG_SET (r, pids_limit)) /* 0 leaves it as it is, as runc does; -1 is "max" */
     {
       char v[32] = "max";
       if (r->pids_limit > 0)
@@ -421,14 +422,18 @@ cg_v1_apply (struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err)
       if (cg_apply_unified_map (u->dir, &r->unified, err) < 0)
         return -1;
     }
-  if (r->n_devices)
-    {
-      struct cg_hier *h = cg_find (cg, "devices");
-      if (!h)
-        return kago_error_set (
-            err, 0, "linux.resources.devices: not supported on this host (no devices cgroup hierarchy)");
-      if (cg_v1_devices (h->dir, r->devices, r->n_devices, err) < 0)
-        return -1;
-    }
   return 0;
+}
+
+int
+cg_v1_apply_devices (struct kago_cgroup *cg, const oci_device_cgroup *rules, size_t n, bool incremental,
+                     kago_error_t *err)
+{
+  if (n == 0)
+    return 0;
+  struct cg_hier *h = cg_find (cg, "devices");
+  if (!h)
+    return kago_error_set (
+        err, 0, "linux.resources.devices: not supported on this host (no devices cgroup hierarchy)");
+  return cg_v1_devices (h->dir, rules, n, incremental, err);
 }

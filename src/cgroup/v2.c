@@ -288,7 +288,7 @@ cg_v2_apply (struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err)
   const char *dir = h->dir;
   if (v2_memory (dir, r, err) < 0 || v2_cpu (dir, r, err) < 0)
     return -1;
-  if (r->has_pids_limit)
+  if (CG_SET (r, pids_limit)) /* 0 leaves it as it is, as runc does; -1 is "max" */
     {
       char v[32] = "max";
       if (r->pids_limit > 0)
@@ -323,8 +323,77 @@ cg_v2_apply (struct kago_cgroup *cg, const oci_resources *r, kago_error_t *err)
     }
   if (r->unified.n && cg_apply_unified_map (dir, &r->unified, err) < 0)
     return -1;
-  if (r->n_devices && cg_bpf_devices_apply (dir, r->devices, r->n_devices, err) < 0)
+  return 0;
+}
+
+/* Devices come last, after every file: on v2 the new program replaces the
+   old one only once everything else is in place.  */
+static int
+apply_devices (struct kago_cgroup *cg, const oci_device_cgroup *rules, size_t n, bool incremental,
+               kago_error_t *err)
+{
+  if (n == 0)
+    return 0;
+  if (cg->mode == KAGO_CGROUP_V2)
+    {
+      struct cg_hier *h = cg_unified (cg);
+      if (!h)
+        return kago_error_set (err, ENOENT, "no unified cgroup");
+      return cg_bpf_devices_apply (h->dir, rules, n, err);
+    }
+  return cg_v1_apply_devices (cg, rules, n, incremental, err);
+}
+
+static int
+read_avail (const char *path, char **out)
+{
+  kago_error_t e = NULL;
+  const char *slash = strrchr (path, '/');
+  cleanup_free char *dir = xstrndup (path, (size_t) (slash - path));
+  if (cg_read (dir, slash + 1, out, &e) < 0)
+    {
+      kago_error_release (&e);
+      *out = NULL;
+      return -1;
+    }
+  (*out)[strcspn (*out, "\n")] = '\0';
+  return 0;
+}
+
+int
+kago_cgroup_validate_resources (const oci_resources *r, kago_error_t *err)
+{
+  cleanup_free char *cpus = NULL, *mems = NULL;
+  if (r && r->cpu_cpus && r->cpu_cpus[0])
+    read_avail ("/sys/devices/system/cpu/online", &cpus);
+  if (r && r->cpu_mems && r->cpu_mems[0] && read_avail ("/sys/devices/system/node/online", &mems) < 0)
+    mems = xstrdup ("0");
+  return cg_resources_validate (r, cpus, mems, err);
+}
+
+int
+kago_cgroup_update (struct kago_cgroup *cg, const oci_resources *r, const oci_device_cgroup *all_devices,
+                    size_t n_all, kago_error_t *err)
+{
+  if (kago_cgroup_validate_resources (r, err) < 0)
     return -1;
+  cg_journal_begin ();
+  int rc = cg->mode == KAGO_CGROUP_V2 ? cg_v2_apply (cg, r, err) : cg_v1_apply (cg, r, err);
+  if (rc == 0)
+    rc = cg->mode == KAGO_CGROUP_V2 ? apply_devices (cg, all_devices, n_all, false, err)
+                                    : apply_devices (cg, r->devices, r->n_devices, true, err);
+  if (rc < 0)
+    {
+      kago_error_t e = NULL;
+      if (cg_journal_rollback (&e) < 0)
+        {
+          cleanup_free char *m = kago_error_string (e);
+          kago_error_release (&e);
+          return kago_error_wrap (err, "(and restoring the previous values failed: %s)", m);
+        }
+      return -1;
+    }
+  cg_journal_end ();
   return 0;
 }
 
@@ -333,7 +402,8 @@ kago_cgroup_apply_resources (struct kago_cgroup *cg, const oci_resources *r, kag
 {
   if (!r)
     return 0;
-  if (cg->mode == KAGO_CGROUP_V2)
-    return cg_v2_apply (cg, r, err);
-  return cg_v1_apply (cg, r, err);
+  int rc = cg->mode == KAGO_CGROUP_V2 ? cg_v2_apply (cg, r, err) : cg_v1_apply (cg, r, err);
+  if (rc < 0)
+    return -1;
+  return apply_devices (cg, r->devices, r->n_devices, false, err);
 }

@@ -619,12 +619,76 @@ kago_container_pids (struct kago_runtime *rt, const char *id, pid_t **pids, size
   return ret;
 }
 
+/* Device rules added by `update`, in the state dir on top of what create
+   installed: [{"allow":false,"type":"c","major":1,"minor":8,"access":"rwm"}].  */
+#define DEVICES_UPDATE_FILE "devices.json"
+
+static json_value *
+device_rules_json (const oci_device_cgroup *d, size_t n, json_value *arr)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      json_value *o = json_object_new ();
+      json_object_set (o, "allow", json_bool_new (d[i].allow));
+      char t[2] = { d[i].type ? d[i].type : 'a', '\0' };
+      json_object_set (o, "type", json_string_new (t));
+      if (d[i].has_major && d[i].major >= 0)
+        json_object_set (o, "major", json_int_new (d[i].major));
+      if (d[i].has_minor && d[i].minor >= 0)
+        json_object_set (o, "minor", json_int_new (d[i].minor));
+      json_object_set (o, "access", json_string_new (d[i].access ? d[i].access : "rwm"));
+      json_array_append (arr, o);
+    }
+  return arr;
+}
+
+/* The rules earlier updates added (an empty list when there were none):
+   parsed into PRIOR (whose devices own the strings), the JSON into *ARR.  */
+static int
+load_device_updates (int dirfd, oci_resources *prior, json_value **arr, kago_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+  kago_error_t e = NULL;
+  if (read_file_at (dirfd, DEVICES_UPDATE_FILE, &text, &len, &e) < 0)
+    {
+      if (e->errnum != ENOENT)
+        {
+          *err = e;
+          return -1;
+        }
+      kago_error_release (&e);
+      *arr = json_array_new ();
+      return 0;
+    }
+  json_value *a = json_parse (text, len, err);
+  if (a == NULL)
+    return kago_error_wrap (err, "%s in the state dir", DEVICES_UPDATE_FILE);
+  json_value *o = json_object_new ();
+  json_object_set (o, "devices", a);
+  int r = oci_resources_parse (o, DEVICES_UPDATE_FILE, prior, err);
+  if (r == 0)
+    {
+      /* Keep the array, drop the wrapper.  */
+      json_value *keep = json_array_new ();
+      device_rules_json (prior->devices, prior->n_devices, keep);
+      *arr = keep;
+    }
+  json_free (o);
+  return r;
+}
+
 int
 kago_container_update (struct kago_runtime *rt, const char *id, const json_value *resources,
                        kago_error_t *err)
 {
-  oci_resources r;
+  oci_resources r, prior;
   memset (&r, 0, sizeof r);
+  memset (&prior, 0, sizeof prior);
+  oci_spec *spec = NULL;
+  json_value *updates = NULL;
+  oci_device_cgroup *all = NULL;
+  size_t n_all = 0;
   if (oci_resources_parse (resources, "resources", &r, err) < 0)
     return -1;
   struct kago_opened c;
@@ -632,13 +696,51 @@ kago_container_update (struct kago_runtime *rt, const char *id, const json_value
   if (kago_open_container (rt, id, &c, err) < 0)
     goto out_res;
   if (c.status == KAGO_STATUS_STOPPED)
-    kago_error_set (err, 0, "cannot update container \"%s\": it is stopped", id);
-  else if (c.st.cgroup == NULL)
-    kago_error_set (err, 0, "cannot update container \"%s\": it has no cgroup", id);
-  else
-    ret = kago_cgroup_apply_resources (c.st.cgroup, &r, err);
+    {
+      kago_error_set (err, 0, "cannot update container \"%s\": it is stopped", id);
+      goto out;
+    }
+  if (c.st.cgroup == NULL)
+    {
+      kago_error_set (err, 0, "cannot update container \"%s\": it has no cgroup", id);
+      goto out;
+    }
+  if (r.n_devices)
+    {
+      /* The whole list after this update: what create installed, what
+         earlier updates added, then these rules (last match wins).  */
+      spec = kago_opened_spec (&c, err);
+      if (spec == NULL || load_device_updates (c.dirfd, &prior, &updates, err) < 0)
+        goto out;
+      size_t n_base;
+      cleanup_free oci_device_cgroup *base = kago_effective_devices (spec, &n_base);
+      n_all = n_base + prior.n_devices + r.n_devices;
+      all = xcalloc (n_all, sizeof *all);
+      memcpy (all, base, n_base * sizeof *all);
+      memcpy (all + n_base, prior.devices, prior.n_devices * sizeof *all);
+      memcpy (all + n_base + prior.n_devices, r.devices, r.n_devices * sizeof *all);
+    }
+  if (kago_cgroup_update (c.st.cgroup, &r, all, n_all, err) < 0)
+    goto out;
+  if (r.n_devices)
+    {
+      device_rules_json (r.devices, r.n_devices, updates);
+      cleanup_free char *text = json_to_string (updates, false);
+      if (write_file_atomic (c.dirfd, DEVICES_UPDATE_FILE, text, strlen (text), 0600, err) < 0)
+        {
+          kago_error_wrap (err, "the device rules are applied, but recording them failed");
+          goto out;
+        }
+    }
+  ret = 0;
+out:
   kago_opened_close (&c);
 out_res:
+  free (all);
+  json_free (updates);
+  if (spec)
+    oci_spec_free (spec);
+  oci_resources_clear (&prior);
   oci_resources_clear (&r);
   return ret;
 }

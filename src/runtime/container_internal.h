@@ -36,6 +36,10 @@ struct kago_opened
 };
 int kago_open_container (struct kago_runtime *rt, const char *id, struct kago_opened *c, kago_error_t *err);
 void kago_opened_close (struct kago_opened *c);
+/* The device cgroup rules create installs for spec S: deny-all, the
+   config's linux.resources.devices, the default allowlist, then
+   linux.devices (as runc does).  Shallow: strings point into S.  */
+oci_device_cgroup *kago_effective_devices (const oci_spec *s, size_t *n);
 /* The copy of config.json kept in the state dir.  */
 oci_spec *kago_opened_spec (struct kago_opened *c, kago_error_t *err);
 /* Wait until PID (with start time START) is gone, up to TIMEOUT_MS.  */

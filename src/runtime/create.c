@@ -30,13 +30,16 @@
 #include "runtime/process_attrs.h"
 
 /* The device nodes every container gets, allowed after the config's rules as
-   runc does (so a config that denies everything still has /dev/null).  */
+   runc does (so a config that denies everything still has /dev/null): the
+   rule set a Docker container has today (security-defaults.md), including
+   /dev/console (5:1) and /dev/net/tun (10:200, which runc 1.2 re-added).  */
 static const oci_device_cgroup default_allowed[] = {
-  { true, 'c', false, false, 0, 0, (char *) "m" }, { true, 'b', false, false, 0, 0, (char *) "m" },
-  { true, 'c', true, true, 1, 3, (char *) "rwm" }, { true, 'c', true, true, 1, 5, (char *) "rwm" },
-  { true, 'c', true, true, 1, 7, (char *) "rwm" }, { true, 'c', true, true, 1, 8, (char *) "rwm" },
-  { true, 'c', true, true, 1, 9, (char *) "rwm" }, { true, 'c', true, true, 5, 0, (char *) "rwm" },
-  { true, 'c', true, true, 5, 2, (char *) "rwm" }, { true, 'c', true, false, 136, 0, (char *) "rwm" },
+  { true, 'c', false, false, 0, 0, (char *) "m" },    { true, 'b', false, false, 0, 0, (char *) "m" },
+  { true, 'c', true, true, 1, 3, (char *) "rwm" },    { true, 'c', true, true, 1, 5, (char *) "rwm" },
+  { true, 'c', true, true, 1, 7, (char *) "rwm" },    { true, 'c', true, true, 1, 8, (char *) "rwm" },
+  { true, 'c', true, true, 1, 9, (char *) "rwm" },    { true, 'c', true, true, 5, 0, (char *) "rwm" },
+  { true, 'c', true, true, 5, 1, (char *) "rwm" },    { true, 'c', true, true, 5, 2, (char *) "rwm" },
+  { true, 'c', true, true, 10, 200, (char *) "rwm" }, { true, 'c', true, false, 136, 0, (char *) "rwm" },
 };
 #define N_DEFAULT_ALLOWED (sizeof default_allowed / sizeof default_allowed[0])
 
@@ -194,6 +197,8 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
       const oci_linux *l = &s->linux_;
       if (l->has_intel_rdt)
         return kago_error_set (err, 0, "linux.intelRdt: Intel RDT is not supported by kago");
+      if (l->has_resources && kago_cgroup_validate_resources (&l->resources, err) < 0)
+        return -1;
       if (l->has_memory_policy)
         return kago_error_set (err, 0, "linux.memoryPolicy: not supported by kago yet");
       if (l->has_net_devices)
@@ -253,35 +258,46 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
    rules, then the nodes every container gets and the config's linux.devices,
    as runc does.  Without a device list in the config the container would
    otherwise inherit "allow everything" and could open the host's disks.  */
+oci_device_cgroup *
+kago_effective_devices (const oci_spec *s, size_t *n_out)
+{
+  static const oci_device_cgroup deny_all = { false, 'a', false, false, 0, 0, (char *) "rwm" };
+  const oci_resources *res = s->has_linux && s->linux_.has_resources ? &s->linux_.resources : NULL;
+  size_t n_res = res ? res->n_devices : 0;
+  size_t n_linux = s->has_linux ? s->linux_.n_devices : 0;
+  oci_device_cgroup *d = xcalloc (1 + n_res + N_DEFAULT_ALLOWED + n_linux, sizeof (oci_device_cgroup));
+  size_t k = 0;
+  d[k++] = deny_all;
+  if (n_res)
+    memcpy (d + k, res->devices, n_res * sizeof (oci_device_cgroup));
+  k += n_res;
+  memcpy (d + k, default_allowed, sizeof default_allowed);
+  k += N_DEFAULT_ALLOWED;
+  for (size_t i = 0; i < n_linux; i++)
+    {
+      const oci_device *dev = &s->linux_.devices[i];
+      if (dev->type == 'p')
+        continue;
+      d[k++] = (oci_device_cgroup){
+        true, dev->type == 'u' ? 'c' : dev->type, true, true, dev->major, dev->minor, (char *) "rwm"
+      };
+    }
+  *n_out = k;
+  return d;
+}
+
 static const oci_resources *
 effective_resources (struct kago_build *b, oci_resources *copy)
 {
-  static const oci_device_cgroup deny_all = { false, 'a', false, false, 0, 0, (char *) "rwm" };
   const oci_spec *s = b->spec;
   if (s->has_linux && s->linux_.has_resources)
     *copy = s->linux_.resources;
   else
     memset (copy, 0, sizeof *copy);
-  size_t n_linux = s->has_linux ? s->linux_.n_devices : 0;
-  size_t n = 1 + copy->n_devices + N_DEFAULT_ALLOWED + n_linux;
-  b->devices = xcalloc (n, sizeof (oci_device_cgroup));
-  size_t k = 0;
-  b->devices[k++] = deny_all;
-  memcpy (b->devices + k, copy->devices, copy->n_devices * sizeof (oci_device_cgroup));
-  k += copy->n_devices;
-  memcpy (b->devices + k, default_allowed, sizeof default_allowed);
-  k += N_DEFAULT_ALLOWED;
-  for (size_t i = 0; i < n_linux; i++)
-    {
-      const oci_device *d = &s->linux_.devices[i];
-      if (d->type == 'p')
-        continue;
-      b->devices[k++] = (oci_device_cgroup){
-        true, d->type == 'u' ? 'c' : d->type, true, true, d->major, d->minor, (char *) "rwm"
-      };
-    }
+  size_t n;
+  b->devices = kago_effective_devices (s, &n);
   copy->devices = b->devices;
-  copy->n_devices = k;
+  copy->n_devices = n;
   return copy;
 }
 

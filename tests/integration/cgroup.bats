@@ -222,7 +222,7 @@ teardown() {
 
   update_config 'del(.linux.resources.blockIO) | .linux.resources.cpu = {"cpus": "4095"}'
   kago_fails create --bundle "$BUNDLE" "$CID"
-  [[ "$output" == *"linux.resources.cpu.cpus: write \`4095\` to"* ]]
+  [[ "$output" == *"linux.resources.cpu.cpus: \"4095\": CPU 4095 does not exist here"* ]]
   no_dir_left "$PARENT"
 }
 

@@ -9,6 +9,7 @@
 
 #include "cgroup/internal.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/xalloc.h"
 #include "tap.h"
 
@@ -473,6 +474,145 @@ TEST (state_round_trip)
   kago_error_release (&err);
 }
 
+static char *
+validate_msg (const oci_resources *r, const char *cpus, const char *mems)
+{
+  kago_error_t err = NULL;
+  if (cg_resources_validate (r, cpus, mems, &err) == 0)
+    return NULL;
+  char *m = kago_error_string (err);
+  kago_error_release (&err);
+  return m;
+}
+
+TEST (resource_ranges)
+{
+  oci_resources r;
+  memset (&r, 0, sizeof r);
+  CHECK (validate_msg (&r, "0-1", "0") == NULL);
+
+  r.has_cpu_shares = true;
+  r.cpu_shares = 1;
+  cleanup_free char *m1 = validate_msg (&r, "0-1", "0");
+  CHECK_STR (m1, "linux.resources.cpu.shares: 1 is out of range (2-262144)");
+  r.cpu_shares = 262144;
+  CHECK (validate_msg (&r, "0-1", "0") == NULL);
+  r.cpu_shares = 0; /* unset */
+  CHECK (validate_msg (&r, "0-1", "0") == NULL);
+
+  r.has_cpu_quota = true;
+  r.cpu_quota = 999;
+  cleanup_free char *m2 = validate_msg (&r, NULL, NULL);
+  CHECK_CONTAINS (m2, "linux.resources.cpu.quota: 999 is out of range");
+  r.cpu_quota = -1;
+  CHECK (validate_msg (&r, NULL, NULL) == NULL);
+  r.has_cpu_period = true;
+  r.cpu_period = 1000001;
+  cleanup_free char *m3 = validate_msg (&r, NULL, NULL);
+  CHECK_CONTAINS (m3, "linux.resources.cpu.period: 1000001 is out of range");
+  r.cpu_period = 100000;
+
+  r.has_mem_limit = r.has_mem_swap = true;
+  r.mem_limit = 256 << 20;
+  r.mem_swap = 128 << 20;
+  cleanup_free char *m4 = validate_msg (&r, NULL, NULL);
+  CHECK_CONTAINS (m4, "linux.resources.memory.swap: 134217728 is below the memory limit 268435456");
+  r.mem_swap = -1;
+  CHECK (validate_msg (&r, NULL, NULL) == NULL);
+  r.mem_limit = -2;
+  cleanup_free char *m5 = validate_msg (&r, NULL, NULL);
+  CHECK_CONTAINS (m5, "linux.resources.memory.limit: invalid value -2");
+  r.mem_limit = 256 << 20;
+
+  r.has_mem_swappiness = true;
+  r.mem_swappiness = 101;
+  cleanup_free char *m6 = validate_msg (&r, NULL, NULL);
+  CHECK_STR (m6, "linux.resources.memory.swappiness: 101 is out of range (0-100)");
+  r.mem_swappiness = UINT64_MAX; /* docker's -1: unset */
+  CHECK (validate_msg (&r, NULL, NULL) == NULL);
+
+  r.has_blkio_weight = true;
+  r.blkio_weight = 9;
+  cleanup_free char *m7 = validate_msg (&r, NULL, NULL);
+  CHECK_STR (m7, "linux.resources.blockIO.weight: 9 is out of range (10-1000)");
+  r.blkio_weight = 1000;
+  CHECK (validate_msg (&r, NULL, NULL) == NULL);
+
+  r.cpu_cpus = (char *) "0-1,3";
+  cleanup_free char *m8 = validate_msg (&r, "0-1", "0");
+  CHECK_STR (m8, "linux.resources.cpu.cpus: \"0-1,3\": CPU 3 does not exist here (available: 0-1)");
+  r.cpu_cpus = (char *) "1-0";
+  cleanup_free char *m9 = validate_msg (&r, "0-1", "0");
+  CHECK_CONTAINS (m9, "linux.resources.cpu.cpus: invalid value \"1-0\"");
+  r.cpu_cpus = (char *) "0,1";
+  r.cpu_mems = (char *) "1";
+  cleanup_free char *m10 = validate_msg (&r, "0-1", "0");
+  CHECK_CONTAINS (m10, "linux.resources.cpu.mems: \"1\": memory node 1 does not exist here");
+}
+
+TEST (cpuset_lists)
+{
+  unsigned long miss = 0;
+  CHECK (cg_list_valid ("0"));
+  CHECK (cg_list_valid ("0-3,5,7-8"));
+  CHECK (cg_list_valid ("2\n"));
+  CHECK (!cg_list_valid (""));
+  CHECK (!cg_list_valid ("0-"));
+  CHECK (!cg_list_valid ("a"));
+  CHECK (!cg_list_valid ("0,,1"));
+  CHECK (!cg_list_valid ("3-1"));
+  CHECK (cg_list_subset ("0,2-3", "0-3", &miss) == 0);
+  CHECK (cg_list_subset ("0,4", "0-3", &miss) == 1 && miss == 4);
+  CHECK (cg_list_subset ("1", "0,2-5", &miss) == 1 && miss == 1);
+  CHECK (cg_list_subset ("x", "0-3", &miss) == -1);
+}
+
+static char *
+slurp (const char *dir, const char *file)
+{
+  char *out = NULL;
+  kago_error_t err = NULL;
+  if (cg_read (dir, file, &out, &err) < 0)
+    kago_error_release (&err);
+  return out;
+}
+
+/* The journal on plain files standing in for cgroup files.  */
+TEST (journal_rollback)
+{
+  char dir[] = "/tmp/kago-journal-XXXXXX";
+  CHECK (mkdtemp (dir) != NULL);
+  kago_error_t err = NULL;
+  cleanup_free char *f1 = cg_join (dir, "cpu.shares");
+  cleanup_free char *f2 = cg_join (dir, "blkio.throttle.write_bps_device");
+  CHECK (write_file (f1, "1024\n", 5, &err) == 0);
+  CHECK (write_file (f2, "8:0 1000\n", 9, &err) == 0);
+
+  cg_journal_begin ();
+  CHECK (cg_set ("f", dir, "cpu.shares", "512", &err) == 0);
+  CHECK (cg_set ("f", dir, "blkio.throttle.write_bps_device", "7:1 2000", &err) == 0);
+  CHECK (cg_set ("f", dir, "cpu.shares", "300", &err) == 0); /* recorded once */
+  cleanup_free char *mid = slurp (dir, "cpu.shares");
+  CHECK_STR (mid, "300");
+  CHECK (cg_journal_rollback (&err) == 0);
+  cleanup_free char *shares = slurp (dir, "cpu.shares");
+  CHECK_STR (shares, "1024");
+  /* A plain file keeps only the last write: the rollback reset the device
+     the update added ("7:1 0"), then wrote the old line back.  */
+  cleanup_free char *bps = slurp (dir, "blkio.throttle.write_bps_device");
+  CHECK_STR (bps, "8:0 1000");
+
+  /* Without a journal nothing is recorded, and ending one is harmless.  */
+  CHECK (cg_set ("f", dir, "cpu.shares", "2", &err) == 0);
+  cg_journal_end ();
+  cleanup_free char *after = slurp (dir, "cpu.shares");
+  CHECK_STR (after, "2");
+  unlink (f1);
+  unlink (f2);
+  rmdir (dir);
+  kago_error_release (&err);
+}
+
 int
 main (void)
 {
@@ -491,5 +631,8 @@ main (void)
   RUN (detect_this_host);
   RUN (systemd_flag_errors);
   RUN (state_round_trip);
+  RUN (resource_ranges);
+  RUN (cpuset_lists);
+  RUN (journal_rollback);
   return tap_done ();
 }

@@ -140,7 +140,9 @@ parse_size (const char *flag, const char *text, int64_t *out, kago_error_t *err)
       if (*end)
         return kago_error_set (err, 0, "--%s: invalid size \"%s\"", flag, text);
     }
-  if (v < 0 || v > INT64_MAX / mult)
+  if (v < 0)
+    return kago_error_set (err, 0, "--%s: invalid size \"%s\" (bytes, or -1 for unlimited)", flag, text);
+  if (v > INT64_MAX / mult)
     return kago_error_set (err, 0, "--%s: size \"%s\" out of range", flag, text);
   *out = v * mult;
   return 0;
