@@ -395,6 +395,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
     .id = id,
     .cgroups_path = s->has_linux ? s->linux_.cgroups_path : NULL,
     .systemd = rt->systemd_cgroup,
+    .resources = resources, /* which cgroup2 controllers to enable; applied by create_rest */
     .defer_v1 = true,
   };
   if (kago_cgroup_create (&cgc, &b->cgroup, err) < 0)

@@ -373,3 +373,75 @@ timed_dd() {
   echo "unlimited write: $RATE B/s"
   [ "$RATE" -gt 5242880 ] || fail "write at $RATE B/s without a limit"
 }
+
+@test "the other fields land where this host has them, or are refused by name" {
+  make_bundle '["sleep","100"]'
+  if is_v2; then
+    # v2 has no swappiness, OOM-killer switch, realtime or net_cls knobs.
+    local field expr
+    for pair in 'memory.swappiness:.linux.resources.memory = {"swappiness": 10}' \
+      'memory.disableOOMKiller:.linux.resources.memory = {"disableOOMKiller": true}' \
+      'cpu.realtimeRuntime:.linux.resources.cpu = {"realtimeRuntime": 1000}' \
+      'network.classID:.linux.resources.network = {"classID": 1048577}'; do
+      field="${pair%%:*}"
+      expr="${pair#*:}"
+      update_config "del(.linux.resources.memory, .linux.resources.cpu, .linux.resources.network)
+        | .linux.cgroupsPath = \$p | $expr" --arg p "$PARENT/$CID"
+      kago_fails create --bundle "$BUNDLE" "$CID"
+      [[ "$output" == *"linux.resources.$field: not supported on cgroup v2"* ]] || fail "$field: $output"
+      kago_fails state "$CID"
+    done
+    return 0
+  fi
+  update_config '.linux.cgroupsPath = $p
+    | .linux.resources.memory = {"limit": 268435456, "swappiness": 10, "disableOOMKiller": true, "kernelTCP": 16777216, "kernel": 67108864}
+    | .linux.resources.cpu = {"idle": 0, "burst": 1000, "quota": 100000, "period": 100000}' --arg p "$PARENT/$CID"
+  kago_create "$CID"
+  [ "$(cat "$(cg_file memory memory.swappiness)")" = 10 ]
+  grep -qx 'oom_kill_disable 1' "$(cg_file memory memory.oom_control)"
+  [ "$(cat "$(cg_file memory memory.kmem.tcp.limit_in_bytes)")" = 16777216 ]
+  [ "$(cat "$(cg_file cpu cpu.cfs_burst_us)")" = 1000 ]
+  [ "$(cat "$(cg_file cpu cpu.idle)")" = 0 ]
+  # Kernel memory: where the kernel ignores the limit, kago says so and goes
+  # on; where it takes it, the file holds it.
+  if [ "$(cat "$(cg_file memory memory.kmem.limit_in_bytes)")" != 67108864 ]; then
+    grep -q 'warning: linux.resources.memory.kernel: ignored by this kernel' "$TEST_DIR/$CID.err" ||
+      fail "no warning for the ignored kernel memory limit: $(cat "$TEST_DIR/$CID.err")"
+  fi
+  kago_ok delete --force "$CID"
+
+  # hugetlb: on this hybrid layout the controller lives on cgroup2.
+  if [ -f /sys/fs/cgroup/unified/cgroup.controllers ] && grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers; then
+    update_config 'del(.linux.resources.memory, .linux.resources.cpu)
+      | .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 20971520}]'
+    kago_create "$CID"
+    [ "$(cat "/sys/fs/cgroup/unified$PARENT/$CID/hugetlb.2MB.max")" = 20971520 ]
+    kago_ok delete --force "$CID"
+  fi
+
+  # Controllers this host lacks: an error naming the field, nothing left.
+  local mi
+  mi="$(cat /proc/self/mountinfo)"
+  if ! grep -q 'net_cls' <<<"$mi"; then
+    update_config 'del(.linux.resources.hugepageLimits) | .linux.resources.network = {"classID": 1048577}'
+    kago_fails create --bundle "$BUNDLE" "$CID"
+    [[ "$output" == *"linux.resources.network.classID: not supported on this host"* ]]
+    kago_fails state "$CID"
+  fi
+  if ! grep -q ' rdma' <<<"$mi" && ! grep -qw rdma /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
+    update_config 'del(.linux.resources.network) | .linux.resources.rdma = {"mlx4_0": {"hcaHandles": 3}}'
+    kago_fails create --bundle "$BUNDLE" "$CID"
+    [[ "$output" == *'linux.resources.rdma["mlx4_0"]: not supported on this host'* ]]
+    kago_fails state "$CID"
+  fi
+  update_config 'del(.linux.resources.rdma) | .linux.resources.hugepageLimits = [{"pageSize": "3XB", "limit": 1}]'
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *'linux.resources.hugepageLimits[0].pageSize: invalid value "3XB"'* ]]
+  update_config 'del(.linux.resources.hugepageLimits) | .linux.resources.memory = {"swappiness": 200}'
+  kago_fails create --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *'linux.resources.memory.swappiness: 200 is out of range (0-100)'* ]]
+  local m
+  for m in $(cg_mounts); do
+    [ ! -d "$m$PARENT/$CID" ] || fail "left behind: $m$PARENT/$CID"
+  done
+}
