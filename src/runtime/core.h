@@ -82,6 +82,21 @@ void kago_hooks_run_warn (const oci_hooks_list *hooks, const char *kind, const c
 int kago_selfexe_ensure_sealed (char **argv, char **envp, kago_error_t *err);
 bool kago_selfexe_is_sealed (void);
 
+/* ---- idmap.c: idmapped mounts ---- */
+/* The annotation that asks for an idmapped rootfs ("true").  */
+#define KAGO_ANNOTATION_ROOTFS_IDMAP "io.kago.rootfs.idmap"
+bool kago_idmap_mount_wanted (const oci_mount *m);
+bool kago_idmap_rootfs_wanted (const oci_spec *s);
+/* Any idmapped tree at all (the init then expects SYNC_IDMAP).  */
+bool kago_idmap_wanted (const oci_spec *s);
+/* Refuse what cannot work, before anything is made (USERNS: the container
+   has a user namespace).  */
+int kago_idmap_validate (const oci_spec *s, bool userns, kago_error_t *err);
+/* Parent, after the init's maps are written: the detached idmapped trees,
+   the rootfs's first (if wanted), then each idmapped mount in order.  */
+int kago_idmap_open_trees (const oci_spec *s, const char *bundle, const char *rootfs, pid_t init_pid, int *fds,
+                           size_t max, size_t *n, kago_error_t *err);
+
 /* ---- namespaces.c ---- */
 struct kago_ns_plan
 {
@@ -115,6 +130,7 @@ enum kago_sync_type
   SYNC_ERROR,      /* either way: errnum + message */
   SYNC_EXEC_READY, /* exec child -> parent: about to execve */
   SYNC_CGROUP,     /* parent -> child: cgroups made, v1 \"tasks\" fds attached */
+  SYNC_IDMAP,      /* parent -> child: idmapped trees (rootfs first), fds attached */
 };
 struct kago_sync_msg
 {
@@ -128,6 +144,8 @@ int kago_sync_send_error (int fd, const kago_error_t e);
  *err; EOF is "the container init exited unexpectedly".  */
 int kago_sync_expect (int fd, int want, struct kago_sync_msg *out, kago_error_t *err);
 /* The same, with up to 16 fds attached (SCM_RIGHTS).  */
+/* At most this many fds per message.  */
+#define KAGO_SYNC_MAX_FDS 64
 int kago_sync_send_fds (int fd, int type, const int *fds, size_t n, kago_error_t *err);
 int kago_sync_expect_fds (int fd, int want, int *fds, size_t max, size_t *n, kago_error_t *err);
 

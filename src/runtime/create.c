@@ -217,6 +217,10 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
     }
   if (kago_ns_plan_build (s, &b->launch.ns, err) < 0)
     return -1;
+  if (kago_idmap_validate (s, b->launch.ns.has_ns[OCI_NS_USER], err) < 0)
+    return -1;
+  if (kago_idmap_wanted (s) && !b->launch.ns.new_ns[OCI_NS_MOUNT])
+    return kago_error_set (err, 0, "idmapped mounts need a new mount namespace (linux.namespaces)");
   if (s->has_linux && s->linux_.sysctl.n)
     {
       const oci_namespace *ipc = oci_spec_namespace (s, OCI_NS_IPC);
@@ -452,6 +456,9 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   c->no_new_keyring = o->no_new_keyring;
   c->preserve_fds = o->preserve_fds;
   c->cgroup_path_unified = kago_cgroup_path (b->cgroup, "");
+  c->idmap_rootfs = kago_idmap_rootfs_wanted (s);
+  for (size_t i = 0; i < sizeof c->idmap_fds / sizeof c->idmap_fds[0]; i++)
+    c->idmap_fds[i] = -1;
   b->launch.seccomp = b->seccomp;
   b->launch.caps = b->caps;
 
@@ -502,6 +509,19 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   if (kago_sync_send (b->launch.sync_fd, SYNC_GO, pid, err) < 0)
     goto fail;
   KAGO_PHASE ("create:go-sent");
+  if (c->idmap_rootfs || kago_idmap_wanted (s))
+    {
+      /* The init waits for these before its first mount.  */
+      int fds[64];
+      size_t n = 0;
+      if (kago_idmap_open_trees (s, b->bundle, b->rootfs, pid, fds, 64, &n, err) < 0)
+        goto fail;
+      int r = kago_sync_send_fds (b->launch.sync_fd, SYNC_IDMAP, fds, n, err);
+      for (size_t i = 0; i < n; i++)
+        close (fds[i]);
+      if (r < 0)
+        goto fail;
+    }
   /* While the init builds its mounts: the v1 hierarchies and the limits,
      then the fds it joins them through.  */
   {

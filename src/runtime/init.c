@@ -341,6 +341,13 @@ kago_init_main (struct kago_launch *l)
   if (set_hostname (spec, &l->ns, &err) < 0)
     child_fail (l, &err);
 
+  if (kago_idmap_wanted (spec))
+    {
+      size_t n = 0;
+      if (kago_sync_expect_fds (l->child_sync_fd, SYNC_IDMAP, c->idmap_fds, 64, &n, &err) < 0)
+        child_fail (l, &err);
+      c->n_idmap_fds = n;
+    }
   c->join_cgroups = init_join_cgroups;
   if (c->new_mountns || c->mounts_in_host)
     {

@@ -29,6 +29,11 @@ struct kago_init_ctx
   int preserve_fds;      /* fds 3 .. 3+preserve_fds-1 are passed on */
   int procfs_fd;         /* verified procfs handle of the container (after /proc is mounted), or -1 */
   const char *cgroup_path_unified; /* for cgroup mounts on v2, may be NULL */
+  /* Idmapped trees from the parent (SYNC_IDMAP): the rootfs's first when
+     idmap_rootfs, then one per idmapped mount in order; -1 once used.  */
+  int idmap_fds[64];
+  size_t n_idmap_fds;
+  bool idmap_rootfs;
   /* Called (once) before the first cgroup mount: the init must be in its
      cgroups, and in its new cgroup namespace, by then.  May be NULL.  */
   int (*join_cgroups) (struct kago_init_ctx *c, kago_error_t *err);

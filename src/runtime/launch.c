@@ -80,11 +80,11 @@ kago_sync_send_fds (int fd, int type, const int *fds, size_t n, kago_error_t *er
   struct iovec iov = { .iov_base = &m, .iov_len = msg_size (type) };
   union
   {
-    char buf[CMSG_SPACE (sizeof (int) * 16)];
+    char buf[CMSG_SPACE (sizeof (int) * KAGO_SYNC_MAX_FDS)];
     struct cmsghdr align;
   } u;
   struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1 };
-  if (n > 16)
+  if (n > KAGO_SYNC_MAX_FDS)
     return kago_error_set (err, E2BIG, "sync: too many fds");
   if (n)
     {
@@ -112,7 +112,7 @@ kago_sync_expect_fds (int fd, int want, int *fds, size_t max, size_t *n, kago_er
   struct kago_sync_msg m;
   union
   {
-    char buf[CMSG_SPACE (sizeof (int) * 16)];
+    char buf[CMSG_SPACE (sizeof (int) * KAGO_SYNC_MAX_FDS)];
     struct cmsghdr align;
   } u;
   struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };

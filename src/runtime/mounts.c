@@ -9,6 +9,7 @@
  * procfs (and a few lxcfs-style file binds) may be mounted over /proc
  * (CVE-2019-19921).
  */
+#include "runtime/core.h"
 #include "runtime/mounts.h"
 
 #include <errno.h>
@@ -56,6 +57,8 @@ struct mnt
   char *source;     /* for binds: absolute host path */
   struct kago_mount_opts o;
   const char *label; /* linux.mountLabel or NULL */
+  int idmap_fd;      /* the parent's idmapped tree for this mount, or -1 */
+  size_t idmap_slot; /* its index in c->idmap_fds */
 };
 
 static void
@@ -239,6 +242,31 @@ open_target (struct mnt *x, bool want_dir, kago_error_t *err)
 }
 
 /* ---- binds ---- */
+
+/* Attach the idmapped tree the parent made for this mount.  */
+static int
+attach_idmapped (struct mnt *x, kago_error_t *err)
+{
+  struct stat sb;
+  if (fstat (x->idmap_fd, &sb) < 0)
+    return fail_msg (x, errno, "stat the idmapped source", err);
+  cleanup_close int dfd = open_target (x, S_ISDIR (sb.st_mode), err);
+  if (dfd < 0)
+    return -1;
+  unsigned long long set, clr;
+  kago_mount_opts_bind_attrs (&x->o, &set, &clr);
+  if (kago_mount_setattr_fd (x->idmap_fd, true, x->o.rec_attr_set, x->o.rec_attr_clr, err) < 0
+      || kago_mount_setattr_fd (x->idmap_fd, false, set, clr, err) < 0)
+    return fail (x, err);
+  if (move_mount (x->idmap_fd, "", dfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return fail_msg (x, errno, "attach the idmapped mount", err);
+  if (kago_mount_propagation_fd (x->idmap_fd, x->o.propagation, err) < 0)
+    return fail (x, err);
+  close (x->idmap_fd);
+  x->c->idmap_fds[x->idmap_slot] = -1;
+  x->idmap_fd = -1;
+  return 0;
+}
 
 static int
 do_bind (struct mnt *x, const char *srcpath, bool recursive, int *mntfd_out, kago_error_t *err)
@@ -746,6 +774,8 @@ mount_one (struct mnt *x, kago_error_t *err)
     {
       if (check_proc_mount (x, err) < 0)
         return -1;
+      if (x->idmap_fd >= 0)
+        return attach_idmapped (x, err);
       return do_bind (x, x->source, x->o.rbind, NULL, err);
     }
   if (check_proc_mount (x, err) < 0)
@@ -789,8 +819,18 @@ mnt_init (struct kago_init_ctx *c, size_t i, struct mnt *x, kago_error_t *err)
   x->dest = kago_path_clean (m->destination);
   if (kago_mount_opts_parse ((const char *const *) m->options.v, m->options.n, &x->o, err) < 0)
     return kago_error_wrap (err, "mounts[%zu]", i);
-  if (x->o.idmap || m->uid_mappings.n || m->gid_mappings.n)
-    return kago_error_set (err, ENOTSUP, "mounts[%zu]: idmap mounts are not supported yet", i);
+  x->idmap_fd = -1;
+  if (kago_idmap_mount_wanted (m))
+    {
+      /* The parent's idmapped trees come in mount order, after the rootfs. */
+      size_t k = c->idmap_rootfs ? 1 : 0;
+      for (size_t j = 0; j < i; j++)
+        k += kago_idmap_mount_wanted (&c->spec->mounts[j]);
+      if (k >= c->n_idmap_fds)
+        return kago_error_set (err, 0, "mounts[%zu]: the idmapped tree did not arrive from the runtime", i);
+      x->idmap_slot = k;
+      x->idmap_fd = c->idmap_fds[k];
+    }
   const char *t = m->type && *m->type ? m->type : NULL;
   if (t && strcmp (t, "bind") == 0)
     x->o.bind = true;

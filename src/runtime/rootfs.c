@@ -126,10 +126,20 @@ kago_rootfs_prepare (struct kago_init_ctx *c, kago_error_t *err)
   if (shared && mp && mount (NULL, mp, NULL, MS_PRIVATE, NULL) < 0)
     return kago_error_set (err, errno, "make `%s` (holding the rootfs) private", mp);
 
-  /* Bind the rootfs onto itself so it is a mount point (pivot_root).  */
+  /* Bind the rootfs onto itself so it is a mount point (pivot_root); or
+     attach the idmapped clone of it the parent made there.  */
   struct kago_mount_where w = { rfd, "/" };
   int mfd = -1;
-  if (kago_mount_bind_at (rfd, NULL, rfd, &w, true, 0, 0, 0, 0, &mfd, err) < 0)
+  if (c->idmap_rootfs && c->n_idmap_fds > 0 && c->idmap_fds[0] >= 0)
+    {
+      if (move_mount (c->idmap_fds[0], "", rfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return kago_error_set (err, errno, "attach the idmapped rootfs `%s`", c->rootfs);
+      mfd = c->idmap_fds[0];
+      c->idmap_fds[0] = -1;
+    }
+  else if (c->idmap_rootfs)
+    return kago_error_set (err, 0, "the idmapped rootfs did not arrive from the runtime");
+  else if (kago_mount_bind_at (rfd, NULL, rfd, &w, true, 0, 0, 0, 0, &mfd, err) < 0)
     return kago_error_wrap (err, "bind the rootfs `%s` onto itself", c->rootfs);
   if (c->rootfs_fd >= 0)
     {

@@ -451,10 +451,3 @@ EOF
   [[ "$output" == *"/dev/null"* ]]
 }
 
-# kago-specific until idmapped mounts land (runc 1.1 ignores the option).
-@test "mounts: idmap mounts are refused with a clear message" {
-  make_bundle '["true"]'
-  update_config '.mounts += [{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["rbind", "idmap"]}]'
-  kago_fails run --bundle "$BUNDLE" "$CID"
-  [[ "$output" == *"idmap mounts are not supported yet"* ]]
-}

@@ -557,8 +557,8 @@ static const char *const mount_option_candidates[] = {
   "sync",
   "tmpcopyup",
   "unbindable",
-  /* idmap and ridmap are parsed but refused when mounting (idmapped mounts
-     arrive with the confinement work): not listed until they work.  */
+  "idmap",
+  "ridmap",
 };
 
 /* The hooks, namespaces and seccomp names the runtime implements (seccomp.c's
