@@ -131,6 +131,7 @@ enum kago_sync_type
   SYNC_EXEC_READY, /* exec child -> parent: about to execve */
   SYNC_CGROUP,     /* parent -> child: cgroups made, v1 \"tasks\" fds attached */
   SYNC_IDMAP,      /* parent -> child: idmapped trees (rootfs first), fds attached */
+  SYNC_SECCOMP,    /* child -> parent: the seccomp notify listener fd attached */
 };
 struct kago_sync_msg
 {
@@ -143,11 +144,14 @@ int kago_sync_send_error (int fd, const kago_error_t e);
 /* Receive one message of type WANT; an error message from the peer becomes
  *err; EOF is "the container init exited unexpectedly".  */
 int kago_sync_expect (int fd, int want, struct kago_sync_msg *out, kago_error_t *err);
-/* The same, with up to 16 fds attached (SCM_RIGHTS).  */
-/* At most this many fds per message.  */
+/* The same, with up to KAGO_SYNC_MAX_FDS fds attached (SCM_RIGHTS).  */
 #define KAGO_SYNC_MAX_FDS 64
 int kago_sync_send_fds (int fd, int type, const int *fds, size_t n, kago_error_t *err);
 int kago_sync_expect_fds (int fd, int want, int *fds, size_t max, size_t *n, kago_error_t *err);
+/* Receive one message of any type into *M, with up to MAX fds (the rest are
+   closed).  Returns 1 for a message, 0 at EOF, -1 on a receive error.  An
+   error message from the peer is returned as a message (M->type SYNC_ERROR). */
+int kago_sync_recv_any (int fd, struct kago_sync_msg *m, int *fds, size_t max, size_t *n, kago_error_t *err);
 
 /* ---- launch.c / init.c ---- */
 struct kago_launch
@@ -165,6 +169,7 @@ struct kago_launch
   size_t n_cg_join;
   bool cloned_into_cgroup; /* clone3 used CLONE_INTO_CGROUP */
   bool cgroups_joined;     /* the init is in its cgroups (and its new cgroup namespace) */
+  bool seccomp_installed;  /* the filter is on (a notify filter goes on before "created") */
   pid_t pid;
 };
 /* Clone the init.  Returns the child's host pid.  */

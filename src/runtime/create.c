@@ -28,6 +28,7 @@
 #include "runtime/container_internal.h"
 #include "runtime/mounts.h"
 #include "runtime/process_attrs.h"
+#include "runtime/seccomp_notify.h"
 
 /* The device nodes every container gets, allowed after the config's rules as
    runc does (so a config that denies everything still has /dev/null): the
@@ -203,17 +204,12 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
         return kago_error_set (err, 0, "linux.memoryPolicy: not supported by kago yet");
       if (l->has_net_devices)
         return kago_error_set (err, 0, "linux.netDevices: not supported by kago yet");
-      if (l->seccomp && l->seccomp->listener_path)
-        return kago_error_set (err, 0,
-                               "linux.seccomp.listenerPath: seccomp notify agents are not supported "
-                               "by kago-runtime yet (they arrive with the confinement work)");
       if (l->seccomp && kago_seccomp_compile (l->seccomp, &b->seccomp, err) < 0)
         return -1;
-      /* Nobody would answer a notification: the process would hang.  */
-      if (b->seccomp && kago_seccomp_filter_has_notify (b->seccomp))
-        return kago_error_set (err, 0,
-                               "linux.seccomp: SCMP_ACT_NOTIFY needs a seccomp agent (listenerPath), "
-                               "which kago-runtime does not support yet");
+      /* NOTIFY without an agent to answer would hang the process.  */
+      if (l->seccomp
+          && kago_seccomp_notify_validate (l->seccomp, kago_seccomp_filter_has_notify (b->seccomp), err) < 0)
+        return -1;
     }
   if (kago_ns_plan_build (s, &b->launch.ns, err) < 0)
     return -1;
@@ -556,6 +552,14 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
       if (kago_sync_send (b->launch.sync_fd, SYNC_HOOKS_DONE, 0, err) < 0)
         goto fail;
     }
+  /* A notify filter goes on before the init reports ready; its listener
+     comes up the sync socket and goes on to the agent.  */
+  if (s->process && kago_seccomp_filter_has_notify (b->seccomp)
+      && kago_seccomp_notify_relay (
+             b->launch.sync_fd, s->linux_.seccomp, pid,
+             kago_state_json_new (KAGO_OCI_VERSION, b->id, "creating", pid, b->bundle, &s->annotations), err)
+             < 0)
+    goto fail;
   if (kago_sync_expect (b->launch.sync_fd, SYNC_READY, NULL, err) < 0)
     goto fail;
 

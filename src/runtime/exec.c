@@ -23,6 +23,7 @@
 #include "common/syscalls.h"
 #include "common/xalloc.h"
 #include "runtime/process_attrs.h"
+#include "runtime/seccomp_notify.h"
 
 static json_value *
 strv_json (char **v)
@@ -283,7 +284,9 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
   if (proc->capabilities.present && kago_caps_from_spec (&proc->capabilities, &caps, err) < 0)
     goto out;
   if (spec->has_linux && spec->linux_.seccomp
-      && kago_seccomp_compile (spec->linux_.seccomp, &filter, err) < 0)
+      && (kago_seccomp_compile (spec->linux_.seccomp, &filter, err) < 0
+          || kago_seccomp_notify_validate (spec->linux_.seccomp, kago_seccomp_filter_has_notify (filter), err)
+                 < 0))
     goto out;
 
   oci_spec es = *spec;
@@ -385,20 +388,35 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
     goto kill_child;
   if (kago_sync_send (l.sync_fd, SYNC_GO, pid, err) < 0)
     goto kill_child;
-  {
-    struct kago_sync_msg m;
-    ssize_t n;
-    do
-      n = recv (l.sync_fd, &m, sizeof m, 0);
-    while (n < 0 && errno == EINTR);
-    if (n > 0 && m.type == SYNC_ERROR)
-      {
-        kago_error_from_wire (err, &m.err);
-        waitpid (pid, NULL, 0);
-        pid = -1;
-        goto out_unblock;
-      }
-  }
+  /* Until execve closes the socket: the seccomp listener when the profile
+     notifies (for the agent, as at create), or an error.  */
+  for (;;)
+    {
+      struct kago_sync_msg m;
+      int fds[1];
+      size_t nfds = 0;
+      kago_error_t rerr = NULL;
+      int r = kago_sync_recv_any (l.sync_fd, &m, fds, 1, &nfds, &rerr);
+      kago_error_release (&rerr);
+      if (r <= 0)
+        break;
+      if (m.type == SYNC_SECCOMP && nfds == 1)
+        {
+          json_value *state = kago_state_to_oci_json (&c.st, c.status);
+          if (kago_seccomp_notify_handoff (spec->linux_.seccomp, fds[0], pid, state, err) < 0)
+            goto kill_child;
+          continue;
+        }
+      for (size_t i = 0; i < nfds; i++)
+        close (fds[i]);
+      if (m.type == SYNC_ERROR)
+        {
+          kago_error_from_wire (err, &m.err);
+          waitpid (pid, NULL, 0);
+          pid = -1;
+          goto out_unblock;
+        }
+    }
   if (o->pid_file)
     {
       char buf[32];

@@ -208,6 +208,22 @@ enter_cwd (const char *cwd, kago_error_t *err)
   return 0;
 }
 
+/* Install the filter once; a notify listener goes up the sync socket to the
+   runtime, which hands it to the agent (seccomp_notify.c).  */
+static int
+install_seccomp (struct kago_launch *l, kago_error_t *err)
+{
+  if (l->seccomp_installed)
+    return 0;
+  cleanup_close int lfd = -1;
+  if (kago_seccomp_install (l->seccomp, &lfd, err) < 0)
+    return -1;
+  l->seccomp_installed = true;
+  if (lfd >= 0 && kago_sync_send_fds (l->child_sync_fd, SYNC_SECCOMP, &lfd, 1, err) < 0)
+    return kago_error_wrap (err, "send the seccomp listener to the runtime");
+  return 0;
+}
+
 /* Everything that can fail is done before the container is reported
    created (as runc does), so that the error reaches `create`: once `start`
    has released the init nobody is left to hear it.  Privileged work first,
@@ -242,12 +258,8 @@ kago_init_prepare_process (struct kago_launch *l, const oci_process *p, int proc
     }
   /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it
      while the init still has it.  */
-  if (l->seccomp && !p->no_new_privileges)
-    {
-      int lfd = -1;
-      if (kago_seccomp_install (l->seccomp, &lfd, err) < 0)
-        return -1;
-    }
+  if (l->seccomp && !p->no_new_privileges && install_seccomp (l, err) < 0)
+    return -1;
   if (l->caps && kago_caps_prepare (l->caps, err) < 0)
     return -1;
   if (kago_user_apply (&p->user, l->ctx.userns, err) < 0)
@@ -261,6 +273,12 @@ kago_init_prepare_process (struct kago_launch *l, const oci_process *p, int proc
     return kago_error_set (err, errno, "process.cwd: chdir to `%s` as the process user", cwd);
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return kago_error_set (err, errno, "process.noNewPrivileges: prctl(PR_SET_NO_NEW_PRIVS)");
+  /* A notify filter's listener must reach the agent through the runtime,
+     which waits only until "created" (as runc, it goes on before the wait
+     for start; the calls the init makes until execve must pass it).  */
+  if (l->seccomp && p->no_new_privileges && kago_seccomp_filter_has_notify (l->seccomp)
+      && install_seccomp (l, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -269,12 +287,8 @@ kago_init_prepare_process (struct kago_launch *l, const oci_process *p, int proc
 int
 kago_init_final_seccomp (struct kago_launch *l, const oci_process *p, kago_error_t *err)
 {
-  if (l->seccomp && p->no_new_privileges)
-    {
-      int lfd = -1;
-      if (kago_seccomp_install (l->seccomp, &lfd, err) < 0)
-        return -1;
-    }
+  if (l->seccomp && p->no_new_privileges && install_seccomp (l, err) < 0)
+    return -1;
   return 0;
 }
 

@@ -107,15 +107,14 @@ kago_sync_send_fds (int fd, int type, const int *fds, size_t n, kago_error_t *er
 }
 
 int
-kago_sync_expect_fds (int fd, int want, int *fds, size_t max, size_t *n, kago_error_t *err)
+kago_sync_recv_any (int fd, struct kago_sync_msg *m, int *fds, size_t max, size_t *n, kago_error_t *err)
 {
-  struct kago_sync_msg m;
   union
   {
     char buf[CMSG_SPACE (sizeof (int) * KAGO_SYNC_MAX_FDS)];
     struct cmsghdr align;
   } u;
-  struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
+  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
   struct msghdr h
       = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
   *n = 0;
@@ -126,7 +125,7 @@ kago_sync_expect_fds (int fd, int want, int *fds, size_t max, size_t *n, kago_er
   if (r < 0)
     return kago_error_set (err, errno, "sync: receive");
   if (r == 0)
-    return kago_error_set (err, 0, "the container runtime went away during create");
+    return 0;
   for (struct cmsghdr *c = CMSG_FIRSTHDR (&h); c; c = CMSG_NXTHDR (&h, c))
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
       {
@@ -141,10 +140,27 @@ kago_sync_expect_fds (int fd, int want, int *fds, size_t max, size_t *n, kago_er
               close (got);
           }
       }
-  if (m.type == SYNC_ERROR)
-    return kago_error_from_wire (err, &m.err);
-  if (m.type != want)
-    return kago_error_set (err, 0, "sync: unexpected message %d (wanted %d)", m.type, want);
+  return 1;
+}
+
+int
+kago_sync_expect_fds (int fd, int want, int *fds, size_t max, size_t *n, kago_error_t *err)
+{
+  struct kago_sync_msg m;
+  int r = kago_sync_recv_any (fd, &m, fds, max, n, err);
+  if (r < 0)
+    return -1;
+  if (r == 0)
+    return kago_error_set (err, 0, "the container runtime went away during create");
+  if (m.type == SYNC_ERROR || m.type != want)
+    {
+      for (size_t i = 0; i < *n; i++)
+        close (fds[i]);
+      *n = 0;
+      if (m.type == SYNC_ERROR)
+        return kago_error_from_wire (err, &m.err);
+      return kago_error_set (err, 0, "sync: unexpected message %d (wanted %d)", m.type, want);
+    }
   return 0;
 }
 

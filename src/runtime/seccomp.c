@@ -548,9 +548,15 @@ kago_seccomp_send_listener (const char *listener_path, int listener_fd, const ch
     return kago_error_set (err, EINVAL, "linux.seccomp.listenerPath: no container state to send");
   cleanup_close int sock = kago_console_socket_connect (listener_path, err);
   if (sock < 0)
-    return kago_error_wrap (err, "linux.seccomp.listenerPath");
+    {
+      /* That error speaks of a console socket: say what this one is.  */
+      int e = (*err)->errnum;
+      kago_error_release (err);
+      return kago_error_set (err, e, "linux.seccomp.listenerPath: connect to the seccomp agent at \"%s\"",
+                             listener_path);
+    }
   if (kago_send_fd (sock, listener_fd, state_json, err) < 0)
-    return kago_error_wrap (err, "linux.seccomp.listenerPath \"%s\"", listener_path);
+    return kago_error_wrap (err, "linux.seccomp.listenerPath: send the listener to \"%s\"", listener_path);
   return 0;
 }
 

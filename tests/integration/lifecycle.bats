@@ -593,16 +593,16 @@ HOOK
   [ ! -e "$KAGO_ROOT/$CID" ]
 }
 
-@test "seccomp notify without an agent is refused, not left to hang; features does not claim it" {
+@test "seccomp notify without listenerPath is refused, not left to hang; features lists NOTIFY" {
   make_bundle '["true"]'
   update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
     "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
   kago_fails run --bundle "$BUNDLE" "$CID"
-  [[ "$output" == *"SCMP_ACT_NOTIFY"* ]]
+  [[ "$output" == *"SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath"* ]]
   [ ! -e "$KAGO_ROOT/$CID" ]
   kago_ok features
-  [ "$(jq '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY")' <<<"$output")" = null ]
-  [ "$(jq '.linux.mountExtensions.idmap.enabled' <<<"$output")" = false ]
+  [ "$(jq '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY") != null' <<<"$output")" = true ]
+  [ "$(jq '.linux.mountExtensions.idmap.enabled' <<<"$output")" = true ]
 }
 
 # ---- second review: device policy, foreign cgroups, /proc through a symlink ----

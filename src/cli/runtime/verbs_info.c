@@ -568,9 +568,8 @@ static const char *const feature_hooks[]
 static const char *const feature_namespaces[]
     = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL };
 static const char *const feature_seccomp_actions[] = {
-  "SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO",       "SCMP_ACT_KILL",
-  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
-  "SCMP_ACT_TRACE",        "SCMP_ACT_TRAP",        NULL /* NOTIFY: needs the agent work */
+  "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO",  "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+  "SCMP_ACT_LOG",   "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",         NULL
 };
 static const char *const feature_seccomp_operators[]
     = { "SCMP_CMP_EQ", "SCMP_CMP_GE",        "SCMP_CMP_GT", "SCMP_CMP_LE",
