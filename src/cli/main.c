@@ -2,10 +2,12 @@
  *
  *   kago-runtime [global flags] VERB ...   the OCI runtime (runc's command line)
  *   kago runtime [global flags] VERB ...   the same
+ *   kago seccomp resolve|default ...       Docker seccomp profiles -> OCI
  *   kago ...                               the engine (its verbs come later)
  */
 #include "common/phase.h"
 #include "cli/runtime/verbs.h"
+#include "cli/seccomp_cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,8 @@ engine_usage (FILE *out)
          "Commands:\n"
          "   runtime     the OCI runtime, runc's command line (also installed as kago-runtime)\n"
          "               e.g. kago runtime --root DIR create --bundle B ID\n"
+         "   seccomp     resolve a Docker seccomp profile into OCI linux.seccomp\n"
+         "               e.g. kago seccomp resolve --cap-add SYS_PTRACE profile.json\n"
          "\n"
          "Options:\n"
          "   --help, -h      show this help\n"
@@ -49,6 +53,9 @@ main (int argc, char **argv)
   if (argc > 1 && strcmp (argv[1], "runtime") == 0)
     /* argv[1] stands in for the program name: the runtime's arguments follow. */
     return kago_runtime_main ("kago runtime", argc - 1, argv + 1);
+
+  if (argc > 1 && strcmp (argv[1], "seccomp") == 0)
+    return kago_seccomp_main (argc - 1, argv + 1);
 
   if (argc > 1
       && (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-v") == 0
