@@ -28,6 +28,7 @@
 #include "runtime/container_internal.h"
 #include "runtime/mounts.h"
 #include "runtime/process_attrs.h"
+#include "seccomp/cache.h"
 
 /* The device nodes every container gets, allowed after the config's rules as
    runc does (so a config that denies everything still has /dev/null): the
@@ -207,7 +208,7 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
         return kago_error_set (err, 0,
                                "linux.seccomp.listenerPath: seccomp notify agents are not supported "
                                "by kago-runtime yet (they arrive with the confinement work)");
-      if (l->seccomp && kago_seccomp_compile (l->seccomp, &b->seccomp, err) < 0)
+      if (l->seccomp && kago_seccomp_compile_cached (b->state_root, l->seccomp, &b->seccomp, NULL, err) < 0)
         return -1;
       /* Nobody would answer a notification: the process would hang.  */
       if (b->seccomp && kago_seccomp_filter_has_notify (b->seccomp))
@@ -351,6 +352,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   if (kago_validate_id (id, err) < 0)
     return -1;
   b->id = xstrdup (id);
+  b->state_root = rt->root ? rt->root : KAGO_DEFAULT_STATE_ROOT;
   KAGO_PHASE ("create:begin");
   if (load_bundle (b, o, run_mode && !o->detach, err) < 0)
     return -1;
