@@ -271,6 +271,7 @@ kago_seccomp_compile_cached (const char *state_root, const oci_seccomp *s, struc
         {
           if (hit)
             *hit = true;
+          kago_log_debug ("seccomp cache: hit %s", name);
           return 0;
         }
     }
@@ -280,6 +281,9 @@ kago_seccomp_compile_cached (const char *state_root, const oci_seccomp *s, struc
   if (kago_seccomp_compile (s, out, err) < 0)
     return -1;
   if (dirfd >= 0)
-    store (dirfd, name, key, *out);
+    {
+      store (dirfd, name, key, *out);
+      kago_log_debug ("seccomp cache: compiled and stored %s", name);
+    }
   return 0;
 }
