@@ -255,3 +255,19 @@ use_seccomp() {
   KAGO_SECCOMP_CACHE=0 kago_ok run --bundle "$BUNDLE" "$(new_id)"
   [ ! -e "$KAGO_ROOT/.seccomp-cache" ]
 }
+
+@test "exec: the process started by exec runs under the container's profile" {
+  make_bundle '["sleep", "100"]'
+  docker_caps
+  resolve "$TEST_DIR/default-oci.json" "$DOCKER_PROFILE"
+  use_seccomp "$TEST_DIR/default-oci.json"
+  kago_create "$CID"
+  kago_ok start "$CID"
+  kago_ok exec "$CID" grep -E '^Seccomp(_filters)?:' /proc/self/status
+  [ "${lines[0]}" = $'Seccomp:\t2' ]
+  [ "${lines[1]}" = $'Seccomp_filters:\t1' ]
+  run_kago exec "$CID" unshare -r -U true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"Operation not permitted"* ]]
+  kago_ok delete --force "$CID"
+}
