@@ -110,11 +110,10 @@ normalize (const json_value *o)
   strbuf_addf (&sb, "default %s %lld arches %s\n", json_get_string (json_object_get (o, "defaultAction")),
                de ? (long long) de->u.num.i : -1LL, arches);
   for (size_t i = 0; i < n; i++)
-    {
-      if (i == 0 || strcmp (lines[i], lines[i - 1]) != 0)
-        strbuf_addf (&sb, "%s\n", lines[i]);
-      free (lines[i]);
-    }
+    if (i == 0 || strcmp (lines[i], lines[i - 1]) != 0)
+      strbuf_addf (&sb, "%s\n", lines[i]);
+  for (size_t i = 0; i < n; i++)
+    free (lines[i]);
   free (lines);
   return strbuf_detach (&sb);
 }
