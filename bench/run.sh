@@ -112,7 +112,7 @@ rc=0
 
 # Every run deletes its container: nothing may be left in any state root.
 for r in kago runc crun; do
-  left="$(find "$T/$r-root" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)"
+  left="$(find "$T/$r-root" -mindepth 1 -maxdepth 1 -type d ! -name .seccomp-cache 2>/dev/null | wc -l)"
   if [ "$left" != 0 ]; then
     echo "bench: $r left $left container state dir(s) behind in $T/$r-root"
     rc=1

@@ -3,11 +3,13 @@
  *   kago-runtime [global flags] VERB ...   the OCI runtime (runc's command line)
  *   kago runtime [global flags] VERB ...   the same
  *   kago seccomp-agent --socket PATH ...   the seccomp notify agent
+ *   kago seccomp resolve|default ...       Docker seccomp profiles -> OCI
  *   kago ...                               the engine (its verbs come later)
  */
 #include "common/phase.h"
 #include "cli/runtime/verbs.h"
 #include "cli/seccomp_agent.h"
+#include "cli/seccomp_cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,8 @@ engine_usage (FILE *out)
          "   seccomp-agent\n"
          "               answer seccomp notifications (SCMP_ACT_NOTIFY) for containers: create\n"
          "               allowed device nodes, mount allowed filesystem types (--help for more)\n"
+         "   seccomp     resolve a Docker seccomp profile into OCI linux.seccomp\n"
+         "               e.g. kago seccomp resolve --cap-add SYS_PTRACE profile.json\n"
          "\n"
          "Options:\n"
          "   --help, -h      show this help\n"
@@ -57,6 +61,8 @@ main (int argc, char **argv)
 
   if (argc > 1 && strcmp (argv[1], "seccomp-agent") == 0)
     return kago_seccomp_agent_main (argc - 1, argv + 1);
+  if (argc > 1 && strcmp (argv[1], "seccomp") == 0)
+    return kago_seccomp_main (argc - 1, argv + 1);
 
   if (argc > 1
       && (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-v") == 0

@@ -13,6 +13,7 @@ struct kago_build
   oci_spec *spec;
   struct kago_caps *caps;
   struct kago_seccomp_filter *seccomp;
+  const char *state_root; /* for the seccomp filter cache */
   struct kago_cgroup *cgroup;
   oci_device_cgroup *devices;
   char *state_creating;

@@ -29,6 +29,7 @@
 #include "runtime/mounts.h"
 #include "runtime/process_attrs.h"
 #include "runtime/seccomp_notify.h"
+#include "seccomp/cache.h"
 
 /* The device nodes every container gets, allowed after the config's rules as
    runc does (so a config that denies everything still has /dev/null): the
@@ -204,7 +205,7 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
         return kago_error_set (err, 0, "linux.memoryPolicy: not supported by kago yet");
       if (l->has_net_devices)
         return kago_error_set (err, 0, "linux.netDevices: not supported by kago yet");
-      if (l->seccomp && kago_seccomp_compile (l->seccomp, &b->seccomp, err) < 0)
+      if (l->seccomp && kago_seccomp_compile_cached (b->state_root, l->seccomp, &b->seccomp, NULL, err) < 0)
         return -1;
       /* NOTIFY without an agent to answer would hang the process.  */
       if (l->seccomp
@@ -351,6 +352,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   if (kago_validate_id (id, err) < 0)
     return -1;
   b->id = xstrdup (id);
+  b->state_root = rt->root ? rt->root : KAGO_DEFAULT_STATE_ROOT;
   KAGO_PHASE ("create:begin");
   if (load_bundle (b, o, run_mode && !o->detach, err) < 0)
     return -1;

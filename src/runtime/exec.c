@@ -24,6 +24,7 @@
 #include "common/xalloc.h"
 #include "runtime/process_attrs.h"
 #include "runtime/seccomp_notify.h"
+#include "seccomp/cache.h"
 
 static json_value *
 strv_json (char **v)
@@ -284,7 +285,9 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
   if (proc->capabilities.present && kago_caps_from_spec (&proc->capabilities, &caps, err) < 0)
     goto out;
   if (spec->has_linux && spec->linux_.seccomp
-      && (kago_seccomp_compile (spec->linux_.seccomp, &filter, err) < 0
+      && (kago_seccomp_compile_cached (rt->root ? rt->root : KAGO_DEFAULT_STATE_ROOT, spec->linux_.seccomp,
+                                       &filter, NULL, err)
+              < 0
           || kago_seccomp_notify_validate (spec->linux_.seccomp, kago_seccomp_filter_has_notify (filter), err)
                  < 0))
     goto out;

@@ -289,11 +289,12 @@ validate_rule (size_t idx, const oci_seccomp_syscall *sc, uint32_t *act, kago_er
       enum scmp_compare op;
       if (sc->args[a].index > 5)
         return kago_error_set (err, EINVAL,
-                               "linux.seccomp.syscalls[%zu].args[%zu]: index %u out of range (0..5)", idx, a,
+                               "linux.seccomp.syscalls[%zu].args[%zu].index: %u out of range (0..5)", idx, a,
                                sc->args[a].index);
       if (op_from_name (sc->args[a].op, &op) < 0)
-        return kago_error_set (err, EINVAL, "linux.seccomp.syscalls[%zu].args[%zu]: unknown operator \"%s\"",
-                               idx, a, sc->args[a].op ? sc->args[a].op : "");
+        return kago_error_set (err, EINVAL,
+                               "linux.seccomp.syscalls[%zu].args[%zu].op: unknown operator \"%s\"", idx, a,
+                               sc->args[a].op ? sc->args[a].op : "");
     }
   if (*act == SCMP_ACT_NOTIFY)
     for (size_t j = 0; j < sc->names.n; j++)

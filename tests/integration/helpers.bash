@@ -273,13 +273,14 @@ kago_teardown() {
   # 1. Force-delete every container the test left (kago's own list, and
   #    whatever state dirs exist, in case `list` is what is broken).
   if [ -d "$KAGO_ROOT" ]; then
-    ids="$( (kago list -q 2>/dev/null; find "$KAGO_ROOT" -mindepth 1 -maxdepth 1 -type d -printf '%f\n') | sort -u)"
+    # (.seccomp-cache holds compiled seccomp filters, not containers)
+    ids="$( (kago list -q 2>/dev/null; find "$KAGO_ROOT" -mindepth 1 -maxdepth 1 -type d ! -name .seccomp-cache -printf '%f\n') | sort -u)"
     for id in $ids; do
       if ! out="$(kago delete --force "$id" 2>&1)"; then
         problems+=("delete --force $id failed: $out")
       fi
     done
-    left="$(find "$KAGO_ROOT" -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null)"
+    left="$(find "$KAGO_ROOT" -mindepth 1 -maxdepth 1 ! -name .seccomp-cache -printf '%f ' 2>/dev/null)"
     [ -z "$left" ] || problems+=("state left in $KAGO_ROOT after delete --force: $left")
   fi
 
