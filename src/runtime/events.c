@@ -9,7 +9,8 @@
  *   - a timerfd: every interval, read the stats and report them;
  *   - the OOM watch of the memory cgroup (cgroup/oom.c): report each OOM;
  *   - the pidfd: the init exited, the container is stopped; report what
- *     OOMs are still pending, then return.
+ *     OOMs are still pending, then return.  (Without pidfds, a 100 ms timer
+ *     looks at the init's start time instead.)
  */
 #include "runtime/container_internal.h"
 
@@ -332,39 +333,73 @@ epoll_add (int ep, int fd, kago_error_t *err)
   return 0;
 }
 
+/* A CLOCK_MONOTONIC timerfd firing every NS.  */
+static int
+timer_new (uint64_t ns, kago_error_t *err)
+{
+  int fd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  if (fd < 0)
+    return kago_error_set (err, errno, "timerfd_create");
+  struct itimerspec its = {
+    .it_interval = { (time_t) (ns / 1000000000ULL), (long) (ns % 1000000000ULL) },
+  };
+  its.it_value = its.it_interval;
+  if (timerfd_settime (fd, 0, &its, NULL) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return kago_error_set (err, e, "timerfd_settime");
+    }
+  return fd;
+}
+
+static int
+timer_ack (int fd, kago_error_t *err)
+{
+  uint64_t expirations;
+  if (read (fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
+    return kago_error_set (err, errno, "read timerfd");
+  return 0;
+}
+
+static bool
+init_alive (const struct loaded *l)
+{
+  bool zombie;
+  return kago_pid_starttime (l->pid, &zombie) == l->pid_start && !zombie;
+}
+
+/* Without pidfds (kernels before 5.3, or under valgrind) the init is
+   looked at this often instead.  */
+#define ALIVE_POLL_NS (100ULL * 1000 * 1000)
+
 static int
 event_loop (struct loaded *l, const char *id, uint64_t interval_ns, kago_event_fn fn, void *arg,
             kago_error_t *err)
 {
   /* The pidfd first, then the start time: a pid reused in between is caught.  */
   cleanup_close int pidfd = kago_pidfd_open (l->pid, 0);
-  if (pidfd < 0 && errno != ESRCH)
+  if (pidfd < 0 && errno != ESRCH && errno != ENOSYS)
     return kago_error_set (err, errno, "pidfd_open %d", (int) l->pid);
-  bool zombie;
-  if (pidfd < 0 || kago_pid_starttime (l->pid, &zombie) != l->pid_start || zombie)
+  bool no_pidfd = pidfd < 0 && errno == ENOSYS;
+  if ((pidfd < 0 && !no_pidfd) || !init_alive (l))
     return kago_error_set (err, 0, "container with id %s is not running (it is stopped)", id);
 
   struct kago_cgroup_oom_watch *w = NULL;
   if (kago_cgroup_oom_watch_open (l->cg, &w, err) < 0)
     return -1;
   int ret = -1;
-  cleanup_close int tfd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  cleanup_close int tfd = -1, alive_tfd = -1;
   cleanup_close int ep = epoll_create1 (EPOLL_CLOEXEC);
-  if (tfd < 0 || ep < 0)
+  if (ep < 0)
     {
-      kago_error_set (err, errno, tfd < 0 ? "timerfd_create" : "epoll_create1");
+      kago_error_set (err, errno, "epoll_create1");
       goto out;
     }
-  struct itimerspec its = {
-    .it_interval = { (time_t) (interval_ns / 1000000000ULL), (long) (interval_ns % 1000000000ULL) },
-  };
-  its.it_value = its.it_interval;
-  if (timerfd_settime (tfd, 0, &its, NULL) < 0)
-    {
-      kago_error_set (err, errno, "timerfd_settime");
-      goto out;
-    }
-  if (epoll_add (ep, tfd, err) < 0 || epoll_add (ep, pidfd, err) < 0
+  if ((tfd = timer_new (interval_ns, err)) < 0
+      || (no_pidfd && (alive_tfd = timer_new (ALIVE_POLL_NS, err)) < 0))
+    goto out;
+  if (epoll_add (ep, tfd, err) < 0 || epoll_add (ep, no_pidfd ? alive_tfd : pidfd, err) < 0
       || (w && epoll_add (ep, kago_cgroup_oom_watch_fd (w), err) < 0))
     goto out;
 
@@ -382,10 +417,17 @@ event_loop (struct loaded *l, const char *id, uint64_t interval_ns, kago_event_f
       bool tick = false, exited = false, oom = false, gone = false;
       for (int i = 0; i < n; i++)
         {
-          if (evs[i].data.fd == tfd)
+          int fd = evs[i].data.fd;
+          if (fd == tfd)
             tick = true;
-          else if (evs[i].data.fd == pidfd)
+          else if (fd == pidfd)
             exited = true;
+          else if (fd == alive_tfd)
+            {
+              if (timer_ack (alive_tfd, err) < 0)
+                goto out;
+              exited = !init_alive (l);
+            }
           else
             oom = true;
         }
@@ -395,17 +437,8 @@ event_loop (struct loaded *l, const char *id, uint64_t interval_ns, kago_event_f
         goto out;
       if (exited || gone)
         break;
-      if (tick)
-        {
-          uint64_t expirations;
-          if (read (tfd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
-            {
-              kago_error_set (err, errno, "read timerfd");
-              goto out;
-            }
-          if (emit_stats (l->cg, id, false, fn, arg, err) < 0)
-            goto out;
-        }
+      if (tick && (timer_ack (tfd, err) < 0 || emit_stats (l->cg, id, false, fn, arg, err) < 0))
+        goto out;
     }
   ret = 0;
 out:
