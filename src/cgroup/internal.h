@@ -170,4 +170,13 @@ int cg_journal_rollback (kago_error_t *err);
 /* Read a file holding one unsigned number.  */
 int cg_read_u64 (const char *dir, const char *file, uint64_t *out, kago_error_t *err);
 
+/* ---- stats.c ---- */
+/* The number after KEY in a "key value" file (memory.events, ...): 1 found,
+   0 when the file or the key is absent, -1 on a read or parse error.  */
+int cg_read_key_u64 (const char *dir, const char *file, const char *key, uint64_t *out, kago_error_t *err);
+/* The directory holding CTRL's files: its v1 hierarchy when there is one
+   (v1, hybrid), else the unified one (v2; on hybrid, for controllers only
+   cgroup2 has).  *V2 says which file names apply.  NULL when neither.  */
+const char *cg_source_dir (const struct kago_cgroup *cg, const char *ctrl, bool *v2);
+
 #endif

@@ -5,6 +5,7 @@
 #define KAGO_RUNTIME_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -94,6 +95,33 @@ int kago_container_exec (struct kago_runtime *rt, const char *id, const struct k
    where docker sends them for "unchanged", are left as they are.  */
 int kago_container_update (struct kago_runtime *rt, const char *id, const json_value *resources,
                            kago_error_t *err);
+
+/* ---- events.c ---- */
+struct kago_cgroup_stats;
+
+/* A Go duration ("5s", "500ms", "1m30s", "1.5h", "0"; units ns us µs ms s m
+   h) in nanoseconds.  */
+int kago_parse_duration (const char *s, int64_t *ns, kago_error_t *err);
+
+/* The container's statistics now (cgroup/stats.h; the caller clears *ST).
+   A stopped container is an error.  */
+int kago_container_stats (struct kago_runtime *rt, const char *id, struct kago_cgroup_stats *st,
+                          kago_error_t *err);
+/* runc's "data" object of a stats event (runc's field names and omitempty
+   rules; no cpuset, intel_rdt or network_interfaces).  */
+json_value *kago_stats_to_runc_json (const struct kago_cgroup_stats *st);
+
+struct kago_events_options
+{
+  bool stats_only;     /* --stats: one stats event, then return */
+  int64_t interval_ns; /* otherwise: a stats event this often (> 0) */
+};
+/* Called with each event object {"type": "stats"|"oom", "id": ID, "data"?}. */
+typedef int (*kago_event_fn) (const json_value *event, void *arg, kago_error_t *err);
+/* Report ID's events through FN until the container stops (returns 0 then),
+   or once with stats_only.  A stopped container is an error.  */
+int kago_container_events (struct kago_runtime *rt, const char *id, const struct kago_events_options *o,
+                           kago_event_fn fn, void *arg, kago_error_t *err);
 
 /* Parse "9", "KILL", "SIGKILL", "sigkill" -> 9; error on unknown.  */
 int kago_parse_signal (const char *s, int *sig, kago_error_t *err);

@@ -299,11 +299,11 @@ EOF
   [[ "$output" == *"does not exist"* ]]
 }
 
-@test "events, checkpoint: a clear error, not a pretence" {
+@test "events on no container, checkpoint: a clear error, not a pretence" {
   requires_kago
   kago_fails events "$CID"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"not available yet"* ]]
+  [[ "$output" == *"does not exist"* ]]
   kago_fails checkpoint --image-path "$TEST_DIR/cp" --work-path "$TEST_DIR" "$CID"
   [ "$status" -eq 1 ]
   [[ "$output" == *"not supported"* ]]

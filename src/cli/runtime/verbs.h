@@ -30,7 +30,6 @@ int kago_cmd_delete (struct kago_cmd_ctx *ctx, kago_error_t *err);
 int kago_cmd_pause (struct kago_cmd_ctx *ctx, kago_error_t *err);
 int kago_cmd_resume (struct kago_cmd_ctx *ctx, kago_error_t *err);
 int kago_cmd_update (struct kago_cmd_ctx *ctx, kago_error_t *err);
-int kago_cmd_events (struct kago_cmd_ctx *ctx, kago_error_t *err);
 int kago_cmd_checkpoint (struct kago_cmd_ctx *ctx, kago_error_t *err);
 
 /* verbs_info.c */
@@ -38,6 +37,9 @@ int kago_cmd_state (struct kago_cmd_ctx *ctx, kago_error_t *err);
 int kago_cmd_list (struct kago_cmd_ctx *ctx, kago_error_t *err);
 int kago_cmd_ps (struct kago_cmd_ctx *ctx, kago_error_t *err);
 int kago_cmd_features (struct kago_cmd_ctx *ctx, kago_error_t *err);
+
+/* verbs_events.c */
+int kago_cmd_events (struct kago_cmd_ctx *ctx, kago_error_t *err);
 
 /* verbs_exec.c */
 int kago_cmd_exec (struct kago_cmd_ctx *ctx, kago_error_t *err);

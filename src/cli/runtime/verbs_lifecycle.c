@@ -1,5 +1,5 @@
-/* create, start, run, kill, delete, pause, resume; and the verbs that are not
-   available (update, events until the cgroups work; checkpoint, restore).  */
+/* create, start, run, kill, delete, pause, resume, update; and the verbs that
+   are not available (checkpoint, restore).  */
 #include "cli/runtime/verbs.h"
 
 #include "common/log.h"
@@ -257,14 +257,6 @@ kago_cmd_update (struct kago_cmd_ctx *ctx, kago_error_t *err)
     r = kago_container_update (&ctx->rt, cli->args[0], res, err);
   json_free (res);
   return r;
-}
-
-int
-kago_cmd_events (struct kago_cmd_ctx *ctx, kago_error_t *err)
-{
-  (void) ctx;
-  return kago_error_set (
-      err, 0, "\"events\" is not available yet (statistics and OOM events arrive with the cgroups work)");
 }
 
 int
