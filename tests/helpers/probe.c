@@ -258,6 +258,11 @@ main (void)
   writable ("proc_sys", "/proc/sys/kernel/domainname");
   writable ("proc_sysrq", "/proc/sysrq-trigger");
   writable ("sys", "/sys/kernel/uevent_helper");
+  /* CVE-2022-0492: the cgroup v1 release_agent (only at a hierarchy's
+     root, which the container must not see writable) and new cgroups.  */
+  writable ("release_agent", "/sys/fs/cgroup/memory/release_agent");
+  printf ("mkdir.cgroup=%s\n", mkdir ("/sys/fs/cgroup/memory/.probe", 0755) == 0 ? "OK" : errname (errno));
+  rmdir ("/sys/fs/cgroup/memory/.probe");
 
   /* Every fd beyond stdio (and the one reading the directory).  */
   DIR *d = opendir ("/proc/self/fd");

@@ -105,3 +105,32 @@ all_caps_json() {
   v="$(val masked./proc/keys)"
   [ "$v" = visible ] || fail "/proc/keys is $v with no maskedPaths"
 }
+
+@test "hardening: kago's default seccomp profile blocks what Docker's does (and the control does not)" {
+  "$REPO/build/kago" seccomp default >"$TEST_DIR/seccomp.json"
+  probe_run '.linux.seccomp = $s[0]' --slurpfile s "$TEST_DIR/seccomp.json"
+  PROBE_OUT_CONFINED="$PROBE_OUT"
+  expect seccomp 2
+  expect seccomp_filters 1
+  # Blocked by the profile (EPERM) even where the kernel would answer
+  # otherwise (keyctl works and bpf says EINVAL without a filter).
+  expect sys.keyctl EPERM
+  expect sys.bpf EPERM
+  expect sys.unshare_user EPERM
+  expect sys.mount EPERM
+  expect sys.personality EPERM
+  # CVE-2022-0492: no new user namespace to mount cgroupfs in, and the
+  # container's view of the hierarchies is read-only without release_agent.
+  v="$(val write.release_agent)"
+  [ "$v" = ENOENT ] || [ "$v" = EROFS ] || fail "release_agent: $v"
+  v="$(val mkdir.cgroup)"
+  [ "$v" = EROFS ] || [ "$v" = ENOENT ] || fail "mkdir in /sys/fs/cgroup/memory: $v"
+
+  # The control: the same container without the profile.
+  probe_run
+  expect seccomp 0
+  expect sys.keyctl OK
+  expect sys.bpf EINVAL
+  expect sys.unshare_user OK
+  expect sys.personality OK
+}
