@@ -147,8 +147,7 @@ done:
   pthread_mutex_unlock (&s->mu);
   goto out;
 fail:
-  producer_fail (s, archive_errno (a) > 0 ? archive_errno (a) : EINVAL,
-                 archive_error_string (a) ? archive_error_string (a) : "cannot read the layer");
+  producer_fail (s, 0, archive_error_string (a) ? archive_error_string (a) : "cannot read the layer");
 out:
   archive_read_free (a);
   return NULL;

@@ -67,7 +67,7 @@ kago_unpack_clean_path (const char *name, char **out, kago_error_t *err)
   if (name == NULL)
     return kago_error_set (err, EINVAL, "an entry without a name");
   if (name[0] == '/')
-    return kago_error_set (err, EPERM, "`%s`: absolute path, refusing to unpack it", name);
+    return kago_error_set (err, 0, "`%s`: absolute path, refusing to unpack it", name);
   strbuf sb = STRBUF_INIT;
   const char *p = name;
   while (*p)
@@ -81,7 +81,7 @@ kago_unpack_clean_path (const char *name, char **out, kago_error_t *err)
       if (n == 2 && p[0] == '.' && p[1] == '.')
         {
           strbuf_release (&sb);
-          return kago_error_set (err, EPERM, "`%s`: path contains `..`, refusing to unpack it", name);
+          return kago_error_set (err, 0, "`%s`: path contains `..`, refusing to unpack it", name);
         }
       if (!(n == 1 && p[0] == '.'))
         {
@@ -119,8 +119,7 @@ refuse_through (int fd, const char *comp, const char *path, kago_error_t *err)
 {
   struct stat st;
   if (fstatat (fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
-    return kago_error_set (err, EPERM, "`%s` goes through the symlink `%s`, refusing to unpack it", path,
-                           comp);
+    return kago_error_set (err, 0, "`%s` goes through the symlink `%s`, refusing to unpack it", path, comp);
   return kago_error_set (err, ENOTDIR, "`%s`: `%s` is not a directory", path, comp);
 }
 
@@ -560,7 +559,7 @@ kago_layer_unpack (int in_fd, int dirfd, struct kago_unpack_result *res, kago_er
   archive_read_support_format_empty (a);
   int ret = 0;
   if (archive_read_open (a, s, NULL, read_cb, NULL) != ARCHIVE_OK)
-    ret = kago_error_set (err, EINVAL, "read the layer: %s", archive_error_string (a));
+    ret = kago_error_set (err, 0, "read the layer: %s", archive_error_string (a));
   while (ret == 0)
     {
       struct archive_entry *e;
