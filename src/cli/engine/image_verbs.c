@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "engine/image/image.h"
+#include "engine/image/rootfs.h"
 
 /* Every verb takes --help; USAGE is printed for it.  Returns 1 when the
    caller should return 0 (help shown), -1 on a bad flag, 0 otherwise.  */
@@ -386,4 +387,63 @@ out:
   if (ret != 0 && err)
     return kago_cli_fail (&err);
   return ret;
+}
+
+int
+kago_cmd_image_mount (struct kago_engine_ctx *ctx, int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "copy", no_argument, NULL, 'c' },
+    { "overlay", no_argument, NULL, 'o' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  enum kago_rootfs_mode mode = KAGO_ROOTFS_AUTO;
+  int c;
+  optind = 0;
+  while ((c = getopt_long (argc, argv, "h", opts, NULL)) != -1)
+    switch (c)
+      {
+      case 'c':
+        mode = KAGO_ROOTFS_COPY;
+        break;
+      case 'o':
+        mode = KAGO_ROOTFS_OVERLAY;
+        break;
+      case 'h':
+        fputs ("Usage:  kago image mount [--overlay|--copy] IMAGE DIR\n\nMake a container root filesystem "
+               "of IMAGE in DIR (created): overlayfs over the image's layers with DIR/upper and\nDIR/work, "
+               "mounted on DIR/merged, or (when overlay is impossible, or with --copy) a copy in\n"
+               "DIR/rootfs.  Prints the root filesystem's path.  `kago image unmount DIR` undoes it.\n",
+               stdout);
+        return 0;
+      default:
+        return kago_cli_usage_error ("image mount", "unknown flag");
+      }
+  if (argc - optind != 2)
+    return kago_cli_usage_error ("image mount", "\"mount\" requires exactly 2 arguments");
+  kago_error_t err = NULL;
+  cleanup_store struct kago_store *s = kago_cli_open_store (ctx, &err);
+  struct kago_rootfs r;
+  if (s == NULL || kago_rootfs_create_from_image (s, argv[optind], argv[optind + 1], mode, &r, &err) < 0)
+    return kago_cli_fail (&err);
+  puts (r.path);
+  kago_rootfs_release (&r);
+  return 0;
+}
+
+int
+kago_cmd_image_unmount (struct kago_engine_ctx *ctx, int argc, char **argv)
+{
+  (void) ctx;
+  if (simple_help (argc, argv,
+                   "Usage:  kago image unmount DIR\n\nUnmount and remove a root filesystem "
+                   "that `kago image mount` made in DIR\n"))
+    return 0;
+  if (argc != 2)
+    return kago_cli_usage_error ("image unmount", "\"unmount\" requires exactly 1 argument");
+  kago_error_t err = NULL;
+  if (kago_rootfs_remove (argv[1], &err) < 0)
+    return kago_cli_fail (&err);
+  return 0;
 }

@@ -537,11 +537,13 @@ usage_image (FILE *out)
          "  import      Import the contents from a tarball to create a filesystem image\n"
          "  inspect     Display detailed information on one or more images\n"
          "  load        Load an image from a tar archive or STDIN\n"
+         "  mount       Make a container root filesystem of an image (overlay, or a copy)\n"
          "  ls          List images\n"
          "  prune       Remove unused images\n"
          "  rm          Remove one or more images\n"
          "  save        Save one or more images to a tar archive (streamed to STDOUT by default)\n"
-         "  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n",
+         "  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n"
+         "  unmount     Unmount and remove what `kago image mount` made\n",
          out);
 }
 
@@ -553,10 +555,19 @@ kago_cmd_image (struct kago_engine_ctx *ctx, int argc, char **argv)
     const char *name;
     int (*fn) (struct kago_engine_ctx *, int, char **);
   } sub[] = {
-    { "ls", kago_cmd_images },     { "list", kago_cmd_images }, { "inspect", kago_cmd_image_inspect },
-    { "rm", kago_cmd_rmi },        { "remove", kago_cmd_rmi },  { "prune", kago_cmd_image_prune },
-    { "tag", kago_cmd_tag },       { "load", kago_cmd_load },   { "save", kago_cmd_save },
+    { "ls", kago_cmd_images },
+    { "list", kago_cmd_images },
+    { "inspect", kago_cmd_image_inspect },
+    { "rm", kago_cmd_rmi },
+    { "remove", kago_cmd_rmi },
+    { "prune", kago_cmd_image_prune },
+    { "tag", kago_cmd_tag },
+    { "load", kago_cmd_load },
+    { "save", kago_cmd_save },
     { "import", kago_cmd_import },
+    { "mount", kago_cmd_image_mount },
+    { "unmount", kago_cmd_image_unmount },
+    { "umount", kago_cmd_image_unmount },
   };
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
