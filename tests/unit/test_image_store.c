@@ -236,6 +236,9 @@ TEST (index_round_trip_and_resolution)
   CHECK (kago_index_resolve (&l, "busybox:other", NULL, &err) == NULL);
   CHECK (err && strcmp (err->msg, "No such image: busybox:other") == 0);
   kago_error_release (&err);
+  CHECK (kago_index_resolve (&l, "localhost:5000/nope", NULL, &err) == NULL);
+  CHECK (err && strcmp (err->msg, "No such image: localhost:5000/nope:latest") == 0);
+  kago_error_release (&err);
   CHECK (kago_index_resolve (&l, "Bad:Name:x", NULL, &err) == NULL);
   kago_error_release (&err);
 }

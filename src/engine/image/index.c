@@ -428,6 +428,8 @@ kago_index_resolve (const struct kago_index *idx, const char *name, char **match
       *err = perr;
       return NULL;
     }
-  kago_error_set (err, 0, "No such image: %s", name);
+  /* docker names what it looked for: "No such image: busybox:latest".  */
+  cleanup_free char *fam = kago_ref_familiar_name (&ref);
+  kago_error_set (err, 0, "No such image: %s%s%s", fam, ref.tag ? ":" : "@", ref.tag ? ref.tag : ref.digest);
   return NULL;
 }

@@ -309,8 +309,7 @@ write_file_data (struct archive *a, struct archive_entry *e, int fd, const char 
       if (r == ARCHIVE_EOF)
         break;
       if (r < ARCHIVE_WARN)
-        return kago_error_set (err, archive_errno (a) > 0 ? archive_errno (a) : EIO, "`%s`: read: %s", path,
-                               archive_error_string (a));
+        return kago_error_set (err, 0, "`%s`: read: %s", path, archive_error_string (a));
       if (off != pos && lseek (fd, off, SEEK_SET) < 0)
         return kago_error_set (err, errno, "`%s`: seek", path);
       if (len > 0 && write_all (fd, buf, len) < 0)
@@ -568,8 +567,7 @@ kago_layer_unpack (int in_fd, int dirfd, struct kago_unpack_result *res, kago_er
         break;
       if (r < ARCHIVE_WARN)
         {
-          ret = kago_error_set (err, archive_errno (a) > 0 ? archive_errno (a) : EINVAL, "read the layer: %s",
-                                archive_error_string (a));
+          ret = kago_error_set (err, 0, "read the layer: %s", archive_error_string (a));
           break;
         }
       res->entries++;
