@@ -2,10 +2,9 @@
    layer_stream.h).  A ring of NSLOTS buffers between the threads: the
    consumer holds at most one buffer (the one it was last handed) and gives
    it back on its next read.  */
+#include "engine/image/la.h"
 #include "engine/image/layer_stream.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -156,6 +155,8 @@ out:
 int
 kago_layer_stream_open (int fd, struct kago_layer_stream **out, kago_error_t *err)
 {
+  if (kago_la_load (err) < 0)
+    return -1;
   struct kago_layer_stream *s = xzalloc (sizeof *s);
   s->fd = fd;
   s->compression = "none";

@@ -7,12 +7,11 @@
  * against the config's diff ID) and the images added to the index in one
  * atomic write.  On any error the index is left as it was and what was
  * stored on the way is garbage-collected.  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/image/la.h"
 #include "common/cleanup.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -177,6 +176,8 @@ store_member (struct kago_store *s, struct archive *a, struct member *e, kago_er
 static int
 read_archive (struct kago_store *s, int fd, struct archive_members *m, kago_error_t *err)
 {
+  if (kago_la_load (err) < 0)
+    return -1;
   struct archive *a = archive_read_new ();
   archive_read_support_format_tar (a);
   archive_read_support_filter_gzip (a);

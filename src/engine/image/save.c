@@ -7,13 +7,13 @@
  *   DIFFHEX/layer.tar  each layer uncompressed (its digest is the diff ID)
  *   DIFFHEX/VERSION, DIFFHEX/json   the legacy per-layer files
  */
-#include <archive.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/image/la.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "engine/image/image.h"
@@ -48,7 +48,7 @@ add_layer (struct kago_store *s, struct kago_tar_writer *w, const char *name,
            const struct kago_layer_info *li, kago_error_t *err)
 {
   struct kago_tar_entry e = { .name = name, .mode = S_IFREG | 0644, .size = li->tar_size };
-  if (kago_tar_write_header (w, &e, err) < 0)
+  if (kago_la_load (err) < 0 || kago_tar_write_header (w, &e, err) < 0)
     return -1;
   cleanup_close int fd = kago_store_open_blob (s, li->blob, err);
   if (fd < 0)

@@ -1,10 +1,9 @@
 /* Layer unpacking: libarchive's tar reader over the decompressed stream of
    layer_stream.c, and fd-relative file creation confined to the layer
    directory (see unpack.h for the rules).  */
+#include "engine/image/la.h"
 #include "engine/image/unpack.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -550,6 +549,8 @@ kago_layer_unpack (int in_fd, int dirfd, struct kago_unpack_result *res, kago_er
   struct unpack u = { .root = dirfd, .cache_fd = -1, .res = res };
   struct kago_layer_stream *s;
   memset (res, 0, sizeof *res);
+  if (kago_la_load (err) < 0)
+    return -1;
   if (kago_layer_stream_open (in_fd, &s, err) < 0)
     return -1;
 
