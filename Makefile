@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 MESON ?= meson
 
-.PHONY: all deps build asan check unit integration demo bench bench-phases clean format
+.PHONY: all deps build asan check unit integration demo bench bench-phases bench-unpack clean format
 
 all: build
 
@@ -43,6 +43,9 @@ bench: build
 
 bench-phases:
 	./bench/phases.sh
+
+bench-unpack: build
+	./bench/unpack.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c')

@@ -7,8 +7,9 @@
 #   KAGO_DEPS_DRY_RUN=1 ./scripts/install-deps.sh   lists what is missing
 set -eu
 
-# Build.
-BUILD_PKGS="build-essential gcc meson ninja-build pkg-config libseccomp-dev git"
+# Build.  Images: libarchive (layer and image archives) with the static
+# libraries it is linked from (nettle for sha256, zlib, zstd).
+BUILD_PKGS="build-essential gcc meson ninja-build pkg-config libseccomp-dev git libarchive-dev nettle-dev zlib1g-dev libzstd-dev"
 # Tests: bats drives the integration tests; jq edits config.json; busybox-static
 # is the root filesystem of every test bundle; the rest are the tools the tests
 # use to look at containers (ip, nsenter/unshare/mount, ps/pgrep, fuser, capsh).

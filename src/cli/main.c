@@ -4,9 +4,10 @@
  *   kago runtime [global flags] VERB ...   the same
  *   kago seccomp-agent --socket PATH ...   the seccomp notify agent
  *   kago seccomp resolve|default ...       Docker seccomp profiles -> OCI
- *   kago ...                               the engine (its verbs come later)
+ *   kago [--root DIR] VERB ...             the engine (images now; cli/engine/)
  */
 #include "common/phase.h"
+#include "cli/engine/engine.h"
 #include "cli/runtime/verbs.h"
 #include "cli/seccomp_agent.h"
 #include "cli/seccomp_cmd.h"
@@ -25,12 +26,14 @@ base_name (const char *p)
 static void
 engine_usage (FILE *out)
 {
-  fputs ("Usage: kago COMMAND [ARGS...]\n"
+  fputs ("Usage: kago [--root DIR] COMMAND [ARGS...]\n"
          "\n"
          "kago is a container engine and an OCI runtime.\n"
          "\n"
-         "Commands:\n"
-         "   runtime     the OCI runtime, runc's command line (also installed as kago-runtime)\n"
+         "Commands:\n",
+         out);
+  kago_engine_usage_commands (out);
+  fputs ("   runtime     the OCI runtime, runc's command line (also installed as kago-runtime)\n"
          "               e.g. kago runtime --root DIR create --bundle B ID\n"
          "   seccomp-agent\n"
          "               answer seccomp notifications (SCMP_ACT_NOTIFY) for containers: create\n"
@@ -39,6 +42,7 @@ engine_usage (FILE *out)
          "               e.g. kago seccomp resolve --cap-add SYS_PTRACE profile.json\n"
          "\n"
          "Options:\n"
+         "   --root DIR      the engine's store (default $KAGO_ROOT, else " KAGO_DEFAULT_ROOT ")\n"
          "   --help, -h      show this help\n"
          "   --version, -v   print the version\n",
          out);
@@ -77,6 +81,9 @@ main (int argc, char **argv)
       engine_usage (stdout);
       return 0;
     }
+  int r = kago_engine_main (argc, argv);
+  if (r >= 0)
+    return r;
   fprintf (stderr, "kago: unknown command \"%s\"\n\n", argv[1]);
   engine_usage (stderr);
   return 1;

@@ -5,14 +5,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <nettle/sha2.h>
+
 #define KAGO_SHA256_LEN 32
 
 struct kago_sha256
 {
-  uint32_t h[8];
-  uint64_t len; /* bytes hashed so far */
-  unsigned char buf[64];
-  size_t n; /* bytes in buf */
+  struct sha256_ctx ctx;
 };
 
 void kago_sha256_init (struct kago_sha256 *c);

@@ -1,0 +1,76 @@
+/* `kago [--root DIR] VERB ...`: the engine face's global flags and verbs.
+   The root is --root, else $KAGO_ROOT, else /var/lib/kago.  */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/engine/engine.h"
+
+struct verb
+{
+  const char *name;
+  int (*fn) (struct kago_engine_ctx *, int, char **);
+  const char *help;
+};
+
+static const struct verb verbs[] = {
+  { "images", kago_cmd_images, "List images" },
+  { "image", kago_cmd_image, "Manage images (ls, inspect, rm, prune, tag, load, save, import)" },
+  { "tag", kago_cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE" },
+  { "rmi", kago_cmd_rmi, "Remove one or more images" },
+  { "load", kago_cmd_load, "Load an image from a tar archive (docker-save or OCI layout)" },
+  { "save", kago_cmd_save, "Save one or more images to a tar archive (docker-save format)" },
+  { "import", kago_cmd_import, "Import the contents from a tarball to create a filesystem image" },
+};
+
+void
+kago_engine_usage_commands (FILE *out)
+{
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    fprintf (out, "   %-11s %s\n", verbs[i].name, verbs[i].help);
+}
+
+int
+kago_engine_main (int argc, char **argv)
+{
+  struct kago_engine_ctx ctx = { 0 };
+  const char *env = getenv ("KAGO_ROOT");
+  ctx.root = env && *env ? env : KAGO_DEFAULT_ROOT;
+  int i = 1;
+  while (i < argc && argv[i][0] == '-')
+    {
+      const char *a = argv[i];
+      if (strcmp (a, "--root") == 0 || strcmp (a, "-root") == 0)
+        {
+          if (i + 1 >= argc)
+            {
+              fprintf (stderr, "kago: flag needs an argument: --root\n");
+              return 1;
+            }
+          ctx.root = argv[i + 1];
+          i += 2;
+        }
+      else if (strncmp (a, "--root=", 7) == 0)
+        {
+          ctx.root = a + 7;
+          i++;
+        }
+      else if (strcmp (a, "--debug") == 0 || strcmp (a, "-D") == 0)
+        {
+          ctx.debug = true;
+          i++;
+        }
+      else
+        return -1;
+    }
+  if (i >= argc)
+    return -1;
+  if (*ctx.root == '\0')
+    {
+      fprintf (stderr, "kago: --root must not be empty\n");
+      return 1;
+    }
+  for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
+    if (strcmp (argv[i], verbs[v].name) == 0)
+      return verbs[v].fn (&ctx, argc - i, argv + i);
+  return -1;
+}

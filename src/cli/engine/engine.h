@@ -1,0 +1,75 @@
+/* The engine face of `kago` (src/cli/engine/): global flags, the verb table
+   and the shared output helpers of the engine verbs.  */
+#ifndef KAGO_CLI_ENGINE_H
+#define KAGO_CLI_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "common/error.h"
+#include "common/json.h"
+#include "engine/image/store.h"
+
+struct kago_engine_ctx
+{
+  const char *root; /* --root, $KAGO_ROOT, or /var/lib/kago */
+  bool debug;
+};
+
+/* Dispatch `kago [global flags] VERB ...`.  Returns the exit status, or -1
+   when argv names no engine verb (main then says so).  */
+int kago_engine_main (int argc, char **argv);
+/* The engine verbs' part of `kago --help`.  */
+void kago_engine_usage_commands (FILE *out);
+
+/* Each verb: ARGV[0] is the verb name.  */
+int kago_cmd_images (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_image (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_image_inspect (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_tag (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_rmi (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_image_prune (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_load (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_save (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_import (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_image_mount (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_image_unmount (struct kago_engine_ctx *ctx, int argc, char **argv);
+
+/* ---- helpers (output.c) ---- */
+
+/* Print "kago: MSG" (docker says "Error response from daemon: MSG"; kago
+   has no daemon) and release the error.  Returns 1.  */
+int kago_cli_fail (kago_error_t *err);
+/* "kago VERB: MSG" usage error; returns 1.  */
+int kago_cli_usage_error (const char *verb, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+struct kago_store *kago_cli_open_store (struct kago_engine_ctx *ctx, kago_error_t *err);
+
+/* go-units HumanSizeWithPrecision(size, 3): "4.26MB", "0B".  */
+void kago_human_size (uint64_t bytes, char *buf, size_t len);
+/* go-units HumanDuration + " ago": "2 months ago"; "N/A" when T is 0.  */
+void kago_human_since (time_t t, time_t now, char *buf, size_t len);
+/* Parse RFC 3339 ("2024-01-02T03:04:05.123Z", offsets too); 0 on failure.  */
+time_t kago_parse_rfc3339 (const char *s);
+
+/* A table as docker prints it (text/tabwriter, minwidth 10, padding 3).  */
+struct kago_table
+{
+  char ***rows;
+  size_t nrows, ncols;
+};
+void kago_table_init (struct kago_table *t, size_t ncols);
+/* Add a row of NCOLS strings (copied).  */
+void kago_table_add (struct kago_table *t, const char *const *cells);
+void kago_table_print (struct kago_table *t, FILE *out);
+void kago_table_free (struct kago_table *t);
+
+/* A Go-template subset for --format: literal text with {{.A.B}}, {{.}},
+   {{json .A}} and {{json .}}; "\t" and "\n" written as two characters
+   become a tab and a newline.  Renders V into OUT.  Returns -1 with *err on
+   a template error.  */
+int kago_template_render (const char *tmpl, const json_value *v, FILE *out, kago_error_t *err);
+
+#endif
