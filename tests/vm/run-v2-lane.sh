@@ -1,0 +1,135 @@
+#!/bin/bash
+# tests/vm/run-v2-lane.sh [FILE.bats...]: the cgroup v2 lane.  Runs the
+# cgroup-related bats files against the already-built build/kago-runtime on a
+# pure cgroup v2 kernel (tests/vm/run-in-vm.sh) and prints one TAP stream:
+# every result renamed "<file>: <test>" and numbered across files, bats'
+# comments as they come, and the plan ("1..N") last.  A file that times out,
+# a bats that fails without a "not ok", a VM that dies or runs out of time:
+# each is one more "not ok" line.
+#
+# Exit status: 0 if every test passed (skips included), 1 if not, 77 when
+# the lane cannot run here (no QEMU or no kernel image; the first line says
+# why: "1..0 # SKIP ..."), 2 on a usage error.
+#
+# The files: arguments, else $KAGO_V2_FILES, else those of V2_FILES below that
+# exist.  Environment:
+#   KAGO_V2_TIMEOUT        seconds for the whole VM, boot included; default 900
+#   KAGO_V2_FILE_TIMEOUT   seconds per bats file inside the VM; default 600
+#   KAGO_TEST_FILTER       bats --filter regex (as tests/run-all.sh)
+#   KAGO_VM_*              see tests/vm/run-in-vm.sh (memory, CPUs, kernel)
+# Under software emulation a kago command is 50-100x slower than on the
+# host: keep the lane to the tests that depend on the cgroup layout.
+set -uo pipefail
+
+# Every cgroup-related bats file; files not written yet are left out.
+V2_FILES="tests/integration/cgroup.bats tests/integration/resources.bats tests/integration/events.bats"
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+cd "$REPO" || exit 2
+
+# Inside the VM: run each file, renumber and rename its results.
+in_vm() {
+  local f name tap n=0 rc plan ran t0
+  local filter=()
+  [ -n "${KAGO_TEST_FILTER:-}" ] && filter=(--filter "$KAGO_TEST_FILTER")
+  local tmp="/dev/shm/kago-v2"
+  mkdir -p "$tmp/tests"
+  export KAGO_TEST_TMPDIR="$tmp/tests" KAGO_BUNDLE_CACHE="$tmp/bundle-cache"
+
+  # TCG finds the code it has translated by virtual address: without address
+  # space randomisation every process maps libc and the rest where the last
+  # one did, and runs already-translated code (exec is ~2x faster).
+  [ "${KAGO_V2_ASLR:-0}" = 1 ] || echo 0 >/proc/sys/kernel/randomize_va_space
+
+  echo "# v2-vm: kernel $(uname -r), $(stat -f -c %T /sys/fs/cgroup) at /sys/fs/cgroup," \
+    "controllers for children: $(cat /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null)"
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+    echo "not ok 1 - v2-vm: /sys/fs/cgroup is not cgroup2 in the VM"
+    return 1
+  fi
+  for f in "$@"; do
+    name="$(basename "$f" .bats)"
+    tap="$tmp/$name.tap"
+    t0=$SECONDS
+    echo "# v2-vm: $f"
+    timeout -k 10 "${KAGO_V2_FILE_TIMEOUT:-600}" bats --tap "${filter[@]}" "$f" </dev/null 2>&1 \
+      | awk -v n="$n" -v prefix="$name: " '
+          /^(not )?ok / {
+            st = "ok"; rest = substr($0, 4)
+            if ($1 == "not") { st = "not ok"; rest = substr($0, 8) }
+            sub(/^[0-9]+ /, "", rest); sub(/^- /, "", rest)
+            print st " " ++n " " prefix rest; fflush(); next
+          }
+          /^1\.\.[0-9]/ { print "# " $0; fflush(); next }   # the file plan
+          { print; fflush() }' \
+      | tee "$tap"
+    rc=${PIPESTATUS[0]}
+    ran="$(grep -cE '^(not )?ok ' "$tap")"
+    n=$((n + ran))
+    plan="$(sed -n 's/^# 1\.\.\([0-9][0-9]*\).*/\1/p' "$tap" | head -n 1)"
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+      echo "not ok $((n += 1)) $name: timed out after ${KAGO_V2_FILE_TIMEOUT:-600} s (KAGO_V2_FILE_TIMEOUT)"
+    elif [ "$rc" != 0 ] && ! grep -q '^not ok ' "$tap"; then
+      echo "not ok $((n += 1)) $name: bats exited with status $rc"
+    elif [ -n "$plan" ] && [ "$plan" -gt "$ran" ]; then
+      echo "not ok $((n += 1)) $name: planned $plan tests, ran $ran"
+    fi
+    echo "# v2-vm: $f: $((SECONDS - t0)) s"
+  done
+}
+
+if [ "${1:-}" = --in-vm ]; then
+  shift
+  in_vm "$@"
+  exit 0 # the host counts the results
+fi
+
+files=()
+if [ $# -gt 0 ]; then
+  files=("$@")
+elif [ -n "${KAGO_V2_FILES:-}" ]; then
+  read -r -a files <<<"$KAGO_V2_FILES"
+else
+  for f in $V2_FILES; do
+    [ -e "$f" ] && files+=("$f")
+  done
+fi
+for f in "${files[@]}"; do
+  case "$f" in
+    /*) f="${f#"$REPO"/}" ;; # the VM sees the repository at the same path
+  esac
+  [ -f "$REPO/$f" ] || { echo "run-v2-lane: no file $f" >&2; exit 2; }
+done
+
+# Can the lane run here?  Say why not, as a TAP skip.
+skip_lane() {
+  echo "1..0 # SKIP $*"
+  exit 77
+}
+kernel="$("$HERE/run-in-vm.sh" --check 2>&1)" || skip_lane "${kernel#run-in-vm: }"
+
+TIMEOUT="${KAGO_V2_TIMEOUT:-900}"
+log="$(mktemp "${TMPDIR:-/tmp}/kago-v2-lane.XXXXXX")"
+trap 'rm -f "$log"' EXIT
+start=$SECONDS
+if [ ! -x "$REPO/build/kago-runtime" ]; then
+  echo "not ok 1 - v2-vm: build/kago-runtime is not built (make build)" | tee "$log"
+  rc=0
+else
+  echo "# v2-vm: booting $kernel in QEMU for: ${files[*]}"
+  KAGO_VM_TIMEOUT="$TIMEOUT" KAGO_VM_ENV="KAGO_TEST_FILTER KAGO_V2_FILE_TIMEOUT KAGO_V2_ASLR KAGO_CMD_TIMEOUT" \
+    "$HERE/run-in-vm.sh" --share "$REPO" "tests/vm/run-v2-lane.sh --in-vm ${files[*]}" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+fi
+n="$(grep -cE '^(not )?ok ' "$log")"
+case "$rc" in
+  0) ;;
+  124) echo "not ok $((n += 1)) v2-vm: the VM ran out of time after $TIMEOUT s (KAGO_V2_TIMEOUT); the tests after the last result did not run" ;;
+  125) echo "not ok $((n += 1)) v2-vm: the VM died or could not start (see above)" ;;
+  *) echo "not ok $((n += 1)) v2-vm: the lane exited with status $rc" ;;
+esac | tee -a "$log"
+n="$(grep -cE '^(not )?ok ' "$log")"
+echo "# v2-vm: $((SECONDS - start)) s in all"
+echo "1..$n"
+! grep -q '^not ok ' "$log"
