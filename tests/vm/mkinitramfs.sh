@@ -29,7 +29,7 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,mnt,newroot,modules}
 cp "$BUSYBOX" "$root/bin/busybox"
 # busybox runs an applet by its argv[0]; the init script calls these by name.
-for a in sh mount umount mkdir insmod switch_root cat ln ip sleep; do
+for a in sh mount umount mkdir mknod insmod switch_root cat ln ip sleep; do
   ln -s busybox "$root/bin/$a"
 done
 
