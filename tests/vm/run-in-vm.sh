@@ -20,10 +20,9 @@
 #   KAGO_VM_TIMEOUT   seconds for the whole VM (boot included), default 1800
 #   KAGO_VM_MEM       guest RAM, default 2G (the overlay's writes and every
 #                     tmpfs live there)
-#   KAGO_VM_CPUS      vCPUs, default 1: under TCG on a busy 2-CPU host a
-#                     second vCPU makes fork/exec ~1.5x slower (cross-vCPU
-#                     TLB flushes are emulated); give 2 to a test that needs
-#                     a second CPU
+#   KAGO_VM_CPUS      vCPUs, default 2, as the hosts (tests of cpusets such
+#                     as "0-1" need them); on an idle host 1 and 2 run as
+#                     fast, on a busy one 1 can be ~1.5x faster
 #   KAGO_VM_CPU       the emulated CPU model (TCG), default max
 #   KAGO_VM_KERNEL    kernel image, default the newest /boot/vmlinuz-* whose
 #                     /lib/modules/<version> is installed
@@ -107,7 +106,7 @@ if [ "$ACCEL" = auto ]; then
 fi
 case "$ACCEL" in
   kvm) ACCEL_ARGS=(-accel kvm -cpu host) ;;
-  tcg) ACCEL_ARGS=(-accel tcg,thread=multi,tb-size=512 -cpu "${KAGO_VM_CPU:-max}") ;;
+  tcg) ACCEL_ARGS=(-accel "tcg,thread=multi,tb-size=512" -cpu "${KAGO_VM_CPU:-max}") ;;
   *) echo "run-in-vm: KAGO_VM_ACCEL must be tcg, kvm or auto" >&2; exit 2 ;;
 esac
 
@@ -180,7 +179,7 @@ SHARE_ARGS=()
 if [ -n "$SHARE" ]; then
   printf '%s' "$SHARE" >"$RUN/ctl/dir"
   SHARE_ARGS=(-fsdev "local,id=shared,path=$SHARE,security_model=passthrough,multidevs=remap"
-    -device virtio-9p-pci,fsdev=shared,mount_tag=shared)
+    -device "virtio-9p-pci,fsdev=shared,mount_tag=shared")
 fi
 
 # The command's stdout and stderr: virtio-serial ports written into FIFOs
@@ -200,7 +199,7 @@ APPEND+=" mitigations=off tsc=reliable no_timer_check random.trust_cpu=on i8042.
 [ "${KAGO_VM_DEBUG:-0}" = 1 ] || APPEND+=" quiet"
 
 timeout -s TERM -k 10 "${KAGO_VM_TIMEOUT:-1800}" "$QEMU" "${ACCEL_ARGS[@]}" \
-  -machine q35,vmport=off,smbus=off -smp "${KAGO_VM_CPUS:-1}" -m "${KAGO_VM_MEM:-2G}" \
+  -machine q35,vmport=off,smbus=off -smp "${KAGO_VM_CPUS:-2}" -m "${KAGO_VM_MEM:-2G}" \
   -nodefaults -no-user-config -nographic -no-reboot ${BIOS:+-bios "$BIOS"} \
   -kernel "$BOOT_KERNEL" -initrd "$RUN/initramfs.cpio" -append "$APPEND" \
   -nic none -serial "file:$CONSOLE" \

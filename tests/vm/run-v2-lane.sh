@@ -25,7 +25,8 @@ set -uo pipefail
 V2_FILES="tests/integration/cgroup.bats tests/integration/resources.bats tests/integration/events.bats"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd)"
+REPO="$(cd "$HERE/../.." && pwd -P)"
+CALLER_PWD="$PWD"
 cd "$REPO" || exit 2
 
 # Inside the VM: run each file, renumber and rename its results.
@@ -45,7 +46,7 @@ in_vm() {
   echo "# v2-vm: kernel $(uname -r), $(stat -f -c %T /sys/fs/cgroup) at /sys/fs/cgroup," \
     "controllers for children: $(cat /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null)"
   if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
-    echo "not ok 1 - v2-vm: /sys/fs/cgroup is not cgroup2 in the VM"
+    echo "not ok 1 lane: /sys/fs/cgroup is not cgroup2 in the VM"
     return 1
   fi
   for f in "$@"; do
@@ -85,22 +86,28 @@ if [ "${1:-}" = --in-vm ]; then
   exit 0 # the host counts the results
 fi
 
-files=()
+given=()
 if [ $# -gt 0 ]; then
-  files=("$@")
+  given=("$@")
 elif [ -n "${KAGO_V2_FILES:-}" ]; then
-  read -r -a files <<<"$KAGO_V2_FILES"
+  read -r -a given <<<"$KAGO_V2_FILES"
 else
   for f in $V2_FILES; do
-    [ -e "$f" ] && files+=("$f")
+    [ -e "$f" ] && given+=("$f")
   done
 fi
-for f in "${files[@]}"; do
-  case "$f" in
-    /*) f="${f#"$REPO"/}" ;; # the VM sees the repository at the same path
-  esac
-  [ -f "$REPO/$f" ] || { echo "run-v2-lane: no file $f" >&2; exit 2; }
+# As paths relative to the repository (the VM sees it at the same path, and
+# nothing else of the host read-write); arguments are relative to the caller.
+files=()
+for f in "${given[@]}"; do
+  [ $# -gt 0 ] && [ "${f#/}" = "$f" ] && f="$CALLER_PWD/$f"
+  [ "${f#/}" = "$f" ] && f="$REPO/$f"
+  [ -f "$f" ] || { echo "run-v2-lane: no file $f" >&2; exit 2; }
+  f="$(realpath "$f")"
+  [ "${f#"$REPO"/}" != "$f" ] || { echo "run-v2-lane: $f is not in $REPO" >&2; exit 2; }
+  files+=("${f#"$REPO"/}")
 done
+[ ${#files[@]} -gt 0 ] || { echo "run-v2-lane: no bats file to run" >&2; exit 2; }
 
 # Can the lane run here?  Say why not, as a TAP skip.
 skip_lane() {
@@ -114,7 +121,7 @@ log="$(mktemp "${TMPDIR:-/tmp}/kago-v2-lane.XXXXXX")"
 trap 'rm -f "$log"' EXIT
 start=$SECONDS
 if [ ! -x "$REPO/build/kago-runtime" ]; then
-  echo "not ok 1 - v2-vm: build/kago-runtime is not built (make build)" | tee "$log"
+  echo "not ok 1 lane: build/kago-runtime is not built (make build)" | tee "$log"
   rc=0
 else
   echo "# v2-vm: booting $kernel in QEMU for: ${files[*]}"
@@ -125,9 +132,9 @@ fi
 n="$(grep -cE '^(not )?ok ' "$log")"
 case "$rc" in
   0) ;;
-  124) echo "not ok $((n += 1)) v2-vm: the VM ran out of time after $TIMEOUT s (KAGO_V2_TIMEOUT); the tests after the last result did not run" ;;
-  125) echo "not ok $((n += 1)) v2-vm: the VM died or could not start (see above)" ;;
-  *) echo "not ok $((n += 1)) v2-vm: the lane exited with status $rc" ;;
+  124) echo "not ok $((n += 1)) lane: the VM ran out of time after $TIMEOUT s (KAGO_V2_TIMEOUT); the tests after the last result did not run" ;;
+  125) echo "not ok $((n += 1)) lane: the VM died or could not start (see above)" ;;
+  *) echo "not ok $((n += 1)) lane: the VM's command exited with status $rc" ;;
 esac | tee -a "$log"
 n="$(grep -cE '^(not )?ok ' "$log")"
 echo "# v2-vm: $((SECONDS - start)) s in all"
