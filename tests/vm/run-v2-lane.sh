@@ -12,7 +12,10 @@
 # why: "1..0 # SKIP ..."), 2 on a usage error.
 #
 # The files: arguments, else $KAGO_V2_FILES, else those of V2_FILES below that
-# exist.  Environment:
+# exist.  Before them, the unit programs of V2_UNITS (from build/tests/unit,
+# named "unit: <program>: <test>", 120 s each), unless files are given as
+# arguments or KAGO_TEST_FILTER is set; KAGO_V2_UNITS="..." overrides that.
+# Environment:
 #   KAGO_V2_TIMEOUT        seconds for the whole VM, boot included; default 900
 #   KAGO_V2_FILE_TIMEOUT   seconds per bats file inside the VM; default 600
 #   KAGO_TEST_FILTER       bats --filter regex (as tests/run-all.sh)
@@ -23,15 +26,49 @@ set -uo pipefail
 
 # Every cgroup-related bats file; files not written yet are left out.
 V2_FILES="tests/integration/cgroup.bats tests/integration/resources.bats tests/integration/events.bats"
+# The unit programs that work on the live cgroup hierarchy (from build/).
+V2_UNITS="test_cgroup test_cgroup_live"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd -P)"
 CALLER_PWD="$PWD"
 cd "$REPO" || exit 2
 
-# Inside the VM: run each file, renumber and rename its results.
-in_vm() {
-  local f name tap n=0 rc plan ran t0
+# Inside the VM: run one TAP producer, renumber and rename its results, and
+# add a "not ok" when it timed out, failed without one, or ran short of its
+# plan.  N counts the results so far.
+N=0
+run_tap() { # name timeout what-times-out command...
+  local name="$1" limit="$2" knob="$3" tap rc ran plan
+  shift 3
+  tap="/dev/shm/kago-v2/$name.tap"
+  timeout -k 10 "$limit" "$@" </dev/null 2>&1 \
+    | awk -v n="$N" -v prefix="$name: " '
+        /^(not )?ok / {
+          st = "ok"; rest = substr($0, 4)
+          if ($1 == "not") { st = "not ok"; rest = substr($0, 8) }
+          sub(/^[0-9]+ /, "", rest); sub(/^- /, "", rest)
+          print st " " ++n " " prefix rest; fflush(); next
+        }
+        /^1\.\.[0-9]/ { print "# " $0; fflush(); next }   # its own plan
+        { print; fflush() }' \
+    | tee "$tap"
+  rc=${PIPESTATUS[0]}
+  ran="$(grep -cE '^(not )?ok ' "$tap")"
+  N=$((N + ran))
+  plan="$(sed -n 's/^# 1\.\.\([0-9][0-9]*\).*/\1/p' "$tap" | head -n 1)"
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "not ok $((N += 1)) $name: timed out after $limit s ($knob)"
+  elif [ "$rc" != 0 ] && ! grep -q '^not ok ' "$tap"; then
+    echo "not ok $((N += 1)) $name: exited with status $rc"
+  elif [ -z "$plan" ] || [ "$plan" -gt "$ran" ]; then
+    echo "not ok $((N += 1)) $name: planned ${plan:-no} tests, ran $ran"
+  fi
+}
+
+in_vm() { # "unit programs" bats-files...
+  local units="$1" f u t0
+  shift
   local filter=()
   [ -n "${KAGO_TEST_FILTER:-}" ] && filter=(--filter "$KAGO_TEST_FILTER")
   local tmp="/dev/shm/kago-v2"
@@ -49,33 +86,20 @@ in_vm() {
     echo "not ok 1 lane: /sys/fs/cgroup is not cgroup2 in the VM"
     return 1
   fi
+  # Unit programs run from tests/unit, as meson and run-all.sh run them.
+  for u in $units; do
+    echo "# v2-vm: unit $u"
+    if [ ! -x "build/tests/unit/$u" ]; then
+      echo "not ok $((N += 1)) unit: $u: not built (build/tests/unit/$u)"
+      continue
+    fi
+    run_tap "unit: $u" 120 "unit programs' limit" sh -c 'cd tests/unit && exec "$1"' sh "$PWD/build/tests/unit/$u"
+  done
   for f in "$@"; do
-    name="$(basename "$f" .bats)"
-    tap="$tmp/$name.tap"
     t0=$SECONDS
     echo "# v2-vm: $f"
-    timeout -k 10 "${KAGO_V2_FILE_TIMEOUT:-600}" bats --tap "${filter[@]}" "$f" </dev/null 2>&1 \
-      | awk -v n="$n" -v prefix="$name: " '
-          /^(not )?ok / {
-            st = "ok"; rest = substr($0, 4)
-            if ($1 == "not") { st = "not ok"; rest = substr($0, 8) }
-            sub(/^[0-9]+ /, "", rest); sub(/^- /, "", rest)
-            print st " " ++n " " prefix rest; fflush(); next
-          }
-          /^1\.\.[0-9]/ { print "# " $0; fflush(); next }   # the file plan
-          { print; fflush() }' \
-      | tee "$tap"
-    rc=${PIPESTATUS[0]}
-    ran="$(grep -cE '^(not )?ok ' "$tap")"
-    n=$((n + ran))
-    plan="$(sed -n 's/^# 1\.\.\([0-9][0-9]*\).*/\1/p' "$tap" | head -n 1)"
-    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-      echo "not ok $((n += 1)) $name: timed out after ${KAGO_V2_FILE_TIMEOUT:-600} s (KAGO_V2_FILE_TIMEOUT)"
-    elif [ "$rc" != 0 ] && ! grep -q '^not ok ' "$tap"; then
-      echo "not ok $((n += 1)) $name: bats exited with status $rc"
-    elif [ -n "$plan" ] && [ "$plan" -gt "$ran" ]; then
-      echo "not ok $((n += 1)) $name: planned $plan tests, ran $ran"
-    fi
+    run_tap "$(basename "$f" .bats)" "${KAGO_V2_FILE_TIMEOUT:-600}" KAGO_V2_FILE_TIMEOUT \
+      bats --tap "${filter[@]}" "$f"
     echo "# v2-vm: $f: $((SECONDS - t0)) s"
   done
 }
@@ -107,7 +131,11 @@ for f in "${given[@]}"; do
   [ "${f#"$REPO"/}" != "$f" ] || { echo "run-v2-lane: $f is not in $REPO" >&2; exit 2; }
   files+=("${f#"$REPO"/}")
 done
-[ ${#files[@]} -gt 0 ] || { echo "run-v2-lane: no bats file to run" >&2; exit 2; }
+# The unit programs run with the default files only (or as KAGO_V2_UNITS says).
+units="${KAGO_V2_UNITS-$V2_UNITS}"
+[ $# -gt 0 ] && [ -z "${KAGO_V2_UNITS+set}" ] && units=""
+[ -n "${KAGO_TEST_FILTER:-}" ] && [ -z "${KAGO_V2_UNITS+set}" ] && units=""
+[ ${#files[@]} -gt 0 ] || [ -n "$units" ] || { echo "run-v2-lane: nothing to run" >&2; exit 2; }
 
 # Can the lane run here?  Say why not, as a TAP skip.
 skip_lane() {
@@ -124,9 +152,9 @@ if [ ! -x "$REPO/build/kago-runtime" ]; then
   echo "not ok 1 lane: build/kago-runtime is not built (make build)" | tee "$log"
   rc=0
 else
-  echo "# v2-vm: booting $kernel in QEMU for: ${files[*]}"
+  echo "# v2-vm: booting $kernel in QEMU for: ${units:+$units }${files[*]}"
   KAGO_VM_TIMEOUT="$TIMEOUT" KAGO_VM_ENV="KAGO_TEST_FILTER KAGO_V2_FILE_TIMEOUT KAGO_V2_ASLR KAGO_CMD_TIMEOUT" \
-    "$HERE/run-in-vm.sh" --share "$REPO" "tests/vm/run-v2-lane.sh --in-vm ${files[*]}" 2>&1 | tee "$log"
+    "$HERE/run-in-vm.sh" --share "$REPO" "tests/vm/run-v2-lane.sh --in-vm '$units' ${files[*]}" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
 fi
 n="$(grep -cE '^(not )?ok ' "$log")"
