@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 MESON ?= meson
 
-.PHONY: all deps build asan check unit integration demo bench bench-phases bench-unpack clean format
+.PHONY: all deps build asan check unit integration v2vm demo bench bench-phases bench-unpack clean format
 
 all: build
 
@@ -34,6 +34,10 @@ unit: build
 
 integration: build
 	./tests/run-all.sh integration
+
+# The cgroup v2 lane alone (tests/vm): cgroup tests on a pure v2 kernel in QEMU.
+v2vm: build
+	./tests/run-all.sh v2vm
 
 demo: build
 	./scripts/demo.sh

@@ -20,7 +20,13 @@ BENCH_PKGS="runc crun hyperfine"
 # Clients: podman drives kago-runtime through conmon in tests/integration/clients.bats.
 CLIENT_PKGS="podman containerd docker.io"
 
-PKGS="$BUILD_PKGS $TEST_PKGS $BENCH_PKGS $CLIENT_PKGS"
+# The cgroup v2 lane (tests/vm): QEMU boots Debian's kernel with its own
+# modules (/boot/vmlinuz-V and /lib/modules/V come together in the package);
+# busybox-static (above) is its initramfs, kmod resolves the modules, xz-utils
+# unpacks the kernel.
+VM_PKGS="qemu-system-x86 qemu-system-data linux-image-amd64 kmod xz-utils"
+
+PKGS="$BUILD_PKGS $TEST_PKGS $BENCH_PKGS $CLIENT_PKGS $VM_PKGS"
 
 missing=""
 for p in $PKGS; do

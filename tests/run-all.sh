@@ -1,27 +1,34 @@
 #!/bin/bash
-# tests/run-all.sh [unit|integration|all]: build and run kago's tests, count
+# tests/run-all.sh [unit|integration|v2vm|all]: build and run kago's tests, count
 # every TAP result, print each failure, and end with the line
 # "N passed, N failed" (always the last line).  Exit status 1 if anything
 # failed.  `make check` runs `all`; see docs/testing.md.
 #
 #   unit         build (build/), run every unit test program
 #   integration  build (build/), run every tests/integration/*.bats as root
+#   v2vm         build (build/), run the cgroup v2 lane: the cgroup bats files
+#                on a pure cgroup v2 kernel in QEMU (tests/vm/run-v2-lane.sh);
+#                results are named "v2-vm: <file>: <test>"
 #   all          the above, plus the ASan+UBSan build (build-asan/) and the
 #                unit tests again under it
 #
-# Skipped tests count as passed and are reported separately.
+# Skipped tests count as passed and are reported separately; so does the v2
+# lane as a whole (one skip, with the reason) where QEMU or a kernel image is
+# missing.
 # Environment: BUILD (default build), ASAN_BUILD (default build-asan),
 # KAGO_BATS_TIMEOUT (seconds per .bats file, default 900),
 # KAGO_UNIT_TIMEOUT (seconds per unit test program, default 300),
 # KAGO_TEST_FILTER (bats --filter regex), KAGO_TEST_FILES (space-separated
-# .bats files instead of all), KAGO_NO_BUILD=1 (use the builds as they are).
+# .bats files instead of all), KAGO_NO_BUILD=1 (use the builds as they are);
+# for the v2 lane, KAGO_V2_FILES, KAGO_V2_TIMEOUT, KAGO_V2_FILE_TIMEOUT (see
+# tests/vm/run-v2-lane.sh).
 set -uo pipefail
 
 MODE="${1:-all}"
 case "$MODE" in
-  unit | integration | all) ;;
+  unit | integration | v2vm | all) ;;
   *)
-    echo "usage: $0 [unit|integration|all]" >&2
+    echo "usage: $0 [unit|integration|v2vm|all]" >&2
     exit 2
     ;;
 esac
@@ -194,6 +201,29 @@ integration_tests() {
   done
 }
 
+# The cgroup v2 lane: tests/vm/run-v2-lane.sh prints one TAP stream (exit
+# status 77 and "1..0 # SKIP reason" when it cannot run here).
+v2vm_lane() {
+  local out="$LOG_DIR/v2-vm.tap" rc reason
+  section "v2-vm lane (tests/vm/run-v2-lane.sh: cgroup tests on a pure cgroup v2 kernel in QEMU)"
+  tests/vm/run-v2-lane.sh </dev/null 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" = 77 ]; then
+    reason="$(sed -n 's/^1\.\.0 # SKIP //p' "$out" | head -n 1)"
+    echo "v2-vm: NOT RUN: ${reason:-the lane cannot run here}"
+    passed=$((passed + 1))
+    skipped=$((skipped + 1))
+    skips+=("v2-vm: the whole lane was not run: ${reason:-the lane cannot run here}")
+    return 0
+  fi
+  count_tap "$out" "v2-vm: "
+  if [ "$rc" != 0 ] && [ "$TAP_NOT_OK" = 0 ]; then
+    fail_one "v2-vm: tests/vm/run-v2-lane.sh exited with status $rc"
+  elif [ $((TAP_OK + TAP_NOT_OK)) = 0 ]; then
+    fail_one "v2-vm: tests/vm/run-v2-lane.sh reported no results"
+  fi
+}
+
 start=$SECONDS
 built=0
 if build build; then built=1; fi
@@ -206,6 +236,10 @@ fi
 if [ "$MODE" = integration ] || [ "$MODE" = all ]; then
   # Integration tests need a fresh build/: a failed build is counted above.
   [ "$built" = 1 ] && integration_tests
+fi
+if [ "$MODE" = v2vm ] || [ "$MODE" = all ]; then
+  # The lane runs build/kago-runtime: a failed build is counted above.
+  [ "$built" = 1 ] && v2vm_lane
 fi
 
 section "summary ($MODE, $((SECONDS - start)) s)"

@@ -223,12 +223,15 @@ kago_cgroup_kill_all (struct kago_cgroup *cg, int sig, kago_error_t *err)
         {
           if (cg_write (h->dir, "cgroup.kill", "1", err) < 0)
             return -1;
-          /* Leave no frozen cgroup behind (the kill works on frozen tasks).  */
-          bool frozen = false;
+          /* Leave no frozen cgroup behind (the kill works on frozen tasks).
+             Ask cgroup.freeze, the state asked for, not cgroup.events: that
+             says "frozen 0" while the killed tasks leave the freezer, and
+             "frozen 1" again once they are gone.  */
+          cleanup_free char *freeze = NULL;
           kago_error_t e = NULL;
-          if (kago_cgroup_is_frozen (cg, &frozen, &e) < 0)
-            kago_error_release (&e);
-          if (frozen && kago_cgroup_freeze (cg, false, err) < 0)
+          if (cg_read (h->dir, "cgroup.freeze", &freeze, &e) < 0)
+            kago_error_release (&e); /* no v2 freezer: nothing to thaw */
+          else if (freeze[0] == '1' && cg_freeze_dir_v2 (h->dir, false, err) < 0)
             return -1;
           return 0;
         }

@@ -5,28 +5,17 @@
 # exactly the cgroups kago made (never a pre-existing parent).
 #
 # Runs on the hybrid development hosts (v1 controllers + cgroup2 at
-# /sys/fs/cgroup/unified) and on a pure v2 host (tests/vm).  Every cgroup of
-# a test lives under a parent named after the test ("/kago-bats-$CID") so that
-# the hierarchies' other cgroups are never touched.
+# /sys/fs/cgroup/unified) and on a pure v2 host (the v2 lane, tests/vm; run
+# this file there with `tests/vm/run-v2-lane.sh tests/integration/cgroup.bats`):
+# every check reads the file of the layout it runs on (helpers' cgroup_layout,
+# cgroup_dir, container_cgroup_file).  Every cgroup of a test lives under a
+# parent named after the test ("/kago-bats-$CID") so that the hierarchies'
+# other cgroups are never touched.
 
 load helpers
 
 is_v2() {
-  [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]
-}
-
-# The directory of cgroup path $2 in the hierarchy holding controller $1
-# (v1), or in the unified hierarchy (v2, or $1 = unified on hybrid).
-cg_dir() {
-  if is_v2; then
-    echo "/sys/fs/cgroup$2"
-  elif [ "$1" = unified ]; then
-    echo "/sys/fs/cgroup/unified$2"
-  else
-    local m
-    m="$(awk -v c="$1" '$9 == "cgroup" && ("," $NF ",") ~ ("," c ",") { print $5; exit }' /proc/self/mountinfo)"
-    echo "$m$2"
-  fi
+  [ "$(cgroup_layout)" = v2 ]
 }
 
 # Every cgroup mount point (v1 hierarchies and cgroup2).
@@ -68,8 +57,8 @@ teardown() {
     n=$((n + 1))
   done <<<"$output"
   [ "$n" -ge 1 ]
-  # hybrid: the unified hierarchy is joined too, as runc does.
-  grep -qx "0::$PARENT/$CID" <<<"$output"
+  # v2: the one line; hybrid: the unified hierarchy is joined too, as runc does.
+  [ "$(cgroup_layout)" = v1 ] || grep -qx "0::$PARENT/$CID" <<<"$output"
   kago_ok delete --force "$CID"
   no_dir_left "$PARENT"
 }
@@ -94,7 +83,7 @@ teardown() {
     | .linux.resources.pids = {"limit": 10}' --arg p "$PARENT/$CID"
   kago_create "$CID"
   if is_v2; then
-    d="$(cg_dir unified "$PARENT/$CID")"
+    d="$(cgroup_dir unified "$PARENT/$CID")"
     [ "$(cat $d/memory.max)" = 268435456 ]
     [ "$(cat $d/memory.low)" = 134217728 ]
     [ "$(cat $d/cpu.weight)" = 20 ]
@@ -102,13 +91,33 @@ teardown() {
     [ "$(cat $d/cpuset.cpus)" = 0 ]
     [ "$(cat $d/pids.max)" = 10 ]
   else
-    [ "$(cat $(cg_dir memory "$PARENT/$CID")/memory.limit_in_bytes)" = 268435456 ]
-    [ "$(cat $(cg_dir memory "$PARENT/$CID")/memory.soft_limit_in_bytes)" = 134217728 ]
-    [ "$(cat $(cg_dir cpu "$PARENT/$CID")/cpu.shares)" = 512 ]
-    [ "$(cat $(cg_dir cpu "$PARENT/$CID")/cpu.cfs_quota_us)" = 50000 ]
-    [ "$(cat $(cg_dir cpuset "$PARENT/$CID")/cpuset.cpus)" = 0 ]
-    [ "$(cat $(cg_dir pids "$PARENT/$CID")/pids.max)" = 10 ]
+    [ "$(cat $(cgroup_dir memory "$PARENT/$CID")/memory.limit_in_bytes)" = 268435456 ]
+    [ "$(cat $(cgroup_dir memory "$PARENT/$CID")/memory.soft_limit_in_bytes)" = 134217728 ]
+    [ "$(cat $(cgroup_dir cpu "$PARENT/$CID")/cpu.shares)" = 512 ]
+    [ "$(cat $(cgroup_dir cpu "$PARENT/$CID")/cpu.cfs_quota_us)" = 50000 ]
+    [ "$(cat $(cgroup_dir cpuset "$PARENT/$CID")/cpuset.cpus)" = 0 ]
+    [ "$(cat $(cgroup_dir pids "$PARENT/$CID")/pids.max)" = 10 ]
   fi
+}
+
+@test "resources (v2): swap, block IO weight and hugepage limits reach their v2 files" {
+  requires_cgroup_v2
+  make_bundle '["sleep", "100"]'
+  update_config '.linux.cgroupsPath = $p
+    | .linux.resources.memory = {"limit": 268435456, "swap": 402653184}
+    | .linux.resources.blockIO = {"weight": 500}
+    | .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 8388608}]' --arg p "$PARENT/$CID"
+  kago_create "$CID"
+  d="$(cgroup_dir unified "$PARENT/$CID")"
+  # OCI's swap is memory+swap; v2 limits swap alone.
+  [ "$(cat "$d/memory.swap.max")" = 134217728 ]
+  # blkio weight 10..1000 is io.bfq.weight as is, or io.weight 1..10000.
+  if [ -f "$d/io.bfq.weight" ]; then
+    grep -qx "default 500" "$d/io.bfq.weight"
+  else
+    grep -qx "default 4950" "$d/io.weight"
+  fi
+  [ "$(cat "$d/hugetlb.2MB.max")" = 8388608 ]
 }
 
 @test "resources: the pids limit stops a fork bomb" {
@@ -116,7 +125,7 @@ teardown() {
   update_config '.linux.cgroupsPath = $p | .linux.resources.pids = {"limit": 4}' --arg p "$PARENT/$CID"
   kago_create "$CID"
   kago_ok start "$CID"
-  if is_v2; then f="$(cg_dir unified "$PARENT/$CID")/pids.current"; else f="$(cg_dir pids "$PARENT/$CID")/pids.current"; fi
+  if is_v2; then f="$(cgroup_dir unified "$PARENT/$CID")/pids.current"; else f="$(cgroup_dir pids "$PARENT/$CID")/pids.current"; fi
   sleep 0.5
   [ "$(cat "$f")" -le 4 ]
   grep -q "can't fork\|Resource temporarily unavailable\|fork" "$TEST_DIR/$CID.err" \
@@ -136,9 +145,9 @@ teardown() {
   # PID 1) rather than tail: then the cgroup's own OOM-kill count says it.
   local n
   if is_v2; then
-    n="$(awk '$1 == "oom_kill" { print $2 }' "$(cg_dir unified "$PARENT/$CID")/memory.events")"
+    n="$(awk '$1 == "oom_kill" { print $2 }' "$(cgroup_dir unified "$PARENT/$CID")/memory.events")"
   else
-    n="$(awk '$1 == "oom_kill" { print $2 }' "$(cg_dir memory "$PARENT/$CID")/memory.oom_control")"
+    n="$(awk '$1 == "oom_kill" { print $2 }' "$(cgroup_dir memory "$PARENT/$CID")/memory.oom_control")"
   fi
   [ "${n:-0}" -ge 1 ] || fail "not OOM-killed: $(cat "$TEST_DIR/$CID.out"), oom_kill=${n:-none}"
 }
@@ -155,7 +164,7 @@ teardown() {
     --arg p "$PARENT/$CID"
   kago_create "$CID"
   if ! is_v2; then
-    run cat "$(cg_dir devices "$PARENT/$CID")/devices.list"
+    run cat "$(cgroup_dir devices "$PARENT/$CID")/devices.list"
     grep -qx "c 1:3 rwm" <<<"$output"
     ! grep -qx "a \*:\* rwm" <<<"$output"
   fi
@@ -174,16 +183,16 @@ teardown() {
   kago_ok pause "$CID"
   [ "$(container_status "$CID")" = paused ]
   if is_v2; then
-    grep -qx "frozen 1" "$(cg_dir unified "$PARENT/$CID")/cgroup.events"
+    grep -qx "frozen 1" "$(cgroup_dir unified "$PARENT/$CID")/cgroup.events"
   else
-    [ "$(cat "$(cg_dir freezer "$PARENT/$CID")/freezer.state")" = FROZEN ]
+    [ "$(cat "$(cgroup_dir freezer "$PARENT/$CID")/freezer.state")" = FROZEN ]
   fi
   kago_ok resume "$CID"
   [ "$(container_status "$CID")" = running ]
   if is_v2; then
-    grep -qx "frozen 0" "$(cg_dir unified "$PARENT/$CID")/cgroup.events"
+    grep -qx "frozen 0" "$(cgroup_dir unified "$PARENT/$CID")/cgroup.events"
   else
-    [ "$(cat "$(cg_dir freezer "$PARENT/$CID")/freezer.state")" = THAWED ]
+    [ "$(cat "$(cgroup_dir freezer "$PARENT/$CID")/freezer.state")" = THAWED ]
   fi
   # A paused container can be killed and deleted.
   kago_ok pause "$CID"
@@ -203,12 +212,12 @@ teardown() {
   [[ "$output" != *"not available yet"* ]] || skip "the update verb is not wired yet"
   [ "$status" -eq 0 ]
   if is_v2; then
-    d="$(cg_dir unified "$PARENT/$CID")"
+    d="$(cgroup_dir unified "$PARENT/$CID")"
     [ "$(cat $d/memory.max)" = 67108864 ]
     [ "$(cat $d/cpu.weight)" = 20 ]
   else
-    [ "$(cat $(cg_dir memory "$PARENT/$CID")/memory.limit_in_bytes)" = 67108864 ]
-    [ "$(cat $(cg_dir cpu "$PARENT/$CID")/cpu.shares)" = 512 ]
+    [ "$(cat $(cgroup_dir memory "$PARENT/$CID")/memory.limit_in_bytes)" = 67108864 ]
+    [ "$(cat $(cgroup_dir cpu "$PARENT/$CID")/cpu.shares)" = 512 ]
   fi
 }
 
@@ -241,10 +250,79 @@ teardown() {
   update_config '.linux.cgroupsPath = $p' --arg p "$PARENT/$CID"
   kago_create "$CID"
   kago_ok start "$CID"
-  if is_v2; then f="$(cg_dir unified "$PARENT/$CID")/cgroup.procs"; else f="$(cg_dir freezer "$PARENT/$CID")/cgroup.procs"; fi
+  if is_v2; then f="$(cgroup_dir unified "$PARENT/$CID")/cgroup.procs"; else f="$(cgroup_dir freezer "$PARENT/$CID")/cgroup.procs"; fi
   wait_until 5 test "$(wc -l <"$f")" -ge 3
   kago_ok kill --all "$CID" KILL
   wait_until 5 test "$(wc -l <"$f")" -eq 0
   kago_ok delete "$CID"
   no_dir_left "$PARENT"
+}
+
+@test "no cgroupsPath: the container gets a cgroup of its own, removed by delete" {
+  make_bundle '["sleep", "100"]'
+  update_config 'del(.linux.cgroupsPath) | .linux.resources.pids = {"limit": 33}'
+  kago_create "$CID"
+  f="$(container_cgroup_file "$CID" pids pids.max)"
+  [[ "$f" == */"$CID"/pids.max ]] || fail "the default cgroup is not named after the container: $f"
+  [ "$(cat "$f")" = 33 ]
+  kago_ok delete --force "$CID"
+  [ ! -d "$(dirname "$f")" ] || fail "$(dirname "$f") left behind"
+}
+
+@test "cgroup namespace: /sys/fs/cgroup in the container is rooted at its own cgroup" {
+  make_bundle
+  update_config '.process.args = ["sh", "-c", $s] | .linux.cgroupsPath = $p
+    | .linux.namespaces = [(.linux.namespaces[] | select(.type != "cgroup")), {"type": "cgroup"}]
+    | .linux.resources.pids = {"limit": 42}' \
+    --arg p "$PARENT/$CID" \
+    --arg s 'sed "s/^/cg=/" /proc/self/cgroup; grep " /sys/fs/cgroup " /proc/self/mountinfo | sed "s/^/mnt=/";
+             echo "pids=$(cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max)"'
+  kago_ok run --bundle "$BUNDLE" "$CID"
+  # In its own cgroup namespace the container is at the root of every hierarchy.
+  grep -q '^cg=' <<<"$output"
+  ! grep '^cg=' <<<"$output" | grep -qv ':/$' || fail "a cgroup path other than / inside the namespace"
+  grep -qx "pids=42" <<<"$output" || fail "the container does not see its own pids.max"
+  if is_v2; then
+    grep -qx 'cg=0::/' <<<"$output"
+    grep -q '^mnt=.* /sys/fs/cgroup .* - cgroup2 ' <<<"$output" || fail "/sys/fs/cgroup is not a cgroup2 mount"
+  else
+    # v1: a tmpfs holding one directory per hierarchy, as runc makes it.
+    grep -q '^mnt=.* /sys/fs/cgroup .* - tmpfs ' <<<"$output" || fail "/sys/fs/cgroup is not a tmpfs"
+  fi
+}
+
+@test "unified: linux.resources.unified writes cgroup v2 files, an unknown key is refused by name" {
+  requires_cgroup_v2
+  make_bundle '["sleep", "100"]'
+  update_config '.linux.cgroupsPath = $p
+    | .linux.resources.unified = {"memory.high": "104857600", "pids.max": "17"}' --arg p "$PARENT/$CID"
+  kago_create "$CID"
+  d="$(cgroup_dir unified "$PARENT/$CID")"
+  [ "$(cat "$d/memory.high")" = 104857600 ]
+  [ "$(cat "$d/pids.max")" = 17 ]
+
+  id2="$(new_id)"
+  update_config '.linux.cgroupsPath = $p | .linux.resources.unified = {"nosuch.file": "1"}' --arg p "$PARENT/$id2"
+  kago_fails create --bundle "$BUNDLE" "$id2"
+  [[ "$output" == *'linux.resources.unified["nosuch.file"]'* ]]
+  [ ! -d "$(cgroup_dir unified "$PARENT/$id2")" ] || fail "$PARENT/$id2 left behind"
+}
+
+@test "update: --pids-limit, --cpu-quota and --memory flags on a running container" {
+  make_bundle '["sleep", "100"]'
+  update_config '.linux.cgroupsPath = $p | .linux.resources.pids = {"limit": 10}
+    | .linux.resources.cpu = {"quota": 50000, "period": 100000}
+    | .linux.resources.memory = {"limit": 268435456}' --arg p "$PARENT/$CID"
+  kago_create "$CID"
+  kago_ok start "$CID"
+  kago_ok update --pids-limit 20 --cpu-quota 25000 --memory 134217728 "$CID"
+  if is_v2; then
+    [ "$(cat "$(container_cgroup_file "$CID" pids pids.max)")" = 20 ]
+    [ "$(cat "$(container_cgroup_file "$CID" cpu cpu.max)")" = "25000 100000" ]
+    [ "$(cat "$(container_cgroup_file "$CID" memory memory.max)")" = 134217728 ]
+  else
+    [ "$(cat "$(container_cgroup_file "$CID" pids pids.max)")" = 20 ]
+    [ "$(cat "$(container_cgroup_file "$CID" cpu cpu.cfs_quota_us)")" = 25000 ]
+    [ "$(cat "$(container_cgroup_file "$CID" memory memory.limit_in_bytes)")" = 134217728 ]
+  fi
 }

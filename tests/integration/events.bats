@@ -72,7 +72,7 @@ teardown() {
   total="$(jq -r .data.cpu.usage.total <<<"$line")"
   [ "$total" -gt 10000000 ] || fail "cpu total $total ns"
   if is_v2; then
-    now="$(awk '$1 == "usage_usec" { print $2 * 1000 }' "$(cg_file cpu cpu.stat)")"
+    now="$(awk '$1 == "usage_usec" { print $2 "000" }' "$(cg_file cpu cpu.stat)")"
   else
     now="$(cat "$(cg_file cpuacct cpuacct.usage)")"
   fi

@@ -59,6 +59,27 @@
 #   requires_cgroup_v1 CTRL  skip unless the v1 controller CTRL is mounted
 #   requires_cgroup_v2       skip unless /sys/fs/cgroup is cgroup2
 #
+# cgroup layouts (tests run on the hybrid development hosts and on a pure v2
+# kernel in tests/vm; write cgroup checks for both):
+#   cgroup_layout            prints "v2" (cgroup2 at /sys/fs/cgroup), "hybrid"
+#                            (v1 controllers, cgroup2 at /sys/fs/cgroup/unified)
+#                            or "v1" (v1 controllers only)
+#   cgroup_dir CTRL PATH     prints the directory of cgroup PATH (e.g.
+#                            "/kago/$CID") as the host sees it: on v2
+#                            /sys/fs/cgroup/PATH whatever CTRL is; on v1/hybrid
+#                            PATH under the mount of controller CTRL's v1
+#                            hierarchy (CTRL "unified": the cgroup2 mount)
+#   container_cgroup_file ID CTRL FILE
+#                            prints the path of FILE in the cgroup of container
+#                            ID's init for controller CTRL (its /proc/PID/cgroup
+#                            line), e.g. on v2
+#                              container_cgroup_file $CID memory memory.max
+#                            and on v1
+#                              container_cgroup_file $CID memory memory.limit_in_bytes
+#                            Pick the file by layout:
+#                              if [ "$(cgroup_layout)" = v2 ]; then f=memory.max
+#                              else f=memory.limit_in_bytes; fi
+#
 # A file that needs its own setup/teardown must call kago_setup /
 # kago_teardown from them:
 #
@@ -323,4 +344,51 @@ kago_teardown() {
     return 1
   fi
   return 0
+}
+
+# ---- cgroup layouts (documented at the top) ----
+
+cgroup_layout() {
+  if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+    echo v2
+  elif [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+    echo hybrid
+  else
+    echo v1
+  fi
+}
+
+# The mount point of the v1 hierarchy holding controller $1 (or of the
+# cgroup2 mount for "unified"); mountinfo's optional fields end at "-".
+_cgroup_mount_of() {
+  awk -v c="$1" '{
+    for (i = 7; i < NF && $i != "-"; i++) ;
+    if (c == "unified" ? $(i + 1) == "cgroup2" : $(i + 1) == "cgroup" && ("," $(i + 3) ",") ~ ("," c ",")) {
+      print $5; exit
+    }
+  }' /proc/self/mountinfo
+}
+
+cgroup_dir() {
+  local ctrl="$1" path="$2" m
+  if [ "$(cgroup_layout)" = v2 ]; then
+    echo "/sys/fs/cgroup$path"
+    return
+  fi
+  m="$(_cgroup_mount_of "$ctrl")"
+  [ -n "$m" ] || fail "cgroup_dir: no cgroup hierarchy for controller $ctrl" || return 1
+  echo "$m$path"
+}
+
+container_cgroup_file() {
+  local id="$1" ctrl="$2" file="$3" pid path
+  pid="$(container_pid "$id")" || return 1
+  [ -n "$pid" ] && [ "$pid" != null ] && [ "$pid" != 0 ] || fail "no pid for $id" || return 1
+  if [ "$(cgroup_layout)" = v2 ] || [ "$ctrl" = unified ]; then
+    path="$(awk -F: '$1 == "0" && $2 == "" { print $3; exit }' "/proc/$pid/cgroup")"
+  else
+    path="$(awk -F: -v c="$ctrl" '("," $2 ",") ~ ("," c ",") { print $3; exit }' "/proc/$pid/cgroup")"
+  fi
+  [ -n "$path" ] || fail "container_cgroup_file: $id's init has no $ctrl cgroup: $(cat "/proc/$pid/cgroup")" || return 1
+  echo "$(cgroup_dir "$ctrl" "$path")/$file"
 }

@@ -165,7 +165,7 @@ teardown() {
     if is_v2; then
       f="$(cg_file io io.bfq.weight)"
       [ -f "$f" ] || f="$(cg_file io io.weight)"
-      grep -Eq '^(default )?(300|3020)$' "$f"
+      grep -Eq '^(default )?(300|2930)$' "$f"
     else
       f="$(cg_file blkio blkio.weight)"
       [ -f "$f" ] || f="$(cg_file blkio blkio.bfq.weight)"
