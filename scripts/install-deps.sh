@@ -13,7 +13,7 @@ BUILD_PKGS="build-essential gcc meson ninja-build pkg-config libseccomp-dev git 
 # Tests: bats drives the integration tests; jq edits config.json; busybox-static
 # is the root filesystem of every test bundle; the rest are the tools the tests
 # use to look at containers (ip, nsenter/unshare/mount, ps/pgrep, fuser, capsh).
-TEST_PKGS="bats jq busybox-static iproute2 util-linux procps psmisc libcap2-bin coreutils findutils uidmap"
+TEST_PKGS="bats jq busybox-static iproute2 util-linux procps psmisc libcap2-bin coreutils findutils uidmap strace"
 # Comparisons: runc and crun (the reference runtimes the bench and some tests run
 # side by side with kago) and hyperfine.
 BENCH_PKGS="runc crun hyperfine"

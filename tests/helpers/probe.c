@@ -225,10 +225,30 @@ writable (const char *key, const char *path)
     close (fd);
 }
 
+/* probe attach PID: PTRACE_ATTACH to PID (and detach), print OK or the
+   errno name.  For the CVE-2016-9962 test, run from the host without
+   CAP_SYS_PTRACE.  */
+static int
+attach_main (const char *arg)
+{
+  pid_t pid = (pid_t) atoi (arg);
+  if (ptrace (PTRACE_ATTACH, pid, NULL, NULL) < 0)
+    {
+      printf ("%s\n", errname (errno));
+      return 0;
+    }
+  waitpid (pid, NULL, __WALL);
+  ptrace (PTRACE_DETACH, pid, NULL, NULL);
+  printf ("OK\n");
+  return 0;
+}
+
 int
-main (void)
+main (int argc, char **argv)
 {
   setvbuf (stdout, NULL, _IOLBF, 0);
+  if (argc == 3 && strcmp (argv[1], "attach") == 0)
+    return attach_main (argv[2]);
   status_field ("CapEff", "cap_eff");
   status_field ("CapPrm", "cap_prm");
   status_field ("CapBnd", "cap_bnd");
@@ -252,7 +272,7 @@ main (void)
   in_child ("personality", do_personality);
 
   static const char *const paths[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug",
-                                       "/proc/acpi",  "/proc/scsi", "/sys/firmware",     NULL };
+                                       "/proc/acpi",  "/proc/scsi", "/sys/firmware",    NULL };
   for (const char *const *p = paths; *p; p++)
     masked (*p);
   writable ("proc_sys", "/proc/sys/kernel/domainname");

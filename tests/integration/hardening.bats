@@ -134,3 +134,61 @@ all_caps_json() {
   expect sys.unshare_user OK
   expect sys.personality OK
 }
+
+# CVE-2016-9962: a process of the runtime that has entered the container is
+# non-dumpable until its execve, so nothing without CAP_SYS_PTRACE over the
+# host can ptrace it, or read its memory or fds.  Checked with the probe's
+# PTRACE_ATTACH from a root shell without CAP_SYS_PTRACE (the container's
+# root has none by default); the target's capabilities are a subset of the
+# caller's, so only its dumpability can refuse the attach.
+attach_without_ptrace_cap() { # pid
+  setpriv --bounding-set -sys_ptrace "$PROBE" attach "$1"
+}
+
+@test "CVE-2016-9962: the init (waiting for start) and an exec child (before its execve) cannot be ptraced" {
+  requires_cmd setpriv strace
+  make_bundle '["sleep", "100"]'
+  kago_create "$CID"
+  pid="$(container_pid "$CID")"
+  # The control: a dumpable process with no capabilities can be attached.
+  setpriv --bounding-set -all sleep 30 &
+  ctl=$!
+  sleep 0.2
+  [ "$(attach_without_ptrace_cap "$ctl")" = OK ] || fail "the control is not attachable: the check is broken"
+  kill "$ctl"
+  [ "$(attach_without_ptrace_cap "$pid")" = EPERM ] || fail "the init waiting for start can be ptraced"
+  kago_ok start "$CID"
+
+  # The exec child: hold it just before its execve (strace delays every
+  # execve of the traced tree by 3 s: kago's own start, then the child's; the
+  # sealed re-exec is execveat) and look at it meanwhile.
+  strace -f -o /dev/null -e trace=execve -e inject=execve:delay_enter=3000000 \
+    "$KAGO" --root "$KAGO_ROOT" exec "$CID" true </dev/null >/dev/null 2>&1 &
+  spid=$!
+  child=""
+  for _ in $(seq 1 200); do
+    for p in $(pgrep -f -- "exec $CID true"); do
+      [ "$p" != "$spid" ] || continue
+      # the exec child is the one in the container's pid namespace
+      if [ "$(readlink /proc/$p/ns/pid)" = "$(readlink /proc/$pid/ns/pid)" ]; then
+        child="$p"
+      fi
+    done
+    [ -n "$child" ] && break
+    sleep 0.05
+  done
+  [ -n "$child" ] || fail "no exec child seen in the container's pid namespace"
+  # strace already traces it, so any attach is refused: ask the kernel's
+  # dumpability through what needs the same ptrace access, following its fds
+  # (the control's are followable).  And it is not the host binary either
+  # (CVE-2019-5736).
+  [[ "$(readlink /proc/$child/exe)" == /memfd:kago* ]] || fail "the exec child runs the host binary"
+  setpriv --bounding-set -all sleep 30 &
+  ctl=$!
+  sleep 0.2
+  setpriv --bounding-set -sys_ptrace readlink /proc/$ctl/fd/0 >/dev/null || fail "the control's fds cannot be followed"
+  kill "$ctl"
+  ! setpriv --bounding-set -sys_ptrace readlink /proc/$child/fd/0 >/dev/null 2>&1 ||
+    fail "the exec child's fds can be followed without CAP_SYS_PTRACE"
+  wait "$spid"
+}
