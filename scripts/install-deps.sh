@@ -8,12 +8,15 @@
 set -eu
 
 # Build.  Images: libarchive (layer and image archives) with the static
-# libraries it is linked from (nettle for sha256, zlib, zstd).
-BUILD_PKGS="build-essential gcc meson ninja-build pkg-config libseccomp-dev git libarchive-dev nettle-dev zlib1g-dev libzstd-dev"
+# libraries it is linked from (nettle for sha256, zlib, zstd); libcurl's
+# headers (the registry client loads libcurl.so.4 with dlopen).
+BUILD_PKGS="build-essential gcc meson ninja-build pkg-config libseccomp-dev git libarchive-dev nettle-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev"
 # Tests: bats drives the integration tests; jq edits config.json; busybox-static
 # is the root filesystem of every test bundle; the rest are the tools the tests
-# use to look at containers (ip, nsenter/unshare/mount, ps/pgrep, fuser, capsh).
-TEST_PKGS="bats jq busybox-static iproute2 util-linux procps psmisc libcap2-bin coreutils findutils uidmap strace"
+# use to look at containers (ip, nsenter/unshare/mount, ps/pgrep, fuser, capsh);
+# docker-registry and skopeo: tests/integration/registry.bats runs a local
+# registry and pushes an image to it for `kago pull`.
+TEST_PKGS="bats jq busybox-static iproute2 util-linux procps psmisc libcap2-bin coreutils findutils uidmap strace docker-registry skopeo"
 # Comparisons: runc and crun (the reference runtimes the bench and some tests run
 # side by side with kago) and hyperfine.
 BENCH_PKGS="runc crun hyperfine"
