@@ -19,6 +19,9 @@ static const struct verb verbs[] = {
   { "rmi", kago_cmd_rmi, "Remove one or more images" },
   { "load", kago_cmd_load, "Load an image from a tar archive (docker-save or OCI layout)" },
   { "save", kago_cmd_save, "Save one or more images to a tar archive (docker-save format)" },
+  { "pull", kago_cmd_pull, "Download an image from a registry" },
+  { "login", kago_cmd_login, "Log in to a registry" },
+  { "logout", kago_cmd_logout, "Log out from a registry" },
   { "import", kago_cmd_import, "Import the contents from a tarball to create a filesystem image" },
 };
 

@@ -35,6 +35,9 @@ int kago_cmd_image_prune (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_load (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_save (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_import (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_pull (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_login (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_logout (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_image_mount (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_image_unmount (struct kago_engine_ctx *ctx, int argc, char **argv);
 

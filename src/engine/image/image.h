@@ -91,4 +91,45 @@ int kago_image_commit (struct kago_store *s, struct kago_index *idx, const char 
                        const json_value *config, const struct kago_layer_info *layers, size_t nlayers,
                        const char *manifest_digest, struct kago_image_rec **out, kago_error_t *err);
 
+/* `kago pull`.  */
+struct kago_registry_opts;
+enum kago_pull_state
+{
+  KAGO_PULL_WAITING,
+  KAGO_PULL_DOWNLOADING, /* CUR of TOTAL bytes */
+  KAGO_PULL_RETRYING,
+  KAGO_PULL_VERIFYING,
+  KAGO_PULL_DOWNLOADED,
+  KAGO_PULL_EXTRACTING,
+  KAGO_PULL_COMPLETE,
+  KAGO_PULL_EXISTS, /* the layer was in the store */
+};
+struct kago_pull_progress
+{
+  /* Once the manifest is known: the layers' short IDs (12 hex digits).  */
+  void (*begin) (void *ctx, size_t nlayers, const char *const *short_ids);
+  void (*layer) (void *ctx, size_t i, enum kago_pull_state st, uint64_t cur, uint64_t total);
+  void *ctx;
+};
+struct kago_pull_opts
+{
+  const struct kago_registry_opts *registry;
+  const char *platform; /* "os/arch[/variant]"; NULL: this host */
+  const struct kago_pull_progress *progress;
+};
+struct kago_pull_result
+{
+  char *ref;                     /* normalized: docker.io/library/busybox:latest */
+  char digest[KAGO_DIGEST_SIZE]; /* what the registry named (the index for a multi-platform image) */
+  char id[KAGO_DIGEST_SIZE];
+  bool up_to_date; /* the image was there already */
+};
+/* Pull NAME (a reference, tag or digest) from its registry: the manifest
+   for the platform, the config, the layers the store lacks (verified,
+   several at once), unpacked in order; the index is saved once all is in
+   place.  A failure leaves the index as it was.  */
+int kago_image_pull (struct kago_store *s, const char *name, const struct kago_pull_opts *o,
+                     struct kago_pull_result *res, kago_error_t *err);
+void kago_pull_result_free (struct kago_pull_result *res);
+
 #endif

@@ -931,7 +931,7 @@ kago_registry_get_manifest (struct kago_registry *r, const char *reference, char
       if (st == 404)
         {
           kago_error_release (err);
-          return kago_error_set (err, ENOENT, "manifest for %s/%s%s%s not found: manifest unknown", r->host,
+          return kago_error_set (err, 0, "manifest for %s/%s%s%s not found: manifest unknown", r->host,
                                  r->path, kago_digest_valid (reference) ? "@" : ":", reference);
         }
       return -1;
