@@ -125,6 +125,8 @@ struct kago_registry_opts
    else ~/.config/kago/auth.json (caller frees).  docker's format:
    {"auths": {"HOST": {"auth": base64("user:password")}}}.  */
 char *kago_auth_file_default (void);
+/* The stored user and password for HOST (both NULL when there are none).  */
+int kago_auth_lookup (const char *file, const char *host, char **user, char **password, kago_error_t *err);
 /* Store (or, PASSWORD NULL, remove) HOST's credentials, file mode 0600.  */
 int kago_auth_store (const char *file, const char *host, const char *user, const char *password,
                      kago_error_t *err);
