@@ -90,8 +90,8 @@ bool kago_idmap_rootfs_wanted (const oci_spec *s);
 /* Any idmapped tree at all (the init then expects SYNC_IDMAP).  */
 bool kago_idmap_wanted (const oci_spec *s);
 /* Refuse what cannot work, before anything is made (USERNS: the container
-   has a user namespace).  */
-int kago_idmap_validate (const oci_spec *s, bool userns, kago_error_t *err);
+   has a user namespace; NEW_MOUNTNS: a mount namespace of its own).  */
+int kago_idmap_validate (const oci_spec *s, bool userns, bool new_mountns, kago_error_t *err);
 /* Parent, after the init's maps are written: the detached idmapped trees,
    the rootfs's first (if wanted), then each idmapped mount in order.  */
 int kago_idmap_open_trees (const oci_spec *s, const char *bundle, const char *rootfs, pid_t init_pid, int *fds,

@@ -214,10 +214,8 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
     }
   if (kago_ns_plan_build (s, &b->launch.ns, err) < 0)
     return -1;
-  if (kago_idmap_validate (s, b->launch.ns.has_ns[OCI_NS_USER], err) < 0)
+  if (kago_idmap_validate (s, b->launch.ns.has_ns[OCI_NS_USER], b->launch.ns.new_ns[OCI_NS_MOUNT], err) < 0)
     return -1;
-  if (kago_idmap_wanted (s) && !b->launch.ns.new_ns[OCI_NS_MOUNT])
-    return kago_error_set (err, 0, "idmapped mounts need a new mount namespace (linux.namespaces)");
   if (s->has_linux && s->linux_.sysctl.n)
     {
       const oci_namespace *ipc = oci_spec_namespace (s, OCI_NS_IPC);
@@ -454,7 +452,8 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   c->no_new_keyring = o->no_new_keyring;
   c->preserve_fds = o->preserve_fds;
   c->cgroup_path_unified = kago_cgroup_path (b->cgroup, "");
-  c->idmap_rootfs = kago_idmap_rootfs_wanted (s);
+  c->idmap = kago_idmap_wanted (s);
+  c->idmap_rootfs = c->idmap && kago_idmap_rootfs_wanted (s);
   for (size_t i = 0; i < sizeof c->idmap_fds / sizeof c->idmap_fds[0]; i++)
     c->idmap_fds[i] = -1;
   b->launch.seccomp = b->seccomp;
@@ -507,7 +506,7 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
   if (kago_sync_send (b->launch.sync_fd, SYNC_GO, pid, err) < 0)
     goto fail;
   KAGO_PHASE ("create:go-sent");
-  if (c->idmap_rootfs || kago_idmap_wanted (s))
+  if (c->idmap)
     {
       /* The init waits for these before its first mount.  */
       int fds[64];

@@ -83,8 +83,10 @@ is_bind (const oci_mount *m)
 }
 
 int
-kago_idmap_validate (const oci_spec *s, bool userns, kago_error_t *err)
+kago_idmap_validate (const oci_spec *s, bool userns, bool new_mountns, kago_error_t *err)
 {
+  if (!new_mountns && kago_idmap_wanted (s))
+    return kago_error_set (err, 0, "idmapped mounts need a new mount namespace (linux.namespaces)");
   const char *v = oci_map_get (&s->annotations, KAGO_ANNOTATION_ROOTFS_IDMAP);
   if (v && strcmp (v, "true") != 0 && strcmp (v, "false") != 0)
     return kago_error_set (err, 0, "annotations[\"%s\"]: expected \"true\" or \"false\", not \"%s\"",

@@ -355,7 +355,7 @@ kago_init_main (struct kago_launch *l)
   if (set_hostname (spec, &l->ns, &err) < 0)
     child_fail (l, &err);
 
-  if (kago_idmap_wanted (spec))
+  if (c->idmap)
     {
       size_t n = 0;
       if (kago_sync_expect_fds (l->child_sync_fd, SYNC_IDMAP, c->idmap_fds, 64, &n, &err) < 0)

@@ -33,6 +33,7 @@ struct kago_init_ctx
      idmap_rootfs, then one per idmapped mount in order; -1 once used.  */
   int idmap_fds[64];
   size_t n_idmap_fds;
+  bool idmap;        /* any idmapped tree at all: the init expects SYNC_IDMAP */
   bool idmap_rootfs;
   /* Called (once) before the first cgroup mount: the init must be in its
      cgroups, and in its new cgroup namespace, by then.  May be NULL.  */
