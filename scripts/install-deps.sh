@@ -16,7 +16,7 @@ BUILD_PKGS="build-essential gcc meson ninja-build pkg-config libseccomp-dev git 
 # use to look at containers (ip, nsenter/unshare/mount, ps/pgrep, fuser, capsh);
 # docker-registry and skopeo: tests/integration/registry.bats runs a local
 # registry and pushes an image to it for `kago pull`.
-TEST_PKGS="bats jq busybox-static iproute2 util-linux procps psmisc libcap2-bin coreutils findutils uidmap strace docker-registry skopeo"
+TEST_PKGS="bats jq busybox-static iproute2 util-linux procps psmisc libcap2-bin coreutils findutils uidmap strace docker-registry skopeo curl python3"
 # Comparisons: runc and crun (the reference runtimes the bench and some tests run
 # side by side with kago) and hyperfine.
 BENCH_PKGS="runc crun hyperfine"

@@ -27,6 +27,10 @@
 #                            status and output (shown when the test fails)
 #   kago_ok ARGS...          run_kago and fail unless the status is 0
 #   kago_fails ARGS...       run_kago and fail if the status is 0
+#   kimg ARGS...             the engine: $KAGO_BIN (build/kago) --root "$IMG_ROOT" ARGS...
+#                            ($IMG_ROOT is the test's image store, not
+#                            $KAGO_ROOT, which teardown checks for containers);
+#                            run_kimg / kimg_ok / kimg_fails as for kago
 #   new_id                   prints another unique id ("$CID-N") for tests
 #                            that need several containers
 #   make_bundle [ARGS-JSON] [make-bundle.sh options...]
@@ -391,4 +395,28 @@ container_cgroup_file() {
   fi
   [ -n "$path" ] || fail "container_cgroup_file: $id's init has no $ctrl cgroup: $(cat "/proc/$pid/cgroup")" || return 1
   echo "$(cgroup_dir "$ctrl" "$path")/$file"
+}
+
+# The engine's image commands on the test's image store ($IMG_ROOT).
+KAGO_BIN="$REPO/build/kago"
+kimg() {
+  timeout -k 5 120 "$KAGO_BIN" --root "$IMG_ROOT" "$@"
+}
+
+run_kimg() {
+  run kimg "$@"
+  echo "# \$ kago $*"
+  echo "# status $status"
+  [ -z "$output" ] || printf '%s\n' "$output" | sed 's/^/# | /'
+  return 0
+}
+
+kimg_ok() {
+  run_kimg "$@"
+  [ "$status" -eq 0 ] || fail "kago $* failed with status $status: $output"
+}
+
+kimg_fails() {
+  run_kimg "$@"
+  [ "$status" -ne 0 ] || fail "kago $* succeeded but should have failed: $output"
 }

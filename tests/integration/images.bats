@@ -8,32 +8,6 @@
 
 load helpers
 
-KAGO_BIN="$REPO/build/kago"
-
-# The image store is not $KAGO_ROOT: that one is the runtime's state root,
-# which the teardown checks for leftover containers.
-kimg() {
-  timeout -k 5 120 "$KAGO_BIN" --root "$IMG_ROOT" "$@"
-}
-
-run_kimg() {
-  run kimg "$@"
-  echo "# \$ kago $*"
-  echo "# status $status"
-  [ -z "$output" ] || printf '%s\n' "$output" | sed 's/^/# | /'
-  return 0
-}
-
-kimg_ok() {
-  run_kimg "$@"
-  [ "$status" -eq 0 ] || fail "kago $* failed with status $status: $output"
-}
-
-kimg_fails() {
-  run_kimg "$@"
-  [ "$status" -ne 0 ] || fail "kago $* succeeded but should have failed: $output"
-}
-
 podman_t() {
   podman --root "$TEST_DIR/podman-root" --runroot "$TEST_DIR/podman-run" --cgroup-manager cgroupfs "$@"
 }

@@ -5,30 +5,6 @@
 
 load helpers
 
-KAGO_BIN="$REPO/build/kago"
-
-kimg() {
-  timeout -k 5 120 "$KAGO_BIN" --root "$IMG_ROOT" "$@"
-}
-
-run_kimg() {
-  run kimg "$@"
-  echo "# \$ kago $*"
-  echo "# status $status"
-  [ -z "$output" ] || printf '%s\n' "$output" | sed 's/^/# | /'
-  return 0
-}
-
-kimg_ok() {
-  run_kimg "$@"
-  [ "$status" -eq 0 ] || fail "kago $* failed with status $status: $output"
-}
-
-kimg_fails() {
-  run_kimg "$@"
-  [ "$status" -ne 0 ] || fail "kago $* succeeded but should have failed: $output"
-}
-
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
