@@ -54,6 +54,11 @@ struct kago_store *kago_cli_open_store (struct kago_engine_ctx *ctx, kago_error_
 void kago_human_size (uint64_t bytes, char *buf, size_t len);
 /* go-units HumanDuration + " ago": "2 months ago"; "N/A" when T is 0.  */
 void kago_human_since (time_t t, time_t now, char *buf, size_t len);
+/* go-units HumanDuration of D seconds: "Less than a second", "5 seconds",
+   "About a minute", "3 hours", ...  */
+void kago_human_duration (double d, char *buf, size_t len);
+/* Print pretty JSON (kago's two-space indentation) with Go's four.  */
+void kago_print_indented4 (const char *text);
 /* Parse RFC 3339 ("2024-01-02T03:04:05.123Z", offsets too); 0 on failure.  */
 time_t kago_parse_rfc3339 (const char *s);
 
