@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
@@ -155,12 +156,18 @@ process_env (struct spec_ctx *c, const struct kago_strv *cfg_env)
 
 /* docker's TweakCapabilities: --privileged: all; ALL in --cap-add: all but
    the drops; ALL in --cap-drop: only the adds; else defaults - drops +
-   adds.  */
+   adds.  "All" is every capability of the running kernel that we hold in
+   our own bounding set: a capability we lack could not be given anyway
+   (the runtime's capset would fail), e.g. inside a container that runs
+   kago.  */
 static int
 compute_caps (struct spec_ctx *c, kago_error_t *err)
 {
   int last = kago_cap_last_cap ();
-  uint64_t all = last >= 63 ? UINT64_MAX : (UINT64_C (1) << (last + 1)) - 1;
+  uint64_t all = 0;
+  for (int i = 0; i <= last && i < 64; i++)
+    if (prctl (PR_CAPBSET_READ, i, 0, 0, 0) == 1)
+      all |= UINT64_C (1) << i;
   if (c->o->privileged)
     return c->caps = all, 0;
   uint64_t add = 0, drop = 0;
