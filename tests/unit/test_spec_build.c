@@ -422,6 +422,264 @@ TEST (caps_seccomp_privileged)
   kago_spec_output_free (&b.out);
 }
 
+TEST (mounts_volumes_tmpfs)
+{
+  char hostdir[160];
+  snprintf (hostdir, sizeof hostdir, "%s/hostdir", tmp);
+  mkdir (hostdir, 0755);
+  char vbind[200], mbind[200];
+  snprintf (vbind, sizeof vbind, "%s:/h:ro,rslave", hostdir);
+  snprintf (mbind, sizeof mbind, "type=bind,src=%s,dst=/m,readonly", hostdir);
+  struct built b = BUILD (",\"Volumes\":{\"/anon\":{}}", "run", "-v", vbind, "-v", "myvol:/data", "-v", "/scratch",
+                          "--mount", mbind, "--mount", "type=tmpfs,dst=/cache,tmpfs-size=64m,tmpfs-mode=1770",
+                          "--tmpfs", "/run:rw,size=64m,exec", "--shm-size", "128m", "img");
+  CHECK (b.rc == 0);
+  if (b.rc)
+    {
+      printf ("# %s\n", b.err ? b.err : "");
+      return;
+    }
+  const json_value *oci = b.out.oci;
+  const json_value *h = mount_at (oci, "/h");
+  CHECK (h && strcmp (str (h, "source"), hostdir) == 0);
+  CHECK (strv_has (at (h, "options"), "rbind") && strv_has (at (h, "options"), "ro"));
+  CHECK (strv_has (at (h, "options"), "rslave"));
+  const json_value *run = mount_at (oci, "/run");
+  CHECK_STR (str (run, "type"), "tmpfs");
+  CHECK (strv_has (at (run, "options"), "size=64m") && strv_has (at (run, "options"), "exec"));
+  CHECK (!strv_has (at (run, "options"), "noexec") && strv_has (at (run, "options"), "nosuid"));
+  const json_value *cache = mount_at (oci, "/cache");
+  CHECK (strv_has (at (cache, "options"), "size=64m") && strv_has (at (cache, "options"), "mode=1770"));
+  CHECK (strv_has (at (mount_at (oci, "/dev/shm"), "options"), "size=134217728"));
+  /* the named volume got the image's /data */
+  const json_value *data = mount_at (oci, "/data");
+  char p[256];
+  snprintf (p, sizeof p, "%s/myvol/_data", vdir);
+  CHECK_STR (str (data, "source"), p);
+  snprintf (p, sizeof p, "%s/myvol/_data/seed.txt", vdir);
+  CHECK (access (p, F_OK) == 0);
+  /* anonymous volumes for -v /scratch and the image's VOLUME */
+  CHECK (mount_at (oci, "/scratch") && mount_at (oci, "/anon"));
+  CHECK (strstr (str (mount_at (oci, "/anon"), "source"), vdir) != NULL);
+  /* parents before children: every user mount after the defaults */
+  const json_value *ms = json_object_get (oci, "mounts");
+  CHECK_STR (str (ms, "0.destination"), "/proc");
+  /* docker's Mounts: 5 (bind -v, volume, anon -v, --mount bind, --mount tmpfs, image VOLUME) minus --tmpfs */
+  const json_value *dm = b.out.mounts;
+  CHECK (json_array_len (dm) == 6);
+  bool vol_ok = false, bind_ok = false;
+  for (size_t i = 0; i < json_array_len (dm); i++)
+    {
+      const json_value *m = json_array_at (dm, i);
+      if (strcmp (str (m, "Destination"), "/data") == 0)
+        vol_ok = strcmp (str (m, "Type"), "volume") == 0 && strcmp (str (m, "Name"), "myvol") == 0
+                 && strcmp (str (m, "Mode"), "z") == 0 && strcmp (str (m, "Driver"), "local") == 0;
+      if (strcmp (str (m, "Destination"), "/h") == 0)
+        bind_ok = strcmp (str (m, "Type"), "bind") == 0 && !at (m, "RW")->u.boolean
+                  && strcmp (str (m, "Propagation"), "rslave") == 0 && strcmp (str (m, "Mode"), "ro,rslave") == 0;
+    }
+  CHECK (vol_ok && bind_ok);
+  const json_value *hc = b.out.host_config;
+  CHECK (json_array_len (at (hc, "Binds")) == 3);
+  CHECK_STR (json_get_string (json_object_get (at (hc, "Tmpfs"), "/run")), "rw,size=64m,exec");
+  CHECK (json_array_len (at (hc, "Mounts")) == 2);
+  CHECK (num (hc, "Mounts.1.TmpfsOptions.SizeBytes") == 64 << 20);
+  CHECK (json_object_get (at (b.out.config, "Volumes"), "/scratch") != NULL);
+  CHECK (json_object_get (at (b.out.config, "Volumes"), "/anon") != NULL);
+  kago_spec_output_free (&b.out);
+
+  b = BUILD (NULL, "run", "-v", "rel/dir:/x", "img");
+  CHECK_CONTAINS (b.err, "\"rel/dir\" includes invalid characters for a local volume name");
+  b = BUILD (NULL, "run", "-v", "/a:rel", "img");
+  CHECK_STR (b.err, "invalid mount config for type \"bind\": invalid mount path: 'rel' mount path must be absolute");
+  b = BUILD (NULL, "run", "-v", "/a:/b:bogus", "img");
+  CHECK_STR (b.err, "invalid mode: bogus");
+  b = BUILD (NULL, "run", "-v", "/a:/", "img");
+  CHECK_STR (b.err, "invalid specification: destination can't be '/'");
+  b = BUILD (NULL, "run", "-v", "/tmp:/x", "-v", "/tmp:/x/", "img");
+  CHECK_STR (b.err, "Duplicate mount point: /x");
+  b = BUILD (NULL, "run", "--mount", "type=bind,src=/nonexistent-kago,dst=/x", "img");
+  CHECK_STR (b.err, "invalid mount config for type \"bind\": bind source path does not exist: /nonexistent-kago");
+  b = BUILD (NULL, "run", "--tmpfs", "/t:bogus", "img");
+  CHECK_STR (b.err, "Invalid tmpfs option \"bogus\"");
+  b = BUILD (NULL, "run", "--tmpfs", "t", "img");
+  CHECK_STR (b.err, "invalid mount path: 't' mount path must be absolute");
+
+  /* a user mount over /dev/shm replaces the default one; --ipc none has none */
+  b = BUILD (NULL, "run", "--tmpfs", "/dev/shm:size=1m", "img");
+  CHECK (b.rc == 0 && strv_has (at (mount_at (b.out.oci, "/dev/shm"), "options"), "size=1m"));
+  kago_spec_output_free (&b.out);
+  b = BUILD (NULL, "run", "--ipc", "none", "img");
+  CHECK (b.rc == 0 && mount_at (b.out.oci, "/dev/shm") == NULL);
+  CHECK_STR (str (b.out.host_config, "IpcMode"), "none");
+  kago_spec_output_free (&b.out);
+}
+
+static int
+fake_lookup (void *ctx, const char *name, pid_t *pid, char id[65], kago_error_t *err)
+{
+  (void) ctx;
+  if (strcmp (name, "other") != 0)
+    return kago_error_set (err, 0, "container %s is not running", name);
+  *pid = 4242;
+  snprintf (id, 65, "%s", "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+  return 0;
+}
+
+TEST (namespaces_and_sysctls)
+{
+  struct built b = BUILD (NULL, "run", "--pid", "host", "--ipc", "host", "--uts", "host", "--network", "host",
+                          "--cgroupns", "host", "--userns", "host", "img");
+  CHECK (b.rc == 0);
+  const json_value *oci = b.out.oci;
+  CHECK (!has_ns (oci, "pid", NULL) && !has_ns (oci, "ipc", NULL) && !has_ns (oci, "uts", NULL));
+  CHECK (!has_ns (oci, "network", NULL) && !has_ns (oci, "cgroup", NULL) && has_ns (oci, "mount", NULL));
+  CHECK (json_object_get (oci, "hostname") == NULL);
+  char h[256] = { 0 };
+  gethostname (h, sizeof h - 1);
+  CHECK_STR (str (b.out.config, "Hostname"), h);
+  CHECK_STR (str (mount_at (oci, "/dev/shm"), "source"), "/dev/shm");
+  CHECK (json_object_len (at (oci, "linux.sysctl")) == 0); /* no defaults without an own netns */
+  CHECK_STR (str (b.out.host_config, "PidMode"), "host");
+  CHECK_STR (str (b.out.host_config, "NetworkMode"), "host");
+  CHECK_STR (str (b.out.host_config, "CgroupnsMode"), "host");
+  kago_spec_output_free (&b.out);
+
+  b = BUILD (NULL, "run", "--network", "none", "--cgroupns", "private", "--sysctl", "net.ipv4.ip_forward=1",
+             "--sysctl", "kernel.shmmax=1000", "img");
+  CHECK (b.rc == 0);
+  CHECK (has_ns (b.out.oci, "network", NULL) && has_ns (b.out.oci, "cgroup", NULL));
+  CHECK_STR (json_get_string (json_object_get (at (b.out.oci, "linux.sysctl"), "net.ipv4.ip_forward")), "1");
+  CHECK_STR (json_get_string (json_object_get (at (b.out.oci, "linux.sysctl"), "kernel.shmmax")), "1000");
+  CHECK_STR (json_get_string (json_object_get (at (b.out.host_config, "Sysctls"), "kernel.shmmax")), "1000");
+  kago_spec_output_free (&b.out);
+
+  b = BUILD (NULL, "run", "--network", "host", "--sysctl", "net.ipv4.ip_forward=1", "img");
+  CHECK_CONTAINS (b.err, "sysctl \"net.ipv4.ip_forward\" is not allowed");
+  b = BUILD (NULL, "run", "--ipc", "host", "--sysctl", "kernel.shmmax=1", "img");
+  CHECK_CONTAINS (b.err, "sysctl \"kernel.shmmax\" is not allowed");
+  b = BUILD (NULL, "run", "--network", "bridge", "img");
+  CHECK_STR (b.err, "network bridge is not supported yet, use --network none or host");
+  b = BUILD (NULL, "run", "--network", "mynet", "img");
+  CHECK_STR (b.err, "network mynet not found");
+  b = BUILD (NULL, "run", "--userns", "remap", "img");
+  CHECK_CONTAINS (b.err, "--userns: invalid USER mode \"remap\"");
+  b = BUILD (NULL, "run", "--pid", "bogus", "img");
+  CHECK_STR (b.err, "--pid: invalid PID mode");
+  b = BUILD (NULL, "run", "--ipc", "bogus", "img");
+  CHECK_STR (b.err, "--ipc: invalid IPC mode");
+  b = BUILD (NULL, "run", "--cgroupns", "container:x", "img");
+  CHECK_STR (b.err, "--cgroupns: invalid CGROUP mode");
+  b = BUILD (NULL, "run", "--uts", "host", "-h", "x", "img");
+  CHECK_STR (b.err, "Conflicting options: hostname and the UTS mode");
+  b = BUILD (NULL, "run", "--pid", "container:other", "img");
+  CHECK_STR (b.err, "--pid container:other: no container lookup available");
+  b = BUILD (NULL, "run", "-p", "80:80", "img");
+  CHECK_CONTAINS (b.err, "publishing ports (-p) needs the bridge network");
+}
+
+TEST (namespaces_of_another_container)
+{
+  struct kago_run_opts o;
+  kago_error_t e = NULL;
+  char *argv[] = { "run", "--pid", "container:other", "--ipc", "container:other", "--network", "container:other",
+                   "img", NULL };
+  CHECK (kago_run_opts_parse (8, argv, &o, &e) == 0);
+  json_value *img = image (NULL);
+  struct kago_spec_input in = { .id = ID, .rootfs = rootfs, .image_config = img, .container_dir = cdir,
+                                .volumes_dir = vdir, .lookup = fake_lookup };
+  struct kago_spec_output out;
+  CHECK (kago_spec_build (&o, &in, &out, &e) == 0);
+  const char *p = NULL;
+  CHECK (has_ns (out.oci, "pid", &p) && p && strcmp (p, "/proc/4242/ns/pid") == 0);
+  CHECK (has_ns (out.oci, "ipc", &p) && p && strcmp (p, "/proc/4242/ns/ipc") == 0);
+  CHECK (has_ns (out.oci, "network", &p) && p && strcmp (p, "/proc/4242/ns/net") == 0);
+  CHECK_STR (str (mount_at (out.oci, "/dev/shm"), "source"), "/proc/4242/root/dev/shm");
+  /* the other container's /etc/hosts */
+  CHECK_CONTAINS (str (mount_at (out.oci, "/etc/hosts"), "source"),
+                  "/ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff/hosts");
+  kago_spec_output_free (&out);
+  kago_run_opts_free (&o);
+  char *argv2[] = { "run", "--network", "container:gone", "img", NULL };
+  CHECK (kago_run_opts_parse (4, argv2, &o, &e) == 0);
+  CHECK (kago_spec_build (&o, &in, &out, &e) < 0);
+  CHECK_STR (msg (&e), "container gone is not running");
+  kago_run_opts_free (&o);
+  json_free (img);
+}
+
+TEST (resources_and_devices)
+{
+  struct built b = BUILD (NULL, "run", "-m", "256mb", "--memory-reservation", "128m", "--memory-swappiness", "0",
+                          "--cpus", "1.5", "--cpu-shares", "512", "--cpuset-cpus", "0", "--pids-limit", "100",
+                          "--blkio-weight", "300", "--oom-kill-disable", "--oom-score-adj", "500", "--ulimit",
+                          "nofile=1024:2048", "--device", "/dev/null:/dev/n2:r", "--device-cgroup-rule", "c 4:* rw",
+                          "--device-write-bps", "/dev/loop0:1mb", "img");
+  if (b.rc != 0)
+    {
+      /* /dev/loop0 may be missing: then that is the error */
+      CHECK_CONTAINS (b.err, "/dev/loop0");
+      return;
+    }
+  const json_value *oci = b.out.oci, *hc = b.out.host_config;
+  CHECK (num (oci, "linux.resources.memory.limit") == 256 << 20);
+  CHECK (num (oci, "linux.resources.memory.swap") == 512 << 20); /* docker: twice the memory */
+  CHECK (num (oci, "linux.resources.memory.reservation") == 128 << 20);
+  CHECK (num (oci, "linux.resources.memory.swappiness") == 0);
+  CHECK (at (oci, "linux.resources.memory.disableOOMKiller")->u.boolean);
+  CHECK (num (oci, "linux.resources.cpu.quota") == 150000 && num (oci, "linux.resources.cpu.period") == 100000);
+  CHECK (num (oci, "linux.resources.cpu.shares") == 512);
+  CHECK_STR (str (oci, "linux.resources.cpu.cpus"), "0");
+  CHECK (num (oci, "linux.resources.pids.limit") == 100);
+  CHECK (num (oci, "linux.resources.blockIO.weight") == 300);
+  CHECK (num (oci, "linux.resources.blockIO.throttleWriteBpsDevice.0.rate") == 1 << 20);
+  CHECK (num (oci, "linux.resources.blockIO.throttleWriteBpsDevice.0.major") == 7);
+  CHECK (num (oci, "process.oomScoreAdj") == 500);
+  CHECK_STR (str (oci, "process.rlimits.0.type"), "RLIMIT_NOFILE");
+  CHECK (num (oci, "process.rlimits.0.soft") == 1024 && num (oci, "process.rlimits.0.hard") == 2048);
+  /* --device: a node at its container path, a rule with its permissions */
+  CHECK_STR (str (oci, "linux.devices.0.path"), "/dev/n2");
+  CHECK (num (oci, "linux.devices.0.major") == 1 && num (oci, "linux.devices.0.minor") == 3);
+  const json_value *rules = at (oci, "linux.resources.devices");
+  CHECK (json_array_len (rules) == 15);
+  CHECK_STR (str (rules, "13.access"), "r");
+  CHECK (num (rules, "14.major") == 4 && at (rules, "14.minor") == NULL);
+  /* HostConfig */
+  CHECK (num (hc, "Memory") == 256 << 20 && num (hc, "MemorySwap") == 512 << 20);
+  CHECK (num (hc, "NanoCpus") == 1500000000 && num (hc, "CpuShares") == 512 && num (hc, "PidsLimit") == 100);
+  CHECK (num (hc, "BlkioWeight") == 300 && num (hc, "MemorySwappiness") == 0 && num (hc, "OomScoreAdj") == 500);
+  CHECK (at (hc, "OomKillDisable")->u.boolean);
+  CHECK_STR (str (hc, "Ulimits.0.Name"), "nofile");
+  CHECK (num (hc, "Ulimits.0.Hard") == 2048);
+  CHECK_STR (str (hc, "Devices.0.PathInContainer"), "/dev/n2");
+  CHECK_STR (str (hc, "DeviceCgroupRules.0"), "c 4:* rw");
+  CHECK_STR (str (hc, "BlkioDeviceWriteBps.0.Path"), "/dev/loop0");
+  CHECK (num (hc, "BlkioDeviceWriteBps.0.Rate") == 1 << 20);
+  kago_spec_output_free (&b.out);
+
+  b = BUILD (NULL, "run", "--memory-swap", "-1", "-m", "64m", "--cgroup-parent", "mygroup", "img");
+  CHECK (b.rc == 0 && num (b.out.oci, "linux.resources.memory.swap") == -1);
+  CHECK (num (b.out.host_config, "MemorySwap") == -1);
+  CHECK_STR (str (b.out.oci, "linux.cgroupsPath"),
+             "mygroup/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  CHECK_STR (str (b.out.host_config, "CgroupParent"), "mygroup");
+  kago_spec_output_free (&b.out);
+
+  b = BUILD (NULL, "run", "--device", "/dev/nonexistent-kago", "img");
+  CHECK_CONTAINS (b.err, "error gathering device information while adding custom device \"/dev/nonexistent-kago\"");
+  b = BUILD (NULL, "run", "--device", "/etc/passwd", "img");
+  CHECK_CONTAINS (b.err, "not a device node");
+  b = BUILD (NULL, "run", "--device-read-bps", "/dev/nonexistent-kago:1m", "img");
+  CHECK_CONTAINS (b.err, "stat /dev/nonexistent-kago");
+  b = BUILD (NULL, "run", "--init", "img", "x");
+  CHECK (b.rc == 0);
+  CHECK_STR (str (b.out.oci, "process.args.0"), "/sbin/kago-init");
+  CHECK_STR (str (b.out.oci, "process.args.2"), "x");
+  CHECK_STR (b.out.path, "x");
+  CHECK_STR (str (mount_at (b.out.oci, "/sbin/kago-init"), "source"), "/bin/true");
+  kago_spec_output_free (&b.out);
+}
+
 int
 main (void)
 {
@@ -429,6 +687,10 @@ main (void)
   RUN (defaults_like_docker);
   RUN (process_flags);
   RUN (caps_seccomp_privileged);
+  RUN (mounts_volumes_tmpfs);
+  RUN (namespaces_and_sysctls);
+  RUN (namespaces_of_another_container);
+  RUN (resources_and_devices);
   int rc = tap_done ();
   kago_error_t e = NULL;
   int fd = open ("/tmp", O_RDONLY | O_DIRECTORY);
