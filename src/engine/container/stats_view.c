@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -330,6 +331,15 @@ int
 kago_stats_read_net (pid_t pid, uint64_t *rx, uint64_t *tx, kago_error_t *err)
 {
   char path[64];
+  *rx = *tx = 0;
+  /* docker lists no network for a container in the host's namespace
+     (--network host): not the host's traffic.  */
+  struct stat self, other;
+  snprintf (path, sizeof path, "/proc/%d/ns/net", (int) pid);
+  if (stat (path, &other) < 0)
+    return kago_error_set (err, errno, "stat `%s`", path);
+  if (stat ("/proc/self/ns/net", &self) == 0 && self.st_dev == other.st_dev && self.st_ino == other.st_ino)
+    return 0;
   snprintf (path, sizeof path, "/proc/%d/net/dev", (int) pid);
   cleanup_free char *text = NULL;
   size_t len;

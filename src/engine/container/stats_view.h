@@ -141,7 +141,8 @@ int kago_stats_parse_net_dev (const char *text, uint64_t *rx, uint64_t *tx, kago
 
 /* Fill *HOST from /proc/stat, /proc/meminfo and the online cpu count.  */
 int kago_stats_read_host (struct kago_stats_host *host, kago_error_t *err);
-/* The network counters of PID's network namespace (/proc/PID/net/dev).  */
+/* The network counters of PID's network namespace (/proc/PID/net/dev);
+   0 and 0 when that is the caller's own namespace (--network host).  */
 int kago_stats_read_net (pid_t pid, uint64_t *rx, uint64_t *tx, kago_error_t *err);
 
 #endif
