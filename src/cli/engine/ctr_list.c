@@ -134,7 +134,8 @@ ps_object (const struct kago_ctr_info *c, bool no_trunc, time_t now)
   json_object_set (o, "Command", json_string_new (cmd));
   json_object_set (o, "CreatedAt", json_string_new (created));
   char sid[KAGO_CTR_SHORT_ID_LEN + 1];
-  snprintf (sid, sizeof sid, "%s", c->id);
+  memcpy (sid, c->id, KAGO_CTR_SHORT_ID_LEN);
+  sid[KAGO_CTR_SHORT_ID_LEN] = 0;
   json_object_set (o, "ID", json_string_new (no_trunc ? c->id : sid));
   json_object_set (o, "Image", json_string_new (c->image));
   json_object_set (o, "Labels", json_string_new (labels));
@@ -156,7 +157,7 @@ ps_object (const struct kago_ctr_info *c, bool no_trunc, time_t now)
 }
 
 int
-kago_cmd_ps (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_ps (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "all", no_argument, NULL, 'a' },         { "quiet", no_argument, NULL, 'q' },
@@ -351,7 +352,7 @@ print_entry (const struct kago_log_entry *e, void *arg)
 }
 
 int
-kago_cmd_logs (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_logs (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "follow", no_argument, NULL, 'f' },      { "tail", required_argument, NULL, 'n' },

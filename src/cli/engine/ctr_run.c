@@ -14,6 +14,7 @@
 
 #include "cli/engine/engine.h"
 #include "common/cleanup.h"
+#include "common/phase.h"
 #include "common/xalloc.h"
 #include "engine/container/lifecycle.h"
 #include "engine/container/record.h"
@@ -282,6 +283,7 @@ run_or_create (struct kago_engine_ctx *ctx, int argc, char **argv, bool run)
       ret = 1;
       goto out;
     }
+  KAGO_PHASE ("eng:parsed");
   if (kago_cli_open_engine (ctx, &e, &err) < 0 || (s = kago_cli_open_store (ctx, &err)) == NULL)
     {
       ret = kago_cli_ctr_fail (&err, EXIT_ENGINE);
@@ -360,8 +362,11 @@ run_or_create (struct kago_engine_ctx *ctx, int argc, char **argv, bool run)
       ret = 0;
       goto out;
     }
+  KAGO_PHASE ("eng:started");
   bool detached;
   ret = attached_wait (&e, id, conn, o.tty, o.sig_proxy, &detached);
+  KAGO_PHASE ("eng:exited");
+  KAGO_PHASE_DUMP ();
   close (conn);
   term_restore (&ts);
   if (detached)
@@ -376,13 +381,13 @@ out:
 }
 
 int
-kago_cmd_run (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_run (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   return run_or_create (ctx, argc, argv, true);
 }
 
 int
-kago_cmd_create (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_create (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   return run_or_create (ctx, argc, argv, false);
 }
@@ -390,7 +395,7 @@ kago_cmd_create (struct kago_engine_ctx *ctx, int argc, char **argv)
 /* ---- start / attach ---- */
 
 int
-kago_cmd_start (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_start (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "attach", no_argument, NULL, 'a' },    { "interactive", no_argument, NULL, 'i' },
@@ -472,7 +477,7 @@ kago_cmd_start (struct kago_engine_ctx *ctx, int argc, char **argv)
 }
 
 int
-kago_cmd_attach (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_attach (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "no-stdin", no_argument, NULL, 'n' }, { "sig-proxy", required_argument, NULL, 's' },

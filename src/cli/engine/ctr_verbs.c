@@ -22,7 +22,7 @@
    getopt, then at least MIN names.  Returns the index of the first name, or
    -1 after printing the error (exit 1), -2 after --help.  */
 static int
-names_start (const char *verb, int argc, char **argv, int min, const char *usage)
+names_start (const char *verb, int argc, int min, const char *usage)
 {
   if (optind > argc - min || optind >= argc)
     {
@@ -123,7 +123,7 @@ stop_or_restart (struct kago_engine_ctx *ctx, int argc, char **argv, bool restar
         fprintf (stderr, "See 'kago %s --help'.\n", verb);
         return 1;
       }
-  int first = names_start (verb, argc, argv, 1, restart ? "kago restart [OPTIONS] CONTAINER [CONTAINER...]"
+  int first = names_start (verb, argc, 1, restart ? "kago restart [OPTIONS] CONTAINER [CONTAINER...]"
                                                         : "kago stop [OPTIONS] CONTAINER [CONTAINER...]");
   if (first < 0)
     return 1;
@@ -131,13 +131,13 @@ stop_or_restart (struct kago_engine_ctx *ctx, int argc, char **argv, bool restar
 }
 
 int
-kago_cmd_stop (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_stop (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   return stop_or_restart (ctx, argc, argv, false);
 }
 
 int
-kago_cmd_restart (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_restart (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   return stop_or_restart (ctx, argc, argv, true);
 }
@@ -150,7 +150,7 @@ do_kill (struct kago_engine *e, const char *id, const char *typed, void *arg, ka
 }
 
 int
-kago_cmd_kill (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_kill (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "signal", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
@@ -173,7 +173,7 @@ kago_cmd_kill (struct kago_engine_ctx *ctx, int argc, char **argv)
         fprintf (stderr, "See 'kago kill --help'.\n");
         return 1;
       }
-  int first = names_start ("kill", argc, argv, 1, "kago kill [OPTIONS] CONTAINER [CONTAINER...]");
+  int first = names_start ("kill", argc, 1, "kago kill [OPTIONS] CONTAINER [CONTAINER...]");
   if (first < 0)
     return 1;
   return for_each (ctx, first, argc, argv, do_kill, &sig, true);
@@ -195,7 +195,7 @@ do_rm (struct kago_engine *e, const char *id, const char *typed, void *arg, kago
 }
 
 int
-kago_cmd_rm (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_rm (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "force", no_argument, NULL, 'f' }, { "volumes", no_argument, NULL, 'v' },
@@ -222,7 +222,7 @@ kago_cmd_rm (struct kago_engine_ctx *ctx, int argc, char **argv)
         fprintf (stderr, "See 'kago rm --help'.\n");
         return 1;
       }
-  int first = names_start ("rm", argc, argv, 1, "kago rm [OPTIONS] CONTAINER [CONTAINER...]");
+  int first = names_start ("rm", argc, 1, "kago rm [OPTIONS] CONTAINER [CONTAINER...]");
   if (first < 0)
     return 1;
   return for_each (ctx, first, argc, argv, do_rm, &a, true);
@@ -261,14 +261,14 @@ simple_verb (struct kago_engine_ctx *ctx, int argc, char **argv, const char *usa
       fprintf (stderr, "See 'kago %s --help'.\n", argv[0]);
       return 1;
     }
-  int first = names_start (argv[0], argc, argv, 1, usage);
+  int first = names_start (argv[0], argc, 1, usage);
   if (first < 0)
     return 1;
   return for_each (ctx, first, argc, argv, fn, arg, echo);
 }
 
 int
-kago_cmd_wait (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_wait (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   return simple_verb (ctx, argc, argv, "kago wait CONTAINER [CONTAINER...]", do_wait, NULL, false);
 }
@@ -281,21 +281,21 @@ do_pause (struct kago_engine *e, const char *id, const char *typed, void *arg, k
 }
 
 int
-kago_cmd_pause (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_pause (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   bool p = true;
   return simple_verb (ctx, argc, argv, "kago pause CONTAINER [CONTAINER...]", do_pause, &p, true);
 }
 
 int
-kago_cmd_unpause (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_unpause (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   bool p = false;
   return simple_verb (ctx, argc, argv, "kago unpause CONTAINER [CONTAINER...]", do_pause, &p, true);
 }
 
 int
-kago_cmd_rename (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_rename (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   if (argc == 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))
     {
@@ -322,7 +322,7 @@ kago_cmd_rename (struct kago_engine_ctx *ctx, int argc, char **argv)
 /* ---- inspect (containers, then images) ---- */
 
 int
-kago_cmd_inspect (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_inspect (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "format", required_argument, NULL, 'f' }, { "type", required_argument, NULL, 't' },
@@ -425,7 +425,7 @@ kago_cmd_inspect (struct kago_engine_ctx *ctx, int argc, char **argv)
 }
 
 int
-kago_cmd_port (struct kago_engine_ctx *ctx, int argc, char **argv)
+kago_cmd_ctr_port (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
   if (argc < 2 || argc > 3)
     {

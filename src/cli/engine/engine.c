@@ -13,6 +13,25 @@ struct verb
 };
 
 static const struct verb verbs[] = {
+  { "run", kago_cmd_ctr_run, "Create and run a new container from an image" },
+  { "create", kago_cmd_ctr_create, "Create a new container" },
+  { "start", kago_cmd_ctr_start, "Start one or more stopped containers" },
+  { "stop", kago_cmd_ctr_stop, "Stop one or more running containers" },
+  { "restart", kago_cmd_ctr_restart, "Restart one or more containers" },
+  { "kill", kago_cmd_ctr_kill, "Kill one or more running containers" },
+  { "rm", kago_cmd_ctr_rm, "Remove one or more containers" },
+  { "ps", kago_cmd_ctr_ps, "List containers" },
+  { "logs", kago_cmd_ctr_logs, "Fetch the logs of a container" },
+  { "exec", kago_cmd_ctr_exec, "Execute a command in a running container" },
+  { "inspect", kago_cmd_ctr_inspect, "Return low-level information on containers and images" },
+  { "attach", kago_cmd_ctr_attach, "Attach local standard input, output, and error streams to a running container" },
+  { "wait", kago_cmd_ctr_wait, "Block until one or more containers stop, then print their exit codes" },
+  { "pause", kago_cmd_ctr_pause, "Pause all processes within one or more containers" },
+  { "unpause", kago_cmd_ctr_unpause, "Unpause all processes within one or more containers" },
+  { "rename", kago_cmd_ctr_rename, "Rename a container" },
+  { "port", kago_cmd_ctr_port, "List port mappings or a specific mapping for the container" },
+  { "update", kago_cmd_ctr_update, "Update configuration of one or more containers" },
+  { "container", kago_cmd_ctr_container, "Manage containers (ls, run, rm, inspect, ...)" },
   { "images", kago_cmd_images, "List images" },
   { "image", kago_cmd_image, "Manage images (ls, inspect, rm, prune, tag, load, save, import)" },
   { "tag", kago_cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE" },
@@ -38,6 +57,9 @@ int
 kago_engine_main (int argc, char **argv)
 {
   struct kago_engine_ctx ctx = { 0 };
+  /* argv's strings are contiguous: the monitor may rewrite them all.  */
+  ctx.title_area = argv[0];
+  ctx.title_len = (size_t) (argv[argc - 1] + strlen (argv[argc - 1]) - argv[0]);
   const char *env = getenv ("KAGO_ROOT");
   ctx.root = env && *env ? env : KAGO_DEFAULT_ROOT;
   int i = 1;

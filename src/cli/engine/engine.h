@@ -17,6 +17,9 @@ struct kago_engine_ctx
 {
   const char *root; /* --root, $KAGO_ROOT, or /var/lib/kago */
   bool debug;
+  /* The argv area (for the monitor's process title).  */
+  char *title_area;
+  size_t title_len;
 };
 
 /* Dispatch `kago [global flags] VERB ...`.  Returns the exit status, or -1
@@ -42,6 +45,25 @@ int kago_cmd_image_mount (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_image_unmount (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_stats (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_top (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_run (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_create (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_start (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_attach (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_stop (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_restart (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_kill (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_rm (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_wait (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_pause (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_unpause (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_rename (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_inspect (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_port (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_ps (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_logs (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_exec (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_update (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_ctr_container (struct kago_engine_ctx *ctx, int argc, char **argv);
 
 /* ---- helpers (output.c) ---- */
 
@@ -50,6 +72,10 @@ int kago_cmd_top (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cli_fail (kago_error_t *err);
 /* "kago VERB: MSG" usage error; returns 1.  */
 int kago_cli_usage_error (const char *verb, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+/* Print "kago: MSG" and release the error; returns STATUS.  */
+int kago_cli_ctr_fail (kago_error_t *err, int status);
+struct kago_engine;
+int kago_cli_open_engine (struct kago_engine_ctx *ctx, struct kago_engine *e, kago_error_t *err);
 struct kago_store *kago_cli_open_store (struct kago_engine_ctx *ctx, kago_error_t *err);
 
 /* go-units HumanSizeWithPrecision(size, 3): "4.26MB", "0B".  */

@@ -2,6 +2,7 @@
 #include "engine/container/lifecycle.h"
 
 #include "common/cleanup.h"
+#include "common/phase.h"
 #include "common/fsutil.h"
 #include "common/xalloc.h"
 #include "engine/container/record.h"
@@ -81,6 +82,7 @@ kago_ctr_create (struct kago_engine *e, struct kago_store *s, const struct kago_
     for (size_t i = 0; i < nlayers; i++)
       layers[i] = kago_store_layer_path (s, rec->layers[i]);
     image_config = kago_store_read_json_blob (s, rec->id, err);
+    KAGO_PHASE ("eng:image");
     if (image_config == NULL)
       goto out;
   }
@@ -133,11 +135,13 @@ kago_ctr_create (struct kago_engine *e, struct kago_store *s, const struct kago_
   rootfs_dir = xasprintf ("%s/rootfs", cdir);
   if (kago_rootfs_create ((const char *const *) layers, nlayers, rootfs_dir, KAGO_ROOTFS_AUTO, &rootfs, err) < 0)
     goto out;
+  KAGO_PHASE ("eng:rootfs");
   if (n->build (n->build_arg, id, name, rootfs.path, cdir, image_config, image_id, &oci, &config, &host_config,
                 &mounts, &path, &args, err)
       < 0)
     goto out;
 
+  KAGO_PHASE ("eng:spec");
   {
     cleanup_free char *text = json_to_string (oci, true);
     cleanup_free char *cfg = xasprintf ("%s/config.json", cdir);
@@ -214,6 +218,7 @@ kago_ctr_create (struct kago_engine *e, struct kago_store *s, const struct kago_
     if (r < 0)
       goto out;
   }
+  KAGO_PHASE ("eng:record");
   ret = 0;
 out:
   if (ret < 0)

@@ -2,6 +2,7 @@
 #include "engine/container/monitor.h"
 
 #include "common/cleanup.h"
+#include "common/phase.h"
 #include "common/fsutil.h"
 #include "common/xalloc.h"
 #include "engine/container/lifecycle.h"
@@ -568,6 +569,8 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
   m.rt.root = e->runtime_root;
   m.rows = o->rows, m.cols = o->cols;
   kago_error_t err = NULL;
+  KAGO_PHASE_RESET ();
+  KAGO_PHASE ("mon:begin");
   setsid ();
   set_title (o, id);
   signal (SIGPIPE, SIG_IGN);
@@ -636,12 +639,15 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
           kago_error_release (&err);
           break;
         }
+      KAGO_PHASE ("mon:started");
       kago_ctr_record_running (e, id, m.pid, restarts, getpid ());
+      KAGO_PHASE ("mon:recorded");
       if (first_run)
         for (size_t i = 0; i < m.nc; i++)
           send_simple (m.c[i].sock, KAGO_MON_STARTED, m.pid);
       first_run = false;
       code = serve (&m);
+      KAGO_PHASE ("mon:exited");
       uint64_t ooms = 0;
       if (kago_container_oom_kills (&m.rt, id, &ooms, &err) < 0)
         kago_error_release (&err);
@@ -649,6 +655,7 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
         kago_error_release (&err);
       m.pid = 0;
       bool again = should_restart (&m, code, restarts);
+      KAGO_PHASE ("mon:deleted");
       kago_ctr_record_exited (e, id, code, ooms > 0, again);
       if (!again)
         break;
@@ -675,7 +682,9 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
       if (kago_ctr_remove_files (e, id, &err) < 0)
         kago_error_release (&err);
     }
+  KAGO_PHASE ("mon:removed");
   finish_clients (&m, code);
+  KAGO_PHASE_DUMP ();
   _exit (0);
 
 fail_early:

@@ -24,12 +24,7 @@
 #include "common/error.h"
 #include "common/json.h"
 
-/* A growable NULL-terminated vector of owned strings.  */
-struct kago_strv
-{
-  char **v; /* NULL-terminated, or NULL when empty */
-  size_t n;
-};
+#include "common/strv.h"
 void kago_strv_push (struct kago_strv *s, const char *str);
 void kago_strv_push_take (struct kago_strv *s, char *str);
 void kago_strv_clear (struct kago_strv *s);

@@ -16,12 +16,7 @@
 #include "engine/image/index.h"
 #include "engine/image/store.h"
 
-/* A growable NULL-terminated vector of owned strings.  */
-struct kago_strv
-{
-  char **v;
-  size_t n;
-};
+#include "common/strv.h"
 void kago_strv_add (struct kago_strv *s, const char *str);
 void kago_strv_addf (struct kago_strv *s, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 void kago_strv_free (struct kago_strv *s);
