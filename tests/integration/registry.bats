@@ -89,7 +89,8 @@ teardown() {
   [ -n "$data" ] || fail "no blob in the registry storage"
   printf 'X' | dd of="$data" bs=1 seek=100 conv=notrunc status=none
   kimg_fails pull "$REG/busybox:latest"
-  [[ "$output" == *"digest mismatch"* ]] || fail "unclear: $output"
+  [[ "$output" == *"digest mismatch: expected sha256:"*", the content is sha256:"* ]] || fail "unclear: $output"
+  [[ "$output" != *"multibyte"* ]] || fail "a meaningless errno string: $output"
   kimg_ok images -q
   [ -z "$output" ]
   [ -z "$(ls "$IMG_ROOT/image/blobs/sha256" 2>/dev/null)" ] || fail "blobs left: $(ls "$IMG_ROOT/image/blobs/sha256")"

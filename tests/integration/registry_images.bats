@@ -35,7 +35,7 @@ store_empty() {
   kimg_ok images -q -a
   [ -z "$output" ] || fail "images listed: $output"
   local left
-  left="$(find "$IMG_ROOT/image/blobs" "$IMG_ROOT/image/layers" "$IMG_ROOT/image/tmp" -mindepth 1 2>/dev/null | head -5)"
+  left="$(find "$IMG_ROOT/image/blobs/sha256" "$IMG_ROOT/image/layers" "$IMG_ROOT/image/tmp" -mindepth 1 2>/dev/null | head -5)"
   [ -z "$left" ] || fail "left in the store: $left"
 }
 
@@ -155,4 +155,194 @@ tree_listing() {
   tree_listing "$TEST_DIR/c2/rootfs" >"$TEST_DIR/got-copy"
   diff -u "$TEST_DIR/want" "$TEST_DIR/got-copy" || fail "copied tree differs from umoci's tree"
   kimg_ok image unmount "$TEST_DIR/c2"
+}
+
+# ---------------------------------------------------- (b) platforms, (c) digests
+
+# Two single-platform images (each with /arch naming its platform) pushed as
+# multi:amd64 and multi:arm64 (FORMAT: oci or v2s2, skopeo's --format), then
+# an index (MEDIA: OCI index or docker manifest list) of the two PUT as
+# multi:latest.  Sets ID_amd64, ID_arm64, MAN_amd64, MAN_arm64, INDEX.
+push_two_platforms() {
+  local format="$1" media="$2" a mt size
+  for a in amd64 arm64; do
+    mkdir -p "$TEST_DIR/p-$a"
+    echo "$a" >"$TEST_DIR/p-$a/arch"
+    tar -C "$TEST_DIR/p-$a" -cf "$TEST_DIR/p-$a.tar" .
+    printf -v "ID_$a" '%s' "$(oci_image "$TEST_DIR/oci-$a" t "$a" "$TEST_DIR/p-$a.tar")"
+    push_oci "$TEST_DIR/oci-$a" t "multi:$a" --format "$format"
+    printf -v "MAN_$a" '%s' "$(manifest_digest "multi:$a")"
+  done
+  [[ "$MAN_amd64" == sha256:* && "$MAN_arm64" == sha256:* ]] || fail "no manifest digests: $MAN_amd64 $MAN_arm64"
+  mt="$(curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$REG/v2/multi/manifests/amd64" | jq -r .mediaType)"
+  local entries=""
+  for a in amd64 arm64; do
+    local d="MAN_$a" v=""
+    size="$(curl -sf -H "Accept: $mt" "http://$REG/v2/multi/manifests/$a" | wc -c)"
+    [ "$a" = arm64 ] && v=',"variant":"v8"'
+    entries="$entries${entries:+,}{\"mediaType\":\"$mt\",\"digest\":\"${!d}\",\"size\":$size,\"platform\":{\"architecture\":\"$a\",\"os\":\"linux\"$v}}"
+  done
+  printf '{"schemaVersion":2,"mediaType":"%s","manifests":[%s]}' "$media" "$entries" >"$TEST_DIR/index.json"
+  curl -sf -X PUT -H "Content-Type: $media" --data-binary "@$TEST_DIR/index.json" \
+    "http://$REG/v2/multi/manifests/latest" >/dev/null || fail "the registry refused the index"
+  INDEX="sha256:$(sha256sum "$TEST_DIR/index.json" | cut -d' ' -f1)"
+  [ "$(manifest_digest multi:latest)" = "$INDEX" ] || fail "the registry keeps another index"
+}
+
+# The image REF in the store is the platform A's: ID, architecture, /arch.
+is_platform() {
+  local ref="$1" a="$2" id="ID_$2"
+  kimg_ok image inspect -f '{{.Id}} {{.Architecture}} {{.Os}}' "$ref"
+  [ "$output" = "${!id} $a linux" ] || fail "$ref is $output, not the $a image ${!id}"
+  kimg_ok image mount --copy "$ref" "$TEST_DIR/m"
+  [ "$(cat "$TEST_DIR/m/rootfs/arch")" = "$a" ] || fail "/arch in $ref: $(cat "$TEST_DIR/m/rootfs/arch")"
+  kimg_ok image unmount "$TEST_DIR/m"
+}
+
+platform_pulls() {
+  kimg_ok pull "$REG/multi:latest"
+  [[ "$output" == *"Digest: $INDEX"* ]] || fail "the digest shown is not the index's"
+  is_platform "$REG/multi:latest" "$HOST_ARCH"
+  kimg_ok image inspect -f '{{json .RepoDigests}}' "$REG/multi:latest"
+  [ "$output" = "[\"$REG/multi@$INDEX\"]" ] || fail "repo digests: $output"
+
+  IMG_ROOT="$TEST_DIR/store-other"
+  kimg_ok pull --platform "linux/$OTHER_ARCH" "$REG/multi:latest"
+  is_platform "$REG/multi:latest" "$OTHER_ARCH"
+
+  # The other platform into the first store: the tag moves, both images stay.
+  IMG_ROOT="$TEST_DIR/store"
+  kimg_ok pull --platform "linux/$OTHER_ARCH" "$REG/multi:latest"
+  is_platform "$REG/multi:latest" "$OTHER_ARCH"
+  kimg_ok images -q --no-trunc -a
+  [ "$(sort <<<"$output" | tr '\n' ' ')" = "$(printf '%s\n' "$ID_amd64" "$ID_arm64" | sort | tr '\n' ' ')" ] \
+    || fail "images: $output"
+
+  IMG_ROOT="$TEST_DIR/store-none"
+  kimg_fails pull --platform linux/riscv64 "$REG/multi:latest"
+  [[ "$output" == *"no matching manifest for linux/riscv64 in the manifest list entries"* ]] || fail "unclear: $output"
+  [[ "$output" == *"linux/amd64"* && "$output" == *"linux/arm64"* ]] || fail "entries not listed: $output"
+  store_empty
+}
+
+@test "an OCI index with amd64 and arm64: the host's picked, --platform the other" {
+  start_registry
+  push_two_platforms oci application/vnd.oci.image.index.v1+json
+  platform_pulls
+}
+
+@test "a docker manifest list with amd64 and arm64: the host's picked, --platform the other" {
+  start_registry
+  push_two_platforms v2s2 application/vnd.docker.distribution.manifest.list.v2+json
+  platform_pulls
+}
+
+@test "digest pulls: an index, one platform's manifest, an unknown digest" {
+  start_registry
+  push_two_platforms oci application/vnd.oci.image.index.v1+json
+  # The index by digest: the host's platform, no tag.
+  kimg_ok pull "$REG/multi@$INDEX"
+  [[ "$output" == "$INDEX: Pulling from $REG/multi"* ]] || fail "header: ${lines[0]}"
+  [ "${lines[-1]}" = "$REG/multi@$INDEX" ]
+  is_platform "$REG/multi@$INDEX" "$HOST_ARCH"
+  kimg_ok images --digests --format '{{.Repository}} {{.Tag}} {{.Digest}}'
+  [ "$output" = "$REG/multi <none> $INDEX" ] || fail "listed as: $output"
+
+  # The other platform's manifest by its own digest.
+  local other="MAN_$OTHER_ARCH"
+  kimg_ok pull -q "$REG/multi@${!other}"
+  [ "$output" = "$REG/multi@${!other}" ]
+  is_platform "$REG/multi@${!other}" "$OTHER_ARCH"
+
+  # A digest the registry does not have: a clear error, nothing new stored.
+  local zero="sha256:$(printf '%064d' 0)"
+  kimg_fails pull "$REG/multi@$zero"
+  [[ "$output" == *"manifest for $REG/multi@$zero not found: manifest unknown"* ]] || fail "unclear: $output"
+  kimg_ok images -q -a
+  [ "$(wc -l <<<"$output")" -eq 2 ] || fail "images: $output"
+}
+
+# ------------------------------------------------- (d) auth and error answers
+
+# A one-layer image pushed as $REG/small:1 (skopeo options: credentials).
+push_small() {
+  mkdir -p "$TEST_DIR/small"
+  echo small >"$TEST_DIR/small/hello"
+  tar -C "$TEST_DIR/small" -cf "$TEST_DIR/small.tar" .
+  SMALL_ID="$(oci_image "$TEST_DIR/oci-small" t "$HOST_ARCH" "$TEST_DIR/small.tar")"
+  push_oci "$TEST_DIR/oci-small" t small:1 "$@"
+}
+
+@test "Basic auth (htpasswd registry): refused without login or with a wrong password; login, pull, logout" {
+  requires_cmd htpasswd
+  export KAGO_AUTH_FILE="$TEST_DIR/auth/auth.json"
+  start_registry alice:secret
+  push_small --dest-creds alice:secret
+  kimg_fails pull "$REG/small:1"
+  [[ "$output" == *"$REG needs a login: run \`kago login $REG\`"* ]] || fail "unclear: $output"
+  store_empty
+  kimg_fails login -u alice -p wrong "$REG"
+  [[ "$output" == *"login to $REG"* && "$output" == *"UNAUTHORIZED"* ]] || fail "unclear: $output"
+  [ ! -e "$KAGO_AUTH_FILE" ] || jq -e --arg r "$REG" '.auths | has($r) | not' "$KAGO_AUTH_FILE" || fail "a wrong password was stored"
+  kimg_ok login -u alice -p secret "$REG"
+  [ "$output" = "Login Succeeded" ]
+  kimg_ok pull "$REG/small:1"
+  kimg_ok images -q --no-trunc
+  [ "$output" = "$SMALL_ID" ]
+  kimg_ok logout "$REG"
+  IMG_ROOT="$TEST_DIR/store2"
+  kimg_fails pull "$REG/small:1"
+  [[ "$output" == *"needs a login"* ]] || fail "unclear: $output"
+  store_empty
+}
+
+@test "Bearer token auth: the token comes from the realm, with the stored credentials" {
+  export KAGO_AUTH_FILE="$TEST_DIR/auth/auth.json"
+  start_registry
+  push_small
+  # Anonymous tokens (as Docker Hub's public images).
+  start_fake --upstream "http://$REG" --bearer anonymous
+  kimg_ok pull "$FAKE/small:1"
+  grep -q '^GET /token?service=fake-registry&scope=repository%3Asmall%3Apull 200$' "$FAKE_LOG" \
+    || fail "no token request: $(cat "$FAKE_LOG")"
+  grep -q "^GET /v2/small/blobs/sha256:.* 200$" "$FAKE_LOG" || fail "no blob fetched with the token: $(cat "$FAKE_LOG")"
+  # Tokens for alice only.
+  start_fake --upstream "http://$REG" --bearer alice:secret
+  IMG_ROOT="$TEST_DIR/store2"
+  kimg_fails pull "$FAKE/small:1"
+  [[ "$output" == *"get a token from http://$FAKE/token"* ]] || fail "unclear: $output"
+  store_empty
+  kimg_fails login -u alice -p wrong "$FAKE"
+  kimg_ok login -u alice -p secret "$FAKE"
+  kimg_ok pull "$FAKE/small:1"
+  kimg_ok images -q --no-trunc
+  [ "$output" = "$SMALL_ID" ]
+}
+
+@test "registry answers 500 (retried, then an error), 404 and 401 on blobs: clear errors, nothing stored" {
+  start_registry
+  push_small
+  # 500 for the manifest: tried 4 times (3 retries), then given up.
+  start_fake --upstream "http://$REG" --status '/manifests/=500'
+  kimg_fails pull "$FAKE/small:1"
+  [[ "$output" == *"/v2/small/manifests/1: HTTP 500: fake registry answers 500"* ]] || fail "unclear: $output"
+  [ "$(grep -c '/manifests/1 500$' "$FAKE_LOG")" -eq 4 ] || fail "not retried 3 times: $(cat "$FAKE_LOG")"
+  store_empty
+  # 500 for the layer, after the config came: nothing kept.
+  start_fake --upstream "http://$REG" --status "/blobs/sha256:(?!${SMALL_ID#sha256:})=500"
+  kimg_fails pull "$FAKE/small:1"
+  [[ "$output" == *"pull $FAKE/small: blob sha256:"*": HTTP 500: fake registry answers 500"* ]] || fail "unclear: $output"
+  grep -q "/blobs/$SMALL_ID 200$" "$FAKE_LOG" || fail "the config was not fetched: $(cat "$FAKE_LOG")"
+  store_empty
+  # 404 and 401 (no challenge) for blobs: not retried.
+  local code
+  for code in 404 401; do
+    start_fake --upstream "http://$REG" --status "/blobs/=$code"
+    kimg_fails pull "$FAKE/small:1"
+    [[ "$output" == *"pull $FAKE/small: blob sha256:"*": HTTP $code: fake registry answers $code"* ]] \
+      || fail "unclear ($code): $output"
+    [ "$(grep -c "/blobs/.* $code\$" "$FAKE_LOG")" -eq 1 ] || fail "$code retried: $(cat "$FAKE_LOG")"
+    store_empty
+  done
 }

@@ -290,12 +290,16 @@ xfer_setup (struct xfer *x, kago_error_t *err)
   return 0;
 }
 
-/* "HTTP 404: MANIFEST_UNKNOWN: manifest unknown" from a registry's
-   {"errors": [{"code", "message"}]} body.  */
+/* "HTTP 404: manifest unknown (MANIFEST_UNKNOWN)" from the status and a
+   registry's {"errors": [{"code", "message"}]} body, for a blob with its
+   digest first: whatever the body says, the status is shown.  */
 static char *
 registry_error (const struct xfer *x)
 {
   strbuf b = { 0 };
+  if (x->desc)
+    strbuf_addf (&b, "blob %s: ", x->desc->digest);
+  strbuf_addf (&b, "HTTP %ld", x->status);
   kago_error_t e = NULL;
   json_value *v = x->body.len ? json_parse (x->body.buf, x->body.len, &e) : NULL;
   kago_error_release (&e);
@@ -305,13 +309,13 @@ registry_error (const struct xfer *x)
       json_value *it = json_array_at (errs, i);
       const char *code = json_get_string (json_object_get (it, "code"));
       const char *msg = json_get_string (json_object_get (it, "message"));
-      strbuf_addf (&b, "%s%s%s%s", b.len ? "; " : "", msg ? msg : "", code && msg ? " " : "", "");
+      strbuf_adds (&b, i ? "; " : ": ");
+      if (msg)
+        strbuf_adds (&b, msg);
       if (code)
-        strbuf_addf (&b, "(%s)", code);
+        strbuf_addf (&b, "%s(%s)", msg ? " " : "", code);
     }
   json_free (v);
-  if (b.len == 0)
-    strbuf_addf (&b, "HTTP %ld", x->status);
   return strbuf_detach (&b);
 }
 

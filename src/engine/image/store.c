@@ -198,7 +198,7 @@ kago_blob_writer_commit (struct kago_blob_writer *w, const char *expected, char 
   if (expected && strcmp (expected, digest) != 0)
     {
       kago_blob_writer_abort (w);
-      return kago_error_set (err, EILSEQ, "digest mismatch: expected %s, the content is %s", expected,
+      return kago_error_set (err, 0, "digest mismatch: expected %s, the content is %s", expected,
                              digest);
     }
   if (fsync (w->fd) < 0)
@@ -453,7 +453,7 @@ kago_store_layer_unpack (struct kago_store *s, const char *blob, const char *par
     }
   if (expected_diff_id && strcmp (expected_diff_id, res.diff_id) != 0)
     {
-      kago_error_set (err, EILSEQ, "layer %s: diff ID mismatch: the image says %s, the content is %s", blob,
+      kago_error_set (err, 0, "layer %s: diff ID mismatch: the image says %s, the content is %s", blob,
                       expected_diff_id, res.diff_id);
       goto out;
     }
