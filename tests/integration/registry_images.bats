@@ -346,3 +346,92 @@ push_small() {
     store_empty
   done
 }
+
+# ------------------------------------------------------------ killed pulls
+
+# The store is consistent: every blob's content matches its name, every
+# layer is whole (layer.json written last), nothing but the store's own
+# files outside tmp/, and the listed images are none or the one of $1.
+store_consistent() {
+  local want="$1" f h extra
+  kimg_ok images -q --no-trunc -a
+  [ -z "$output" ] || [ "$(sort -u <<<"$output")" = "$want" ] || fail "images after a kill: $output"
+  for f in "$IMG_ROOT"/image/blobs/sha256/*; do
+    [ -e "$f" ] || continue
+    h="$(sha256sum "$f" | cut -d' ' -f1)"
+    [ "$h" = "${f##*/}" ] || fail "half-written blob ${f##*/} (content $h)"
+  done
+  for f in "$IMG_ROOT"/image/layers/*; do
+    [ -e "$f" ] || continue
+    [ -s "$f/layer.json" ] && [ -d "$f/diff" ] || fail "half-written layer $f"
+  done
+  extra="$(find "$IMG_ROOT/image" -mindepth 1 -maxdepth 1 ! -name lock ! -name index.json ! -name blobs ! -name layers ! -name tmp -printf '%f ')"
+  [ -z "$extra" ] || fail "stray files in the store: $extra"
+}
+
+@test "pull killed (SIGKILL) at random points: no half-written image, the next pull completes" {
+  start_registry
+  # Three layers of 4 MiB of random data each (gzip cannot shrink them).
+  local i n=3
+  for i in $(seq 1 $n); do
+    mkdir -p "$TEST_DIR/k$i/d$i"
+    head -c 4M /dev/urandom >"$TEST_DIR/k$i/d$i/big"
+    echo "$i" >"$TEST_DIR/k$i/d$i/small"
+    tar -C "$TEST_DIR/k$i" -cf "$TEST_DIR/k$i.tar" .
+  done
+  local id
+  id="$(oci_image "$TEST_DIR/oci-k" t "$HOST_ARCH" "$TEST_DIR"/k{1,2,3}.tar)"
+  push_oci "$TEST_DIR/oci-k" t big:1
+  # A throttled way to the same registry (2 MB/s per connection, ~2 s a
+  # pull), so that kills also land in the middle of downloads.
+  start_fake --upstream "http://$REG" --rate 2000000
+
+  # How long a whole pull takes here.
+  local t0 t1 full
+  t0="$(date +%s%N)"
+  IMG_ROOT="$TEST_DIR/store-timing" kimg pull -q "$REG/big:1" >/dev/null || fail "the timing pull failed"
+  t1="$(date +%s%N)"
+  full=$(((t1 - t0) / 1000000))
+  echo "# a whole pull: $full ms"
+
+  local round delay ref pid killed=0
+  for round in $(seq 1 16); do
+    if [ $((round % 2)) -eq 0 ]; then
+      ref="$FAKE/big:1"
+      delay=$((RANDOM % 2000))
+    else
+      ref="$REG/big:1"
+      delay=$((RANDOM % (full + 1)))
+    fi
+    "$KAGO_BIN" --root "$IMG_ROOT" pull -q "$ref" >"$TEST_DIR/kill.out" 2>&1 &
+    pid=$!
+    sleep "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1000 }')"
+    kill -9 "$pid" 2>/dev/null || true
+    local st=0
+    wait "$pid" 2>/dev/null || st=$? # (bash reports the kill on stderr)
+    [ "$st" -eq 137 ] && killed=$((killed + 1))
+    echo "# round $round: $ref, SIGKILL after $delay ms: status $st ($(ls "$IMG_ROOT/image/tmp" 2>/dev/null | wc -l) in tmp/, $(ls "$IMG_ROOT/image/blobs/sha256" 2>/dev/null | wc -l) blobs, $(ls "$IMG_ROOT/image/layers" 2>/dev/null | wc -l) layers)"
+    store_consistent "$id"
+    # A pull that completed: start again from nothing.  One that was
+    # killed: its leftovers stay for the next one.
+    if [ -n "$(kimg images -q)" ]; then
+      kimg_ok rmi -f "$id"
+    fi
+  done
+  [ "$killed" -ge 6 ] || fail "only $killed of 16 pulls were still running when killed"
+
+  # The next pull completes, and the store holds exactly the image.
+  kimg_ok pull "$REG/big:1"
+  kimg_ok images -q --no-trunc
+  [ "$output" = "$id" ]
+  [ -z "$(ls -A "$IMG_ROOT/image/tmp")" ] || fail "tmp/ not emptied: $(ls "$IMG_ROOT/image/tmp")"
+  kimg rmi "$FAKE/big:1" >/dev/null 2>&1 || true
+  store_consistent "$id"
+  [ "$(ls "$IMG_ROOT/image/blobs/sha256" | wc -l)" -eq $((n + 2)) ] || fail "blobs: $(ls "$IMG_ROOT/image/blobs/sha256")"
+  [ "$(ls "$IMG_ROOT/image/layers" | wc -l)" -eq $n ] || fail "layers: $(ls "$IMG_ROOT/image/layers")"
+  kimg_ok image mount --copy "$REG/big:1" "$TEST_DIR/m"
+  for i in $(seq 1 $n); do
+    cmp "$TEST_DIR/k$i/d$i/big" "$TEST_DIR/m/rootfs/d$i/big" || fail "layer $i differs"
+  done
+  kimg_ok image unmount "$TEST_DIR/m"
+}

@@ -79,11 +79,14 @@ kago_store_close (struct kago_store *s)
   free (s);
 }
 
-/* Remove every entry of tmp/: only the lock holder runs, so whatever is
+/* Remove every entry of tmp/, and index.json.tmp (write_file_atomic's
+   temporary beside index.json): only the lock holder runs, so whatever is
    there was left by a writer that died.  */
 static int
 clean_tmp (struct kago_store *s, kago_error_t *err)
 {
+  if (unlinkat (s->dirfd, "index.json.tmp", 0) < 0 && errno != ENOENT)
+    return kago_error_set (err, errno, "remove `%s/index.json.tmp`", s->root);
   int fd = dup (s->tmpfd);
   if (fd < 0)
     return kago_error_set (err, errno, "dup");
