@@ -470,10 +470,12 @@ run_xfers (struct xfer **xs, size_t n, int parallel, kago_error_t *err)
         }
       CURLMsg *msg;
       int left;
+      bool ended = false;
       while ((msg = curl_multi_info_read (m, &left)) != NULL)
         {
           if (msg->msg != CURLMSG_DONE)
             continue;
+          ended = true;
           struct xfer *x = NULL;
           curl_easy_getinfo (msg->easy_handle, CURLINFO_PRIVATE, (char **) &x);
           CURLcode rc = msg->data.result;
@@ -485,6 +487,11 @@ run_xfers (struct xfer **xs, size_t n, int parallel, kago_error_t *err)
         }
       if (failed)
         break;
+      /* A transfer ended: start the next one (or return) at once; polling
+         first slept out the whole timeout, as nothing was left to wake it:
+         ~100 ms per request.  */
+      if (ended)
+        continue;
       curl_multi_poll (m, NULL, 0, 100, NULL);
     }
   for (size_t i = 0; i < n; i++)
