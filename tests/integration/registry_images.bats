@@ -435,3 +435,74 @@ store_consistent() {
   done
   kimg_ok image unmount "$TEST_DIR/m"
 }
+
+# ---------------------------------------------------------------- progress
+
+# A four-layer image (1 MiB of random data each): with 3 downloads at a
+# time, the fourth waits.  Sets PROG_ID.
+push_four_layers() {
+  local i
+  for i in 1 2 3 4; do
+    mkdir -p "$TEST_DIR/g$i"
+    head -c 1M /dev/urandom >"$TEST_DIR/g$i/f$i"
+    tar -C "$TEST_DIR/g$i" -cf "$TEST_DIR/g$i.tar" .
+  done
+  PROG_ID="$(oci_image "$TEST_DIR/oci-g" t "$HOST_ARCH" "$TEST_DIR"/g{1,2,3,4}.tar)"
+  push_oci "$TEST_DIR/oci-g" t prog:1
+}
+
+@test "progress on a TTY: a line per layer redrawn in place through every state, then Digest and Status" {
+  requires_cmd script
+  start_registry
+  push_four_layers
+  # Throttled, so that downloads are seen in progress.
+  start_fake --upstream "http://$REG" --rate 2000000
+  script -qec "timeout 120 $KAGO_BIN --root $IMG_ROOT pull $FAKE/prog:1" /dev/null >"$TEST_DIR/tty.out" </dev/null \
+    || fail "pull on a TTY failed: $(cat "$TEST_DIR/tty.out")"
+  local out
+  out="$(tr -d '\r' <"$TEST_DIR/tty.out")"
+  echo "$out" | cat -v | sed 's/^/# /' | tail -30
+  # Redrawn in place: cursor up over the layer lines, each line cleared.
+  [[ "$out" == *$'\e[4A'* ]] || fail "no cursor-up over the 4 layer lines"
+  [[ "$out" == *$'\e[2K'* ]] || fail "lines not cleared before redrawing"
+  local m short state
+  for m in $(jq -r '.layers[].digest' "$TEST_DIR/oci-g/blobs/sha256/$(jq -r '.manifests[0].digest' "$TEST_DIR/oci-g/index.json" | cut -d: -f2)"); do
+    short="${m:7:12}"
+    for state in "Downloading  " "Verifying Checksum" "Download complete" "Extracting" "Pull complete"; do
+      [[ "$out" == *"$short: $state"* ]] || fail "layer $short never showed '$state'"
+    done
+    # Bytes of the total while downloading: "Downloading  512kB/1.05MB".
+    grep -aqE "$short: Downloading  [0-9.]+[kM]?B/1\.05MB" <<<"$out" || fail "layer $short: no bytes/total"
+  done
+  # ... and the speed, once a download has run for 200 ms (2 MB/s here).
+  grep -aqE ": Downloading  [0-9.]+[kM]?B/1\.05MB  [0-9.]+[kM]?B/s" <<<"$out" || fail "no download speed shown"
+  [[ "$out" == *": Waiting"* ]] || fail "no layer waited for a download slot"
+  [[ "$out" == *"Digest: sha256:"* ]] || fail "no Digest line"
+  [[ "$out" == *"Status: Downloaded newer image for $FAKE/prog:1"* ]] || fail "no Status line"
+  [ "$(tail -1 <<<"$out")" = "$FAKE/prog:1" ] || fail "last line: $(tail -1 <<<"$out")"
+  kimg_ok images -q --no-trunc
+  [ "$output" = "$PROG_ID" ]
+}
+
+@test "progress off a TTY: one plain line per layer and state, no escape sequences" {
+  start_registry
+  push_four_layers
+  kimg_ok pull "$REG/prog:1"
+  [[ "$output" != *$'\e'* ]] || fail "escape sequences in plain output"
+  [ "${lines[0]}" = "1: Pulling from $REG/prog" ]
+  local short state n
+  for short in $(grep -o '^[0-9a-f]\{12\}: Pulling fs layer' <<<"$output" | cut -d: -f1); do
+    for state in "Pulling fs layer" "Downloading" "Verifying Checksum" "Download complete" "Extracting" "Pull complete"; do
+      n="$(grep -c "^$short: $state\$" <<<"$output")"
+      [ "$n" -eq 1 ] || fail "layer $short: '$state' $n times"
+    done
+  done
+  [ "$(grep -c ': Pull complete$' <<<"$output")" -eq 4 ] || fail "not 4 layers"
+  [[ "${lines[-3]}" == "Digest: sha256:"* ]]
+  [ "${lines[-2]}" = "Status: Downloaded newer image for $REG/prog:1" ]
+  [ "${lines[-1]}" = "$REG/prog:1" ]
+  # Again: every layer already there.
+  kimg_ok pull "$REG/prog:1"
+  [ "$(grep -c ': Already exists$' <<<"$output")" -eq 4 ] || fail "not 4 layers already there"
+  [ "${lines[-2]}" = "Status: Image is up to date for $REG/prog:1" ]
+}
