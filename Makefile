@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 MESON ?= meson
 
-.PHONY: all deps build asan check unit integration v2vm demo bench bench-engine bench-phases bench-unpack clean format
+.PHONY: all deps build asan check unit integration v2vm demo bench bench-engine bench-phases bench-unpack bench-pull clean format
 
 all: build
 
@@ -54,6 +54,10 @@ bench-phases:
 
 bench-unpack: build
 	./bench/unpack.sh
+
+# Cold pulls from a local registry, kago vs podman (bench/README.md).
+bench-pull: build
+	./bench/pull.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c')

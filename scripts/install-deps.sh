@@ -15,8 +15,11 @@ BUILD_PKGS="build-essential gcc meson ninja-build pkg-config libseccomp-dev git 
 # is the root filesystem of every test bundle; the rest are the tools the tests
 # use to look at containers (ip, nsenter/unshare/mount, ps/pgrep, fuser, capsh);
 # docker-registry and skopeo: tests/integration/registry.bats runs a local
-# registry and pushes an image to it for `kago pull`.
-TEST_PKGS="bats jq busybox-static iproute2 util-linux procps psmisc libcap2-bin coreutils findutils uidmap strace docker-registry skopeo curl python3"
+# registry and pushes an image to it for `kago pull`; umoci unpacks the
+# reference tree registry_images.bats compares kago's with; attr (setfattr,
+# getfattr) and libcap2-bin (setcap) make and read xattrs; apache2-utils
+# (htpasswd) writes the registry's Basic auth file.
+TEST_PKGS="bats jq busybox-static iproute2 util-linux procps psmisc libcap2-bin coreutils findutils uidmap strace docker-registry skopeo curl python3 umoci attr apache2-utils"
 # Comparisons: runc and crun (the reference runtimes the bench and some tests run
 # side by side with kago) and hyperfine.
 BENCH_PKGS="runc crun hyperfine"

@@ -335,6 +335,7 @@ TEST (a_crashed_writer_leaves_nothing_visible)
   /* The next writer empties tmp/; garbage collection drops the orphans.  */
   CHECK (kago_store_lock (s, NULL) == 0);
   CHECK (count_dir (s->dirfd, "tmp") == 0);
+  CHECK (faccessat (s->dirfd, "index.json.tmp", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT);
   CHECK (kago_store_gc (s, &l2, NULL, NULL, NULL) == 0);
   CHECK (count_dir (s->dirfd, "layers") == 1);
   CHECK (!kago_store_has_blob (s, orphan));

@@ -19,6 +19,7 @@ struct layer_line
   char id[16];
   enum kago_pull_state st;
   uint64_t cur, total;
+  struct timespec started; /* the first Downloading */
 };
 
 struct progress
@@ -56,15 +57,32 @@ state_name (enum kago_pull_state st)
     }
 }
 
+static long
+ms_since (const struct timespec *t)
+{
+  struct timespec now;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* "Downloading  512kB/1.05MB  3.2MB/s": bytes of the total and the mean
+   speed since the layer's download began (shown after 200 ms).  */
 static void
 print_line (const struct layer_line *l)
 {
   if (l->st == KAGO_PULL_DOWNLOADING && l->total)
     {
-      char a[32], b[32];
+      char a[32], b[32], rate[48] = "";
       kago_human_size (l->cur, a, sizeof a);
       kago_human_size (l->total, b, sizeof b);
-      printf ("%s: %s  %s/%s\n", l->id, state_name (l->st), a, b);
+      long ms = ms_since (&l->started);
+      if (ms >= 200)
+        {
+          char r[32];
+          kago_human_size ((uint64_t) ((double) l->cur * 1000.0 / (double) ms), r, sizeof r);
+          snprintf (rate, sizeof rate, "  %s/s", r);
+        }
+      printf ("%s: %s  %s/%s%s\n", l->id, state_name (l->st), a, b, rate);
     }
   else
     printf ("%s: %s\n", l->id, state_name (l->st));
@@ -107,6 +125,8 @@ on_layer (void *ctx, size_t i, enum kago_pull_state st, uint64_t cur, uint64_t t
     return;
   struct layer_line *l = &p->l[i];
   bool changed = l->st != st;
+  if (changed && st == KAGO_PULL_DOWNLOADING)
+    clock_gettime (CLOCK_MONOTONIC, &l->started);
   l->st = st;
   l->cur = cur;
   if (total)
@@ -121,12 +141,9 @@ on_layer (void *ctx, size_t i, enum kago_pull_state st, uint64_t cur, uint64_t t
         }
       return;
     }
-  struct timespec now;
-  clock_gettime (CLOCK_MONOTONIC, &now);
-  long ms = (now.tv_sec - p->last.tv_sec) * 1000 + (now.tv_nsec - p->last.tv_nsec) / 1000000;
-  if (!changed && ms < 100)
+  if (!changed && ms_since (&p->last) < 100)
     return;
-  p->last = now;
+  clock_gettime (CLOCK_MONOTONIC, &p->last);
   redraw (p);
 }
 

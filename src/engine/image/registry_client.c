@@ -290,12 +290,16 @@ xfer_setup (struct xfer *x, kago_error_t *err)
   return 0;
 }
 
-/* "HTTP 404: MANIFEST_UNKNOWN: manifest unknown" from a registry's
-   {"errors": [{"code", "message"}]} body.  */
+/* "HTTP 404: manifest unknown (MANIFEST_UNKNOWN)" from the status and a
+   registry's {"errors": [{"code", "message"}]} body, for a blob with its
+   digest first: whatever the body says, the status is shown.  */
 static char *
 registry_error (const struct xfer *x)
 {
   strbuf b = { 0 };
+  if (x->desc)
+    strbuf_addf (&b, "blob %s: ", x->desc->digest);
+  strbuf_addf (&b, "HTTP %ld", x->status);
   kago_error_t e = NULL;
   json_value *v = x->body.len ? json_parse (x->body.buf, x->body.len, &e) : NULL;
   kago_error_release (&e);
@@ -305,13 +309,13 @@ registry_error (const struct xfer *x)
       json_value *it = json_array_at (errs, i);
       const char *code = json_get_string (json_object_get (it, "code"));
       const char *msg = json_get_string (json_object_get (it, "message"));
-      strbuf_addf (&b, "%s%s%s%s", b.len ? "; " : "", msg ? msg : "", code && msg ? " " : "", "");
+      strbuf_adds (&b, i ? "; " : ": ");
+      if (msg)
+        strbuf_adds (&b, msg);
       if (code)
-        strbuf_addf (&b, "(%s)", code);
+        strbuf_addf (&b, "%s(%s)", msg ? " " : "", code);
     }
   json_free (v);
-  if (b.len == 0)
-    strbuf_addf (&b, "HTTP %ld", x->status);
   return strbuf_detach (&b);
 }
 
@@ -466,10 +470,12 @@ run_xfers (struct xfer **xs, size_t n, int parallel, kago_error_t *err)
         }
       CURLMsg *msg;
       int left;
+      bool ended = false;
       while ((msg = curl_multi_info_read (m, &left)) != NULL)
         {
           if (msg->msg != CURLMSG_DONE)
             continue;
+          ended = true;
           struct xfer *x = NULL;
           curl_easy_getinfo (msg->easy_handle, CURLINFO_PRIVATE, (char **) &x);
           CURLcode rc = msg->data.result;
@@ -481,6 +487,11 @@ run_xfers (struct xfer **xs, size_t n, int parallel, kago_error_t *err)
         }
       if (failed)
         break;
+      /* A transfer ended: start the next one (or return) at once; polling
+         first slept out the whole timeout, as nothing was left to wake it:
+         ~100 ms per request.  */
+      if (ended)
+        continue;
       curl_multi_poll (m, NULL, 0, 100, NULL);
     }
   for (size_t i = 0; i < n; i++)

@@ -79,11 +79,14 @@ kago_store_close (struct kago_store *s)
   free (s);
 }
 
-/* Remove every entry of tmp/: only the lock holder runs, so whatever is
+/* Remove every entry of tmp/, and index.json.tmp (write_file_atomic's
+   temporary beside index.json): only the lock holder runs, so whatever is
    there was left by a writer that died.  */
 static int
 clean_tmp (struct kago_store *s, kago_error_t *err)
 {
+  if (unlinkat (s->dirfd, "index.json.tmp", 0) < 0 && errno != ENOENT)
+    return kago_error_set (err, errno, "remove `%s/index.json.tmp`", s->root);
   int fd = dup (s->tmpfd);
   if (fd < 0)
     return kago_error_set (err, errno, "dup");
@@ -198,7 +201,7 @@ kago_blob_writer_commit (struct kago_blob_writer *w, const char *expected, char 
   if (expected && strcmp (expected, digest) != 0)
     {
       kago_blob_writer_abort (w);
-      return kago_error_set (err, EILSEQ, "digest mismatch: expected %s, the content is %s", expected,
+      return kago_error_set (err, 0, "digest mismatch: expected %s, the content is %s", expected,
                              digest);
     }
   if (fsync (w->fd) < 0)
@@ -453,7 +456,7 @@ kago_store_layer_unpack (struct kago_store *s, const char *blob, const char *par
     }
   if (expected_diff_id && strcmp (expected_diff_id, res.diff_id) != 0)
     {
-      kago_error_set (err, EILSEQ, "layer %s: diff ID mismatch: the image says %s, the content is %s", blob,
+      kago_error_set (err, 0, "layer %s: diff ID mismatch: the image says %s, the content is %s", blob,
                       expected_diff_id, res.diff_id);
       goto out;
     }
