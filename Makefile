@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 MESON ?= meson
 
-.PHONY: all deps build asan check unit integration v2vm demo bench bench-phases bench-unpack clean format
+.PHONY: all deps build asan check unit integration v2vm demo bench bench-engine bench-phases bench-unpack clean format
 
 all: build
 
@@ -44,6 +44,10 @@ demo: build
 
 bench: build
 	./bench/run.sh
+
+# kago run --rm vs podman run --rm vs docker run --rm (bench/engine.sh).
+bench-engine: build
+	./bench/engine.sh
 
 bench-phases:
 	./bench/phases.sh

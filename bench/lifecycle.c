@@ -1,7 +1,7 @@
 /* lifecycle: time whole command runs side by side, interleaved.
  *
  *   lifecycle [-n RUNS] [-w WARMUP] [-t TIMEOUT_S] [-r REF] [-f FLOOR] [-c CMP]
- *             [-p ID_PREFIX] [-o RAW.csv]
+ *             [-p ID_PREFIX] [-o RAW.csv] [-T]
  *             -- NAME ARGV... [';;' NAME ARGV...]...
  *
  * Each NAME ARGV... group is one command (e.g. one runtime's `run` of a
@@ -17,7 +17,8 @@
  * and max peak RSS (KiB), and the median's ratio to REF's (default: the first
  * command) and to FLOOR's (default: "floor").  Then the targets: REF's median
  * <= 0.5 x CMP's (default "crun"), <= 1.5 x FLOOR's, and REF's peak RSS <=
- * CMP's.  Exit status 0 when every run of every command succeeded, 1 otherwise.
+ * CMP's (-T: no targets; the caller has its own, e.g. bench/engine.sh).
+ * Exit status 0 when every run of every command succeeded, 1 otherwise.
  *
  * Built by bench/run.sh with gcc; not part of the meson build.
  */
@@ -219,7 +220,7 @@ static void
 usage (void)
 {
   fprintf (stderr, "usage: lifecycle [-n RUNS] [-w WARMUP] [-t TIMEOUT_S] [-r REF] [-f FLOOR] [-c CMP] "
-                   "[-p ID_PREFIX] [-o RAW.csv] -- NAME ARGV... [';;' NAME ARGV...]...\n");
+                   "[-p ID_PREFIX] [-o RAW.csv] [-T] -- NAME ARGV... [';;' NAME ARGV...]...\n");
   exit (2);
 }
 
@@ -241,11 +242,12 @@ main (int argc, char **argv)
 {
   int runs = 50, warmup = 3, timeout_s = 30;
   const char *ref_name = NULL, *floor_name = "floor", *cmp_name = "crun", *raw_path = NULL;
+  bool no_targets = false;
   char prefix[64];
   snprintf (prefix, sizeof prefix, "bench%d", (int) getpid ());
 
   int opt;
-  while ((opt = getopt (argc, argv, "+n:w:t:r:f:c:p:o:h")) != -1)
+  while ((opt = getopt (argc, argv, "+n:w:t:r:f:c:p:o:Th")) != -1)
     switch (opt)
       {
       case 'n':
@@ -271,6 +273,9 @@ main (int argc, char **argv)
         break;
       case 'o':
         raw_path = optarg;
+        break;
+      case 'T':
+        no_targets = true;
         break;
       default:
         usage ();
@@ -418,6 +423,8 @@ main (int argc, char **argv)
         }
     }
 
+  if (no_targets)
+    return all_ok ? 0 : 1;
   printf ("\ntargets for %s:\n", ref->name);
   if (ref->n_ok == 0)
     printf ("  (no successful %s run: targets not measured)\n", ref->name);

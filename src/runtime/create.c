@@ -177,7 +177,7 @@ load_bundle (struct kago_build *b, const struct kago_create_options *o, bool for
 
   if (s->process)
     {
-      if (s->process->terminal && o->console_socket == NULL && !foreground)
+      if (s->process->terminal && o->console_socket == NULL && !o->has_console_fd && !foreground)
         return kago_error_set (err, 0,
                                "process.terminal: a terminal needs --console-socket when kago-runtime "
                                "does not stay in the foreground");
@@ -422,6 +422,15 @@ kago_build_create (struct kago_runtime *rt, const char *id, const struct kago_cr
       b->launch.ctx.console_socket_fd = kago_console_socket_connect (o->console_socket, err);
       if (b->launch.ctx.console_socket_fd < 0)
         goto fail;
+    }
+  else if (o->has_console_fd && s->process && s->process->terminal)
+    {
+      b->launch.ctx.console_socket_fd = fcntl (o->console_fd, F_DUPFD_CLOEXEC, 3);
+      if (b->launch.ctx.console_socket_fd < 0)
+        {
+          kago_error_set (err, errno, "duplicate the console socket");
+          goto fail;
+        }
     }
   else if (s->process && s->process->terminal)
     {

@@ -262,6 +262,28 @@ kago_container_stats (struct kago_runtime *rt, const char *id, struct kago_cgrou
   return r;
 }
 
+int
+kago_container_oom_kills (struct kago_runtime *rt, const char *id, uint64_t *n, kago_error_t *err)
+{
+  struct kago_opened c;
+  *n = 0;
+  if (kago_open_container (rt, id, &c, err) < 0)
+    return -1;
+  int ret = 0;
+  if (c.st.cgroup != NULL)
+    {
+      struct kago_cgroup_stats st;
+      ret = kago_cgroup_stats (c.st.cgroup, &st, err);
+      if (ret == 0)
+        {
+          *n = st.memory.oom_kill;
+          kago_cgroup_stats_clear (&st);
+        }
+    }
+  kago_opened_close (&c);
+  return ret;
+}
+
 /* --------------------------------------------------------------- loop */
 
 static json_value *

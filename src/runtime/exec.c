@@ -250,7 +250,7 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
   struct kago_caps caps;
   struct kago_seccomp_filter *filter = NULL;
   struct kago_launch l;
-  int pidfd = -1, restore_pid = -1, restore_time = -1, rootfd = -1, sp[2] = { -1, -1 };
+  int pidfd = -1, restore_pid = -1, restore_time = -1, rootfd = -1, sp[2] = { -1, -1 }, console_peer = -1;
   pid_t pid = -1;
   sigset_t fwd, old;
   kago_forward_sigset (&fwd);
@@ -274,10 +274,9 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
   proc = build_process (&c, o, err);
   if (proc == NULL)
     goto out;
-  if (proc->terminal && o->console_socket == NULL)
+  if (proc->terminal && o->console_socket == NULL && o->detach)
     {
-      kago_error_set (err, 0,
-                      "exec --tty needs --console-socket (kago-runtime does not proxy a terminal yet)");
+      kago_error_set (err, 0, "exec --tty --detach needs --console-socket");
       goto out;
     }
   if (kago_lsm_check (spec, proc, err) < 0)
@@ -304,6 +303,19 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
       l.ctx.console_socket_fd = kago_console_socket_connect (o->console_socket, err);
       if (l.ctx.console_socket_fd < 0)
         goto out;
+    }
+  else if (proc->terminal)
+    {
+      /* In the foreground: we are the console socket's other end and
+         proxy the terminal to our stdio, as run does.  */
+      int cp[2];
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cp) < 0)
+        {
+          kago_error_set (err, errno, "socketpair for the console");
+          goto out;
+        }
+      console_peer = cp[0];
+      l.ctx.console_socket_fd = cp[1];
     }
 
   int nsflags = 0;
@@ -446,7 +458,18 @@ kago_container_exec (struct kago_runtime *rt, const char *id, const struct kago_
         c.lockfd = -1;
       }
     int ws = 0;
-    if (kago_wait_forwarding (pid, &fwd, &ws, err) < 0)
+    if (console_peer >= 0)
+      {
+        if (l.ctx.console_socket_fd >= 0)
+          {
+            close (l.ctx.console_socket_fd);
+            l.ctx.console_socket_fd = -1;
+          }
+        cleanup_close int master = kago_recv_fd (console_peer, NULL, err);
+        if (master < 0 || kago_tty_proxy_wait (pid, master, &fwd, &ws, err) < 0)
+          goto kill_child;
+      }
+    else if (kago_wait_forwarding (pid, &fwd, &ws, err) < 0)
       goto kill_child;
     *status = kago_exit_code (ws);
     ret = 0;
@@ -471,6 +494,8 @@ out:
     close (l.child_sync_fd);
   if (l.ctx.console_socket_fd >= 0)
     close (l.ctx.console_socket_fd);
+  if (console_peer >= 0)
+    close (console_peer);
   if (filter)
     kago_seccomp_filter_free (filter);
   if (proc)

@@ -30,6 +30,11 @@ struct kago_create_options
   bool no_pivot;
   bool no_new_keyring;
   bool detach; /* run -d */
+  /* A connected unix socket to send the pty master through, instead of
+     console_socket (the engine's monitor: a socketpair); -1 for none.
+     Only read when has_console_fd.  */
+  bool has_console_fd;
+  int console_fd;
 };
 
 /* Validate the id (runc's rules: [A-Za-z0-9_+.-]+, not "." or "..").  */
@@ -107,6 +112,9 @@ int kago_parse_duration (const char *s, int64_t *ns, kago_error_t *err);
    A stopped container is an error.  */
 int kago_container_stats (struct kago_runtime *rt, const char *id, struct kago_cgroup_stats *st,
                           kago_error_t *err);
+/* How many processes the OOM killer killed in the container's memory
+   cgroup, whatever the container's status (before delete).  */
+int kago_container_oom_kills (struct kago_runtime *rt, const char *id, uint64_t *n, kago_error_t *err);
 /* runc's "data" object of a stats event (runc's field names and omitempty
    rules; no cpuset, intel_rdt or network_interfaces).  */
 json_value *kago_stats_to_runc_json (const struct kago_cgroup_stats *st);

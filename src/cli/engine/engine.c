@@ -23,6 +23,8 @@ static const struct verb verbs[] = {
   { "login", kago_cmd_login, "Log in to a registry" },
   { "logout", kago_cmd_logout, "Log out from a registry" },
   { "import", kago_cmd_import, "Import the contents from a tarball to create a filesystem image" },
+  { "stats", kago_cmd_stats, "Display a live stream of container(s) resource usage statistics" },
+  { "top", kago_cmd_top, "Display the running processes of a container" },
 };
 
 void

@@ -40,6 +40,8 @@ int kago_cmd_login (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_logout (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_image_mount (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_image_unmount (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_stats (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_top (struct kago_engine_ctx *ctx, int argc, char **argv);
 
 /* ---- helpers (output.c) ---- */
 
@@ -54,6 +56,11 @@ struct kago_store *kago_cli_open_store (struct kago_engine_ctx *ctx, kago_error_
 void kago_human_size (uint64_t bytes, char *buf, size_t len);
 /* go-units HumanDuration + " ago": "2 months ago"; "N/A" when T is 0.  */
 void kago_human_since (time_t t, time_t now, char *buf, size_t len);
+/* go-units HumanDuration of D seconds: "Less than a second", "5 seconds",
+   "About a minute", "3 hours", ...  */
+void kago_human_duration (double d, char *buf, size_t len);
+/* Print pretty JSON (kago's two-space indentation) with Go's four.  */
+void kago_print_indented4 (const char *text);
 /* Parse RFC 3339 ("2024-01-02T03:04:05.123Z", offsets too); 0 on failure.  */
 time_t kago_parse_rfc3339 (const char *s);
 
@@ -74,5 +81,18 @@ void kago_table_free (struct kago_table *t);
    become a tab and a newline.  Renders V into OUT.  Returns -1 with *err on
    a template error.  */
 int kago_template_render (const char *tmpl, const json_value *v, FILE *out, kago_error_t *err);
+
+/* --format of a list verb (format.c), docker's rules: NULL, "" or "table"
+   is DEFAULT_TABLE; "json" is {{json .}}; "table TMPL" prints a header (each
+   {{.Field}} replaced by its HEADERS entry, else its name in capitals) and
+   the rows aligned as a table; any other TMPL is rendered once per row.  */
+struct kago_format_header
+{
+  const char *field;  /* ".CPUPerc" */
+  const char *header; /* "CPU %" */
+};
+int kago_cli_format_rows (FILE *out, const char *format, const char *default_table,
+                          const struct kago_format_header *headers, size_t nheaders, json_value *const *rows,
+                          size_t n, kago_error_t *err);
 
 #endif

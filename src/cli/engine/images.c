@@ -440,22 +440,6 @@ kago_cmd_images (struct kago_engine_ctx *ctx, int argc, char **argv)
   return ret;
 }
 
-/* Go's MarshalIndent with four spaces, from kago's two.  */
-static void
-print_indented4 (const char *text)
-{
-  for (const char *p = text; *p;)
-    {
-      const char *e = strchrnul (p, '\n');
-      size_t sp = strspn (p, " ");
-      for (size_t i = 0; i < sp * 2; i++)
-        putchar (' ');
-      fwrite (p + sp, 1, (size_t) (e - p) - sp, stdout);
-      putchar ('\n');
-      p = *e ? e + 1 : e;
-    }
-}
-
 int
 kago_cmd_image_inspect (struct kago_engine_ctx *ctx, int argc, char **argv)
 {
@@ -520,7 +504,7 @@ kago_cmd_image_inspect (struct kago_engine_ctx *ctx, int argc, char **argv)
   if (!format)
     {
       cleanup_free char *text = json_to_string (all, true);
-      print_indented4 (text);
+      kago_print_indented4 (text);
     }
   json_free (all);
   return ret;

@@ -55,6 +55,22 @@ kago_human_size (uint64_t bytes, char *buf, size_t len)
   snprintf (buf, len, "%.3g%s", size, units[i]);
 }
 
+/* Go's MarshalIndent with four spaces, from kago's two.  */
+void
+kago_print_indented4 (const char *text)
+{
+  for (const char *p = text; *p;)
+    {
+      const char *e = strchrnul (p, '\n');
+      size_t sp = strspn (p, " ");
+      for (size_t i = 0; i < sp * 2; i++)
+        putchar (' ');
+      fwrite (p + sp, 1, (size_t) (e - p) - sp, stdout);
+      putchar ('\n');
+      p = *e ? e + 1 : e;
+    }
+}
+
 void
 kago_human_since (time_t t, time_t now, char *buf, size_t len)
 {
@@ -63,7 +79,14 @@ kago_human_since (time_t t, time_t now, char *buf, size_t len)
       snprintf (buf, len, "N/A");
       return;
     }
-  double d = difftime (now, t);
+  char d[64];
+  kago_human_duration (difftime (now, t), d, sizeof d);
+  snprintf (buf, len, "%s ago", d);
+}
+
+void
+kago_human_duration (double d, char *buf, size_t len)
+{
   if (d < 0)
     d = 0;
   long seconds = (long) d;
@@ -93,7 +116,7 @@ kago_human_since (time_t t, time_t now, char *buf, size_t len)
     s = (snprintf (tmp, sizeof tmp, "%ld months", hours / 24 / 30), tmp);
   else
     s = (snprintf (tmp, sizeof tmp, "%ld years", (long) (d / 3600 / 24 / 365)), tmp);
-  snprintf (buf, len, "%s ago", s);
+  snprintf (buf, len, "%s", s);
 }
 
 time_t

@@ -451,6 +451,16 @@ is_mountpoint (const char *path)
 }
 
 int
+kago_rootfs_ensure_mounted (const char *const *layers, size_t n, const char *dir, kago_error_t *err)
+{
+  cleanup_free char *merged = xasprintf ("%s/merged", dir);
+  if (is_mountpoint (merged))
+    return 0;
+  cleanup_free char *target = NULL;
+  return mount_overlay (layers, n, dir, &target, err);
+}
+
+int
 kago_rootfs_remove (const char *dir, kago_error_t *err)
 {
   cleanup_free char *merged = xasprintf ("%s/merged", dir);

@@ -39,6 +39,9 @@ int kago_rootfs_create (const char *const *layers, size_t n, const char *dir, en
 /* The same from image NAME of store S.  */
 int kago_rootfs_create_from_image (struct kago_store *s, const char *name, const char *dir,
                                    enum kago_rootfs_mode mode, struct kago_rootfs *out, kago_error_t *err);
+/* Mount the overlay of DIR again (after a reboot or an unmount) with the
+   upper and work directories it has; nothing when it is mounted.  */
+int kago_rootfs_ensure_mounted (const char *const *layers, size_t n, const char *dir, kago_error_t *err);
 /* Unmount DIR/merged if mounted and remove DIR.  */
 int kago_rootfs_remove (const char *dir, kago_error_t *err);
 void kago_rootfs_release (struct kago_rootfs *r);
