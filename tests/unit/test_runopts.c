@@ -170,6 +170,10 @@ TEST (flag_errors_as_docker)
              "the working directory 'rel' is invalid, it needs to be an absolute path");
   CHECK_STR (FAILS ("run", "--stop-signal", "FOO", "img"), "Invalid signal: FOO");
   CHECK_STR (FAILS ("run", "--log-opt", "max-size=1x", "img"), "failed to parse max-size: invalid suffix: 'x'");
+  CHECK_STR (FAILS ("run", "--expose", "80-70", "img"),
+             "invalid argument \"80-70\" for \"--expose\" flag: invalid range format for --expose: 80-70");
+  CHECK_STR (FAILS ("run", "--expose", "80/xyz", "img"),
+             "invalid argument \"80/xyz\" for \"--expose\" flag: invalid range format for --expose: 80/xyz");
   CHECK_STR (FAILS ("run", "--log-driver", "syslog", "img"),
              "logging driver \"syslog\" is not supported (json-file and none are)");
 

@@ -667,6 +667,18 @@ TEST (resources_and_devices)
 
   b = BUILD (NULL, "run", "--device", "/dev/nonexistent-kago", "img");
   CHECK_CONTAINS (b.err, "error gathering device information while adding custom device \"/dev/nonexistent-kago\"");
+  /* bad input makes nothing: no volume, no /etc files */
+  char vpath[256];
+  snprintf (vpath, sizeof vpath, "%s/neverthere", vdir);
+  b = BUILD (NULL, "run", "-v", "neverthere:/x", "--device", "/dev/nonexistent-kago", "img");
+  CHECK (b.rc < 0 && access (vpath, F_OK) < 0);
+  b = BUILD (NULL, "run", "-v", "neverthere:/x", "--entrypoint", "", "img");
+  CHECK (b.rc < 0 && access (vpath, F_OK) < 0);
+  b = BUILD (",\"ExposedPorts\":{\"53/udp\":{}}", "run", "--expose", "80", "--expose", "8000-8001/udp", "img");
+  CHECK (b.rc == 0 && json_object_len (at (b.out.config, "ExposedPorts")) == 4);
+  CHECK (json_object_get (at (b.out.config, "ExposedPorts"), "8001/udp") != NULL);
+  CHECK (json_object_get (at (b.out.config, "ExposedPorts"), "80/tcp") != NULL);
+  kago_spec_output_free (&b.out);
   b = BUILD (NULL, "run", "--device", "/etc/passwd", "img");
   CHECK_CONTAINS (b.err, "not a device node");
   b = BUILD (NULL, "run", "--device-read-bps", "/dev/nonexistent-kago:1m", "img");

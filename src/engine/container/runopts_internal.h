@@ -24,6 +24,8 @@ int ro_read_kv_file (const char *path, bool env_lookup, struct kago_strv *out, k
    seccomp=<compact JSON> (docker's CLI sends the content).  */
 int ro_parse_security_opt (const char *v, char **stored, kago_error_t *err);
 int ro_validate_sysctl (const char *v, kago_error_t *err);
+/* --expose PORT[-PORT][/PROTO]: the range and the protocol (default tcp).  */
+int ro_parse_expose (const char *v, long *first, long *last, const char **proto, kago_error_t *err);
 /* docker's capability name normalisation: "sys_admin" -> "CAP_SYS_ADMIN";
    "ALL" stays.  Unknown: "unknown capability: \"CAP_FOO\"".  */
 int ro_normalize_cap (const char *v, char **out, int *num, kago_error_t *err);

@@ -339,6 +339,17 @@ set_tmpfs (struct kago_run_opts *o, const char *v, kago_error_t *err)
 }
 
 static int
+set_expose (struct kago_run_opts *o, const char *v, kago_error_t *err)
+{
+  long a, b;
+  const char *proto;
+  if (ro_parse_expose (v, &a, &b, &proto, err) < 0)
+    return -1;
+  kago_strv_push (&o->expose, v);
+  return 0;
+}
+
+static int
 set_ignored (struct kago_run_opts *o, const char *v, kago_error_t *err)
 {
   (void) o, (void) v, (void) err;
@@ -392,7 +403,7 @@ static const struct flag flags[] = {
   { "entrypoint", 0, K_FN, 0, set_entrypoint, "string", "Overwrite the default ENTRYPOINT of the image", 0 },
   { "env", 'e', K_FN, 0, set_env, "list", "Set environment variables", 0 },
   { "env-file", 0, K_FN, 0, set_env_file, "list", "Read in a file of environment variables", 0 },
-  { "expose", 0, K_LIST, OFF (expose), NULL, "list", "Expose a port or a range of ports", 0 },
+  { "expose", 0, K_FN, 0, set_expose, "list", "Expose a port or a range of ports", 0 },
   { "group-add", 0, K_LIST, OFF (group_add), NULL, "list", "Add additional groups to join", 0 },
   { "help", 0, K_BOOL, OFF (help), NULL, NULL, "Print usage", 0 },
   { "hostname", 'h', K_STR, OFF (hostname), NULL, "string", "Container host name", 0 },

@@ -767,3 +767,23 @@ ro_check_resources (const struct ro_resources *r, kago_error_t *err)
     return kago_error_set (err, 0, "Range of blkio weight is from 10 to 1000");
   return 0;
 }
+
+int
+ro_parse_expose (const char *v, long *first, long *last, const char **proto, kago_error_t *err)
+{
+  const char *slash = strchr (v, '/');
+  *proto = slash ? slash + 1 : "tcp";
+  cleanup_free char *range = slash ? xstrndup (v, (size_t) (slash - v)) : xstrdup (v);
+  char *dash = strchr (range, '-');
+  char *end1 = NULL, *end2 = NULL;
+  long a = strtol (range, &end1, 10), b = a;
+  if (dash)
+    b = strtol (dash + 1, &end2, 10);
+  bool bad = range[0] < '0' || range[0] > '9' || (dash ? end1 != dash || end2 == dash + 1 || *end2 : *end1) || a < 1
+             || b > 65535 || b < a;
+  if (bad || (strcmp (*proto, "tcp") && strcmp (*proto, "udp") && strcmp (*proto, "sctp")))
+    return kago_error_set (err, 0, "invalid range format for --expose: %s", v);
+  *first = a;
+  *last = b;
+  return 0;
+}

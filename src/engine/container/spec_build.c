@@ -467,6 +467,7 @@ static int
 sysctls (struct spec_ctx *c, kago_error_t *err)
 {
   json_value *s = json_object_new ();
+  json_object_set (c->linux_, "sysctl", s);
   bool own_net = !c->net_host && !c->net_ctr_id;
   if (own_net)
     {
@@ -487,7 +488,6 @@ sysctls (struct spec_ctx *c, kago_error_t *err)
                                c->ipc_host ? "the host's" : "another container's");
       json_object_set (s, k, json_string_new (eq + 1));
     }
-  json_object_set (c->linux_, "sysctl", s);
   return 0;
 }
 
@@ -550,8 +550,19 @@ find_init (const struct kago_spec_input *in, kago_error_t *err)
   return path;
 }
 
+/* The command and the init binary, checked before anything is made.  */
 static int
-process (struct spec_ctx *c, kago_error_t *err)
+prepare_command (struct spec_ctx *c, kago_error_t *err)
+{
+  if (command (c, &c->args, err) < 0)
+    return -1;
+  if (c->o->init && (c->init_bin = find_init (c->in, err)) == NULL)
+    return -1;
+  return 0;
+}
+
+static void
+process (struct spec_ctx *c)
 {
   const struct kago_run_opts *o = c->o;
   json_value *p = c->process;
@@ -565,30 +576,18 @@ process (struct spec_ctx *c, kago_error_t *err)
   json_object_set (u, "additionalGids", g);
   json_object_set (p, "user", u);
 
-  struct kago_strv args = { 0 };
-  if (command (c, &args, err) < 0)
-    {
-      kago_strv_clear (&args);
-      return -1;
-    }
   json_value *a = json_array_new ();
-  if (o->init)
+  if (c->init_bin)
     {
-      cleanup_free char *init = find_init (c->in, err);
-      if (init == NULL)
-        {
-          kago_strv_clear (&args);
-          return -1;
-        }
       json_array_append (a, json_string_new ("/sbin/kago-init"));
       json_array_append (a, json_string_new ("--"));
       const char *opts[] = { "bind", "ro", NULL };
-      json_array_append (json_object_get (c->oci, "mounts"), spec_mount_new ("/sbin/kago-init", "bind", init, opts));
+      json_array_append (json_object_get (c->oci, "mounts"),
+                         spec_mount_new ("/sbin/kago-init", "bind", c->init_bin, opts));
     }
-  for (size_t i = 0; i < args.n; i++)
-    json_array_append (a, json_string_new (args.v[i]));
+  for (size_t i = 0; i < c->args.n; i++)
+    json_array_append (a, json_string_new (c->args.v[i]));
   json_object_set (p, "args", a);
-  kago_strv_clear (&args);
 
   struct kago_strv cfg_env = { 0 };
   merge_env (c, &cfg_env);
@@ -611,7 +610,6 @@ process (struct spec_ctx *c, kago_error_t *err)
   if (c->selinux_label)
     json_object_set (p, "selinuxLabel", json_string_new (c->selinux_label));
   json_object_set (p, "oomScoreAdj", json_int_new (o->oom_score_adj));
-  return 0;
 }
 
 static int
@@ -677,6 +675,8 @@ ctx_free (struct spec_ctx *c)
   free (c->userns_mode);
   free (c->net_ctr_id);
   free (c->workdir);
+  kago_strv_clear (&c->args);
+  free (c->init_bin);
   spec_user_clear (&c->user);
 }
 
@@ -729,13 +729,17 @@ kago_spec_build (const struct kago_run_opts *o, const struct kago_spec_input *in
   if (namespaces (&c, err) < 0 || hostname (&c, err) < 0 || security_opts (&c, err) < 0
       || compute_caps (&c, err) < 0)
     goto out;
-  if (spec_user_resolve (in->rootfs, user, &o->group_add, &c.user, err) < 0)
+  if (spec_user_resolve (in->rootfs, user, &o->group_add, &c.user, err) < 0 || prepare_command (&c, err) < 0)
     goto out;
-  /* mounts first: --init adds its bind after them */
-  if (spec_mounts (&c, err) < 0 || process (&c, err) < 0)
-    goto out;
+  /* Everything that can fail on bad input comes before spec_mounts, the
+     first step that makes something (volumes, the /etc files, the
+     workdir).  */
   if (spec_devices (&c, err) < 0 || spec_resources (&c, err) < 0 || sysctls (&c, err) < 0 || seccomp (&c, err) < 0)
     goto out;
+  /* mounts before the process: --init adds its bind after them */
+  if (spec_mounts (&c, err) < 0)
+    goto out;
+  process (&c);
   cgroups_path (&c);
   if (spec_docker (&c, err) < 0)
     goto out;

@@ -54,21 +54,12 @@ exposed_ports (struct spec_ctx *c, json_value **out, kago_error_t *err)
   json_value *p = img && img->type == JSON_OBJECT ? copy (img) : json_object_new ();
   for (size_t i = 0; i < c->o->expose.n; i++)
     {
-      const char *e = c->o->expose.v[i];
-      const char *slash = strchr (e, '/');
-      const char *proto = slash ? slash + 1 : "tcp";
-      cleanup_free char *range = slash ? xstrndup (e, (size_t) (slash - e)) : xstrdup (e);
-      char *dash = strchr (range, '-');
-      char *end1 = NULL, *end2 = NULL;
-      long a = strtol (range, &end1, 10), b = a;
-      if (dash)
-        b = strtol (dash + 1, &end2, 10);
-      bool bad = range[0] < '0' || range[0] > '9' || (dash ? end1 != dash || *end2 : *end1) || a < 1 || b > 65535
-                 || b < a;
-      if (bad || (strcmp (proto, "tcp") && strcmp (proto, "udp") && strcmp (proto, "sctp")))
+      long a, b;
+      const char *proto;
+      if (ro_parse_expose (c->o->expose.v[i], &a, &b, &proto, err) < 0)
         {
           json_free (p);
-          return kago_error_set (err, 0, "invalid range format for --expose: %s", e);
+          return -1;
         }
       for (long port = a; port <= b; port++)
         {

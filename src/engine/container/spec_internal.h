@@ -40,6 +40,8 @@ struct spec_ctx
   char *net_ctr_id;   /* network container:X: its id */
   struct spec_user user;
   char *workdir;      /* the final cwd */
+  struct kago_strv args; /* the command (entrypoint + cmd) */
+  char *init_bin;     /* --init: the kago-init binary on the host */
 };
 
 /* spec_user.c: -u and --group-add against ROOTFS's /etc/passwd and
