@@ -71,7 +71,7 @@ struct targets
 static int
 fail (kago_error_t *err)
 {
-  if (*err && (*err)->errnum == ENOENT && strncmp ((*err)->msg, "No such container", 17) == 0)
+  if (*err && strncmp ((*err)->msg, "No such container", 17) == 0)
     (*err)->errnum = 0;
   return kago_cli_fail (err);
 }

@@ -110,7 +110,7 @@ kago_ctr_create (struct kago_engine *e, struct kago_store *s, const struct kago_
         kago_error_t e2 = NULL;
         if (kago_ctr_reserve_name (e, name, id, &e2) == 0)
           break;
-        bool taken = e2->errnum == EEXIST;
+        bool taken = strncmp (e2->msg, "Conflict.", 9) == 0;
         if (!taken || tries > 64)
           {
             *err = e2;

@@ -571,6 +571,11 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
   kago_error_t err = NULL;
   KAGO_PHASE_RESET ();
   KAGO_PHASE ("mon:begin");
+  /* Nothing of the caller's but what attach hands over: an inherited pipe
+     (a test harness's, a shell's $(...)) must not stay open for the
+     container's life.  */
+  if (kago_close_fds_except (3, &spawner, 1, &err) < 0)
+    kago_error_release (&err);
   setsid ();
   set_title (o, id);
   signal (SIGPIPE, SIG_IGN);
@@ -621,7 +626,7 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
     goto fail_early;
 
   int restarts = 0, delay = 100, code = 0;
-  bool first_run = true;
+  bool first_run = true, removed = false;
   for (;;)
     {
       int64_t t0 = now_ms ();
@@ -656,6 +661,18 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
       m.pid = 0;
       bool again = should_restart (&m, code, restarts);
       KAGO_PHASE ("mon:deleted");
+      if (!again && m.auto_remove)
+        {
+          /* --rm: the record goes with the rest (recorded only when the
+             removal fails).  */
+          removed = kago_ctr_remove_files (e, id, &err) == 0;
+          if (!removed)
+            {
+              kago_error_release (&err);
+              kago_ctr_record_exited (e, id, code, ooms > 0, false);
+            }
+          break;
+        }
       kago_ctr_record_exited (e, id, code, ooms > 0, again);
       if (!again)
         break;
@@ -676,15 +693,15 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
     cleanup_free char *sock = kago_ctr_path (e, id, "monitor.sock");
     unlink (sock);
   }
-  kago_ctr_monitor_gone (e, id, getpid ());
-  if (m.auto_remove)
-    {
-      if (kago_ctr_remove_files (e, id, &err) < 0)
-        kago_error_release (&err);
-    }
+  if (!removed)
+    kago_ctr_monitor_gone (e, id, getpid ());
   KAGO_PHASE ("mon:removed");
-  finish_clients (&m, code);
+#ifdef KAGO_PHASE_TRACE
+  if (m.nc && m.c[0].errfd >= 0)
+    dup2 (m.c[0].errfd, 2);
+#endif
   KAGO_PHASE_DUMP ();
+  finish_clients (&m, code);
   _exit (0);
 
 fail_early:

@@ -100,7 +100,7 @@ kago_mon_connect (struct kago_engine *e, const char *id, kago_error_t *err)
   cleanup_free char *dir = kago_ctr_path (e, id, NULL);
   cleanup_close int dfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
-    return kago_error_set (err, errno, "No such container: %s", id);
+    return kago_error_set (err, 0, "No such container: %s", id);
   int fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return kago_error_set (err, errno, "socket");

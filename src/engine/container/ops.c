@@ -277,7 +277,7 @@ start_lock (struct kago_engine *e, const char *id, kago_error_t *err)
   cleanup_free char *p = kago_ctr_path (e, id, "start.lock");
   int fd = open (p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
-    return kago_error_set (err, errno, "No such container: %s", id);
+    return kago_error_set (err, 0, "No such container: %s", id);
   while (flock (fd, LOCK_EX) < 0)
     if (errno != EINTR)
       {
@@ -473,7 +473,7 @@ kago_ctr_remove (struct kago_engine *e, const char *id, bool force, bool volumes
   if (kago_ctr_remove_files (e, id, &e2) < 0)
     {
       /* --rm's monitor removed it first.  */
-      if (e2->errnum == ENOENT)
+      if (strncmp (e2->msg, "No such container", 17) == 0)
         {
           kago_error_release (&e2);
           return 0;

@@ -154,7 +154,7 @@ kago_ctr_reserve_name (struct kago_engine *e, const char *name, const char *id, 
   ssize_t n = readlink (p, other, sizeof other - 1);
   if (n > 0)
     other[n] = '\0';
-  return kago_error_set (err, EEXIST,
+  return kago_error_set (err, 0,
                          "Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to "
                          "remove (or rename) that container to be able to reuse that name.",
                          name, other);
@@ -187,7 +187,7 @@ kago_ctr_lock (struct kago_engine *e, const char *id, kago_error_t *err)
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return kago_error_set (err, ENOENT, "No such container: %s", id);
+        return kago_error_set (err, 0, "No such container: %s", id);
       return kago_error_set (err, errno, "open `%s`", p);
     }
   while (flock (fd, LOCK_EX) < 0)
@@ -211,7 +211,7 @@ kago_ctr_record_load (struct kago_engine *e, const char *id, kago_error_t *err)
       if ((*err)->errnum == ENOENT)
         {
           kago_error_release (err);
-          kago_error_set (err, ENOENT, "No such container: %s", id);
+          kago_error_set (err, 0, "No such container: %s", id);
         }
       return NULL;
     }
@@ -320,7 +320,7 @@ kago_ctr_resolve (struct kago_engine *e, const char *name_or_id, char id[KAGO_CT
 {
   const char *q = name_or_id;
   if (q[0] == '\0')
-    return kago_error_set (err, EINVAL, "No such container: %s", name_or_id);
+    return kago_error_set (err, 0, "No such container: %s", name_or_id);
   /* A full id, then a name (Docker's order), then a unique id prefix.  */
   if (strlen (q) == KAGO_CTR_ID_LEN && is_hex_prefix (q))
     {
@@ -364,7 +364,7 @@ kago_ctr_resolve (struct kago_engine *e, const char *name_or_id, char id[KAGO_CT
       if (found)
         return 0;
     }
-  return kago_error_set (err, ENOENT, "No such container: %s", name_or_id);
+  return kago_error_set (err, 0, "No such container: %s", name_or_id);
 }
 
 /* ---- liveness ---- */
