@@ -341,3 +341,25 @@ EOF
   kimg_ok start -a cc
   [ "$output" = from-create ]
 }
+
+@test "engine: rmi refuses an image a container uses (even -f); --rm leaves no cgroup" {
+  kimg_ok create --name user busybox true
+  run_kimg rmi busybox
+  [ "$status" -ne 0 ] && [[ "$output" == *"image is being used by container"* ]] || fail "$output"
+  run_kimg rmi -f busybox
+  [ "$status" -ne 0 ] && [[ "$output" == *"cannot be forced"* ]] || fail "$output"
+  kimg_ok image prune -a -f
+  kimg_ok images -q
+  [ "${#lines[@]}" -eq 1 ]
+  kimg_ok rm user
+  # --rm: the container's cgroups go too (its id from --cidfile).
+  kimg_ok run --rm --cidfile "$TEST_DIR/cid" -m 64m busybox true
+  local id
+  id="$(cat "$TEST_DIR/cid")"
+  [[ "$id" =~ ^[0-9a-f]{64}$ ]]
+  if find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" | grep -q .; then
+    fail "cgroups left: $(find /sys/fs/cgroup -maxdepth 4 -type d -name "$id")"
+  fi
+  assert_no_containers
+  kimg_ok rmi busybox
+}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/engine/engine.h"
+#include "engine/container/lifecycle.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "engine/image/image.h"
@@ -83,19 +84,23 @@ kago_cmd_rmi (struct kago_engine_ctx *ctx, int argc, char **argv)
   cleanup_store struct kago_store *s = kago_cli_open_store (ctx, &err);
   if (s == NULL)
     return kago_cli_fail (&err);
+  struct kago_engine e;
+  if (kago_cli_open_engine (ctx, &e, &err) < 0)
+    return kago_cli_fail (&err);
+  struct kago_image_users u = { .in_use = kago_ctr_image_in_use, .ctx = &e };
+  const struct kago_image_users *users = &u;
   int ret = 0;
   for (int i = optind; i < argc; i++)
     {
       struct kago_strv events = { 0 };
-      /* No container can use an image yet: the engine will pass its
-         container records here (struct kago_image_users).  */
-      int r = kago_image_remove (s, argv[i], force, NULL, &events, &err);
+      int r = kago_image_remove (s, argv[i], force, users, &events, &err);
       for (size_t j = 0; j < events.n; j++)
         puts (events.v[j]);
       kago_strv_free (&events);
       if (r < 0)
         ret = kago_cli_fail (&err);
     }
+  kago_engine_close (&e);
   return ret;
 }
 
@@ -146,7 +151,12 @@ kago_cmd_image_prune (struct kago_engine_ctx *ctx, int argc, char **argv)
     return kago_cli_fail (&err);
   struct kago_strv deleted = { 0 };
   uint64_t reclaimed = 0;
-  int r = kago_image_prune (s, all, NULL, &deleted, &reclaimed, &err);
+  struct kago_engine e;
+  if (kago_cli_open_engine (ctx, &e, &err) < 0)
+    return kago_cli_fail (&err);
+  struct kago_image_users u = { .in_use = kago_ctr_image_in_use, .ctx = &e };
+  int r = kago_image_prune (s, all, &u, &deleted, &reclaimed, &err);
+  kago_engine_close (&e);
   if (deleted.n)
     {
       puts ("Deleted Images:");

@@ -193,17 +193,19 @@ static int
 check_users (const struct kago_image_users *users, const struct kago_image_rec *rec, bool force,
              kago_error_t *err)
 {
-  if (force || users == NULL || users->in_use == NULL)
+  if (users == NULL || users->in_use == NULL)
     return 0;
   cleanup_free char *by = NULL;
   int r = users->in_use (users->ctx, rec->id, &by, err);
   if (r < 0)
     return -1;
+  /* Even forced: a container's rootfs stands on the image's layers, which
+     removing the image would collect.  */
   if (r > 0)
     return kago_error_set (err, 0,
-                           "conflict: unable to delete %.12s (must be forced) - image is being used by "
-                           "container %s",
-                           kago_digest_hex (rec->id), by ? by : "?");
+                           "conflict: unable to delete %.12s (%s) - image is being used by container %.12s",
+                           kago_digest_hex (rec->id), force ? "cannot be forced" : "must be forced",
+                           by ? by : "?");
   return 0;
 }
 
