@@ -333,7 +333,7 @@ kago_ctr_resolve (struct kago_engine *e, const char *name_or_id, char id[KAGO_CT
     }
   {
     const char *nm = q[0] == '/' ? q + 1 : q;
-    if (strchr (nm, '/') == NULL)
+    if (memchr (nm, '/', strlen (nm)) == NULL)
       {
         cleanup_free char *p = name_path (e, nm);
         char buf[KAGO_CTR_ID_LEN + 1];
