@@ -289,7 +289,7 @@ in_use_by_c1 (void *ctx, const char *id, char **by, kago_error_t *err)
   return 1;
 }
 
-TEST (users_hook_refuses_removal_unless_forced)
+TEST (users_hook_refuses_removal_even_forced)
 {
   cleanup_store struct kago_store *s = new_store ();
   char l[KAGO_DIGEST_SIZE];
@@ -306,7 +306,13 @@ TEST (users_hook_refuses_removal_unless_forced)
   CHECK (err && strstr (err->msg, "being used by container c1"));
   kago_error_release (&err);
   kago_store_unlock (s);
-  CHECK (kago_image_remove (s, "x", true, &users, &ev, NULL) == 0);
+  /* A container's rootfs stands on the layers: not even -f.  */
+  CHECK (kago_image_remove (s, "x", true, &users, &ev, &err) < 0);
+  CHECK (err && strstr (err->msg, "cannot be forced"));
+  kago_error_release (&err);
+  kago_store_unlock (s);
+  /* Nobody uses it: removed.  */
+  CHECK (kago_image_remove (s, "x", false, NULL, &ev, NULL) == 0);
   kago_strv_free (&ev);
   kago_store_unlock (s);
 }
@@ -445,7 +451,7 @@ main (void)
   RUN (layers_by_chain_id_and_diff_id_mismatch);
   RUN (index_round_trip_and_resolution);
   RUN (removal_keeps_shared_layers);
-  RUN (users_hook_refuses_removal_unless_forced);
+  RUN (users_hook_refuses_removal_even_forced);
   RUN (a_crashed_writer_leaves_nothing_visible);
   RUN (rootfs_overlay_and_copy_agree);
   kago_error_t err = NULL;
