@@ -363,3 +363,26 @@ EOF
   assert_no_containers
   kimg_ok rmi busybox
 }
+
+@test "engine: rm -v removes anonymous volumes, not named ones; the log rotates by --log-opt" {
+  kimg_ok run --name vols -v /anon -v named:/named busybox sh -c 'echo a >/anon/f; echo n >/named/f'
+  local anon
+  anon="$(kimg inspect -f '{{json .Mounts}}' vols | python3 -c 'import json,sys; print([m["Name"] for m in json.load(sys.stdin) if m["Destination"] == "/anon"][0])')"
+  [ -f "$IMG_ROOT/volumes/$anon/_data/f" ] && [ -f "$IMG_ROOT/volumes/named/_data/f" ]
+  kimg_ok rm -v vols
+  [ ! -e "$IMG_ROOT/volumes/$anon" ] || fail "anonymous volume $anon left"
+  [ "$(cat "$IMG_ROOT/volumes/named/_data/f")" = n ]
+  # Rotation: max-size 1k, 3 files kept; logs reads them oldest first.
+  kimg_ok run --name rot --log-opt max-size=1k --log-opt max-file=3 busybox sh -c 'i=0; while [ $i -lt 200 ]; do echo "line $i"; i=$((i+1)); done'
+  local id
+  id="$(kimg inspect -f '{{.Id}}' rot)"
+  local log="$IMG_ROOT/containers/$id/$id-json.log"
+  [ -f "$log.1" ] && [ -f "$log.2" ] && [ ! -e "$log.3" ] || fail "rotated files: $(ls "$IMG_ROOT/containers/$id")"
+  [ "$(stat -c %s "$log")" -le 1024 ]
+  kimg_ok logs rot
+  [ "${lines[-1]}" = "line 199" ]
+  [ "${#lines[@]}" -lt 200 ]
+  # Consecutive: what is kept is the last lines, without gaps.
+  local first="${lines[0]#line }"
+  [ "${#lines[@]}" -eq "$((200 - first))" ]
+}

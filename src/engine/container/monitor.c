@@ -513,7 +513,21 @@ listen_on (struct kago_engine *e, const char *id, kago_error_t *err)
 static bool
 should_restart (struct mon *m, int code, int restarts)
 {
-  if (m->stop_requested || m->auto_remove || m->restart == NULL)
+  if (m->stop_requested || m->auto_remove)
+    return false;
+  /* `kago update --restart` may have changed the policy meanwhile.  */
+  struct kago_ctr_run_config rc;
+  kago_error_t err = NULL;
+  if (kago_ctr_run_config (m->e, m->id, &rc, &err) == 0)
+    {
+      free (m->restart);
+      m->restart = rc.restart;
+      m->max_retries = rc.max_retries;
+      free (rc.log_path);
+    }
+  else
+    kago_error_release (&err);
+  if (m->restart == NULL)
     return false;
   if (strcmp (m->restart, "always") == 0 || strcmp (m->restart, "unless-stopped") == 0)
     return true;

@@ -5,6 +5,7 @@
 
 #include "cgroup/stats.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/xalloc.h"
 #include "engine/container/record.h"
 #include "engine/image/image.h"
@@ -450,14 +451,44 @@ kago_ctr_kill (struct kago_engine *e, const char *id, int sig, kago_error_t *err
   return ret;
 }
 
+/* rm -v: the container's anonymous volumes (named ones stay, as Docker).  */
+static void
+remove_anonymous_volumes (struct kago_engine *e, const json_value *mounts)
+{
+  cleanup_free char *vdir = xasprintf ("%s/volumes", e->root);
+  cleanup_close int vfd = open (vdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (vfd < 0)
+    return;
+  for (size_t i = 0; i < json_array_len (mounts); i++)
+    {
+      const json_value *m = json_array_at (mounts, i);
+      const char *type = kago_rec_str (m, "Type", NULL), *name = kago_rec_str (m, "Name", NULL);
+      if (type == NULL || strcmp (type, "volume") != 0 || name == NULL || strchr (name, '/') || name[0] == '.')
+        continue;
+      cleanup_free char *marker = xasprintf ("%s/anonymous", name);
+      if (faccessat (vfd, marker, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+        continue;
+      kago_error_t e2 = NULL;
+      if (remove_tree_at (vfd, name, &e2) < 0)
+        kago_error_release (&e2);
+    }
+}
+
 int
 kago_ctr_remove (struct kago_engine *e, const char *id, bool force, bool volumes, kago_error_t *err)
 {
-  (void) volumes;
   json_value *rec = load_checked (e, id, err);
   if (rec == NULL)
     return -1;
   bool live = status_live (kago_rec_str (rec, "State", "Status"));
+  json_value *mounts = NULL;
+  for (size_t i = 0; volumes && i < rec->u.obj.len; i++)
+    if (strcmp (rec->u.obj.members[i].key, "Mounts") == 0)
+      {
+        /* Keep it past the record.  */
+        mounts = rec->u.obj.members[i].value;
+        rec->u.obj.members[i].value = json_null_new ();
+      }
   json_free (rec);
   if (live)
     {
@@ -470,18 +501,22 @@ kago_ctr_remove (struct kago_engine *e, const char *id, bool force, bool volumes
         return -1;
     }
   kago_error_t e2 = NULL;
+  int r = 0;
   if (kago_ctr_remove_files (e, id, &e2) < 0)
     {
       /* --rm's monitor removed it first.  */
       if (strncmp (e2->msg, "No such container", 17) == 0)
+        kago_error_release (&e2);
+      else
         {
-          kago_error_release (&e2);
-          return 0;
+          *err = e2;
+          r = -1;
         }
-      *err = e2;
-      return -1;
     }
-  return 0;
+  if (r == 0 && mounts)
+    remove_anonymous_volumes (e, mounts);
+  json_free (mounts);
+  return r;
 }
 
 int
