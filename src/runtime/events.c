@@ -262,6 +262,27 @@ kago_container_stats (struct kago_runtime *rt, const char *id, struct kago_cgrou
   return r;
 }
 
+/* The oom_kill counter alone (memory.events on v2, memory.oom_control on
+   v1): the monitor reads it at every exit, a full stats read costs more.  */
+static int
+read_oom_kill (const char *dir, const char *file, uint64_t *n)
+{
+  char path[PATH_MAX], buf[1024];
+  snprintf (path, sizeof path, "%s/%s", dir, file);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? 0 : -1;
+  ssize_t len = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (len < 0)
+    return -1;
+  buf[len] = '\0';
+  for (char *l = buf; l && *l; l = strchr (l, '\n') ? strchr (l, '\n') + 1 : NULL)
+    if (strncmp (l, "oom_kill ", 9) == 0)
+      *n = strtoull (l + 9, NULL, 10);
+  return 0;
+}
+
 int
 kago_container_oom_kills (struct kago_runtime *rt, const char *id, uint64_t *n, kago_error_t *err)
 {
@@ -272,13 +293,10 @@ kago_container_oom_kills (struct kago_runtime *rt, const char *id, uint64_t *n, 
   int ret = 0;
   if (c.st.cgroup != NULL)
     {
-      struct kago_cgroup_stats st;
-      ret = kago_cgroup_stats (c.st.cgroup, &st, err);
-      if (ret == 0)
-        {
-          *n = st.memory.oom_kill;
-          kago_cgroup_stats_clear (&st);
-        }
+      bool v2 = kago_cgroup_get_mode (c.st.cgroup) == KAGO_CGROUP_V2;
+      const char *dir = kago_cgroup_path (c.st.cgroup, v2 ? NULL : "memory");
+      if (dir && read_oom_kill (dir, v2 ? "memory.events" : "memory.oom_control", n) < 0)
+        ret = kago_error_set (err, errno, "read the OOM kill count of %s", id);
     }
   kago_opened_close (&c);
   return ret;

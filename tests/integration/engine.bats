@@ -386,3 +386,13 @@ EOF
   local first="${lines[0]#line }"
   [ "${#lines[@]}" -eq "$((200 - first))" ]
 }
+
+@test "engine: a container over its memory limit is OOM-killed: 137 and State.OOMKilled" {
+  run_kimg run --name oomk -m 16m --memory-swap 16m busybox sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived'
+  [ "$status" -eq 137 ] || fail "status $status: $output"
+  kimg_ok inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' oomk
+  [ "$output" = "true 137" ]
+  kimg_ok run --name fine -m 64m busybox true
+  kimg_ok inspect -f '{{.State.OOMKilled}}' fine
+  [ "$output" = false ]
+}
