@@ -1,7 +1,7 @@
 /* The per-container monitor (monitor.c) and its protocol (monitor_proto.c).
  *
  * `kago start` (and `run`) fork a monitor: a process detached from the
- * caller (double fork, own session) that creates and starts the container
+ * caller (one fork, its own session) that creates and starts the container
  * through the runtime library, so the container's init is its child.  It
  * holds the container's stdio (pipes, or the pty master), writes the log,
  * serves attach clients, records the exit code, OOM kill and times, runs

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 int
@@ -133,20 +132,13 @@ kago_mon_spawn (struct kago_engine *e, const char *id, const struct kago_spawn_o
     }
   if (mid == 0)
     {
+      /* One fork: the monitor starts its own session at once, and when the
+         caller exits it is reparented (to init or a subreaper) like any
+         orphan; a second fork would only cost time.  */
       close (sp[0]);
-      /* Double fork: the monitor is nobody's child but init's (or a
-         subreaper's), and the caller may exit.  */
-      pid_t g = fork ();
-      if (g < 0)
-        _exit (1);
-      if (g > 0)
-        _exit (0);
       kago_mon_main (e, id, sp[1], o);
     }
   close (sp[1]);
-  int ws;
-  while (waitpid (mid, &ws, 0) < 0 && errno == EINTR)
-    ;
   struct kago_mon_msg m;
   int r = kago_mon_recv (sp[0], &m, NULL, NULL, err);
   if (r < 0)
