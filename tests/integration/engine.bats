@@ -396,3 +396,17 @@ EOF
   kimg_ok inspect -f '{{.State.OOMKilled}}' fine
   [ "$output" = false ]
 }
+
+@test "engine: run -it on a terminal; ctrl-p ctrl-q detaches and the container keeps running (seed 001)" {
+  command -v script >/dev/null || skip "script(1) is not installed"
+  (sleep 1; printf 'echo typed-in\r'; sleep 0.5; printf '\020\021'; sleep 1) |
+    timeout 20 script -qec "stty rows 24 cols 80; $KAGO_BIN --root $IMG_ROOT run -it --name dk busybox sh" /dev/null \
+      >"$TEST_DIR/tty.out" 3>&-
+  tr -d '\r' <"$TEST_DIR/tty.out" | grep -qx 'typed-in' || fail "no echo: $(cat -v "$TEST_DIR/tty.out")"
+  kimg_ok ps --format '{{.Names}} {{.State}}'
+  [ "$output" = "dk running" ]
+  kimg_ok exec dk sh -c 'stty size </dev/console 2>/dev/null || true; tty </proc/1/fd/0 2>/dev/null || ls -l /proc/1/fd/0'
+  [[ "$output" == *"/dev/pts/"* || "$output" == *"24 80"* ]] || fail "$output"
+  kimg_ok logs dk
+  [[ "$output" == *typed-in* ]]
+}
