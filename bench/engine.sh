@@ -257,7 +257,7 @@ for peer in podman docker; do
   fi
   awk -v k="$k" -v p="$p" -v n="$peer" 'BEGIN {
     printf "  kago/%s = %.3f (%s takes %.1fx kago'"'"'s time)", n, k / p, n, p / k
-    if (n == "podman") printf ": >= 10x faster: %s", p >= 10 * k ? "PASS" : "MISS"
+    if (n == "podman") printf ": >= 10x faster: %s", ((p >= 10 * k) ? "PASS" : "MISS")
     printf "\n" }'
 done
 
