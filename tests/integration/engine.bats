@@ -410,3 +410,11 @@ EOF
   kimg_ok logs dk
   [[ "$output" == *typed-in* ]]
 }
+
+@test "engine: --init runs kago-init as PID 1; --read-only with a --tmpfs" {
+  kimg_ok run --rm --init busybox sh -c 'tr "\0" " " </proc/1/cmdline; echo; echo $$'
+  [[ "${lines[0]}" == "/sbin/kago-init -- sh -c "* ]] || fail "PID 1: ${lines[0]}"
+  [ "${lines[1]}" != 1 ]
+  run_kimg run --rm --read-only --tmpfs /run busybox sh -c 'touch /x 2>&1; touch /run/x && echo tmpfs-ok'
+  [[ "$output" == *"Read-only file system"* && "$output" == *tmpfs-ok* ]] || fail "$output"
+}
