@@ -329,6 +329,13 @@ EOF
   run_kimg exec pp true
   [ "$status" -ne 0 ]
   kimg_ok unpause pp
+  kimg_ok pause pp
+  # A paused container stops (thawed first) without waiting for the timeout.
+  local t0
+  t0="$(date +%s)"
+  kimg_ok stop -t 20 pp
+  [ $(($(date +%s) - t0)) -lt 10 ] || fail "stop of a paused container took $(($(date +%s) - t0)) s"
+  kd start pp
   kimg_ok rename pp qq
   kimg_ok inspect -f '{{.Name}}' qq
   [ "$output" = /qq ]

@@ -407,6 +407,13 @@ kago_ctr_stop (struct kago_engine *e, const char *id, int sig, int timeout, kago
     goto out;
   if ((ret = stop_params (rec, &sig, &timeout, err)) < 0)
     goto out;
+  /* A frozen container gets no signal: thaw it first, as Docker does.  */
+  if (strcmp (kago_rec_str (rec, "State", "Status"), "paused") == 0)
+    {
+      kago_error_t e3 = NULL;
+      if (kago_ctr_pause (e, id, false, &e3) < 0)
+        kago_error_release (&e3);
+    }
   kago_error_t e2 = NULL;
   int conn = monitor_alive (rec) ? kago_mon_connect (e, id, &e2) : -1;
   kago_error_release (&e2);
