@@ -322,7 +322,7 @@ EOF
 }
 
 @test "engine: pause, unpause, rename, create + start -a" {
-  kd run -d --name pp busybox sleep 60
+  kd run -d --name pp busybox sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' 
   kimg_ok pause pp
   kimg_ok ps --format '{{.Names}} {{.Status}}'
   [[ "$output" == "pp Up "*"(Paused)" ]]
