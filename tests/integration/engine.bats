@@ -319,6 +319,11 @@ EOF
   [ "${#lines[@]}" -eq 3 ] || fail "logs: $output"
   run_kimg run --rm --restart always busybox true
   [ "$status" -eq 125 ]
+  # wait answers at the first exit even while the policy restarts it.
+  kd run -d --name rw --restart always busybox sh -c 'sleep 0.5; exit 5'
+  kimg_ok wait rw
+  [ "$output" = 5 ]
+  kimg_ok stop -t 1 rw
 }
 
 @test "engine: pause, unpause, rename, create + start -a" {

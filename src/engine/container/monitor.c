@@ -34,6 +34,7 @@ struct client
   int sock;
   int in, out, errfd; /* -1 when not attached */
   bool wants_exit;
+  bool wait_only; /* docker wait: answered at the first exit, restart or not */
   size_t dk_pos; /* detach keys matched so far */
 };
 
@@ -264,7 +265,7 @@ client_request (struct mon *m, size_t i)
       request_stop (m, msg.a, msg.b);
       break;
     case KAGO_MON_WAIT:
-      c->wants_exit = true;
+      c->wants_exit = c->wait_only = true;
       break;
     default:
       break;
@@ -690,6 +691,12 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
       kago_ctr_record_exited (e, id, code, ooms > 0, again);
       if (!again)
         break;
+      for (size_t i = m.nc; i-- > 0;)
+        if (m.c[i].wait_only)
+          {
+            send_simple (m.c[i].sock, KAGO_MON_EXIT, code);
+            client_drop (&m, i);
+          }
       if (now_ms () - t0 > 10000)
         delay = 100;
       backoff (&m, delay);
