@@ -84,7 +84,14 @@ main (int argc, char **argv)
   int r = kago_engine_main (argc, argv);
   if (r >= 0)
     return r;
-  fprintf (stderr, "kago: unknown command \"%s\"\n\n", argv[1]);
+  /* The verb, past the global flags (--root DIR, --root=DIR, --debug).  */
+  int v = 1;
+  while (v < argc && argv[v][0] == '-')
+    v += (strcmp (argv[v], "--root") == 0 || strcmp (argv[v], "-root") == 0) ? 2 : 1;
+  if (v < argc)
+    fprintf (stderr, "kago: unknown command \"%s\"\n\n", argv[v]);
+  else
+    fprintf (stderr, "kago: unknown flag or missing command: \"%s\"\n\n", argv[1]);
   engine_usage (stderr);
   return 1;
 }
