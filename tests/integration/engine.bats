@@ -430,3 +430,14 @@ EOF
   run_kimg run --rm --read-only --tmpfs /run busybox sh -c 'touch /x 2>&1; touch /run/x && echo tmpfs-ok'
   [[ "$output" == *"Read-only file system"* && "$output" == *tmpfs-ok* ]] || fail "$output"
 }
+
+@test "engine: attach to a -d -i container: input goes in, output comes back, the exit status returns" {
+  kd run -d -i --name att busybox sh
+  run bash -c "printf 'echo attached-ok\nexit 6\n' | timeout 20 '$KAGO_BIN' --root '$IMG_ROOT' attach att" 3>&-
+  [ "$status" -eq 6 ] || fail "status $status: $output"
+  [ "$output" = attached-ok ]
+  kimg_ok inspect -f '{{.State.Status}} {{.State.ExitCode}}' att
+  [ "$output" = "exited 6" ]
+  run_kimg attach att
+  [ "$status" -ne 0 ] && [[ "$output" == *"stopped container"* ]]
+}
