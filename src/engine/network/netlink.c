@@ -270,14 +270,25 @@ kago_nl_bridge_create (struct kago_nl *nl, const char *name, unsigned mtu, kago_
   struct nlmsghdr *nlh = new_msg (nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   put_ifinfo (nlh, 0);
   mnl_attr_put_strz (nlh, IFLA_IFNAME, name);
-  if (mtu)
-    mnl_attr_put_u32 (nlh, IFLA_MTU, mtu);
   struct nlattr *info = mnl_attr_nest_start (nlh, IFLA_LINKINFO);
   mnl_attr_put_strz (nlh, IFLA_INFO_KIND, "bridge");
   mnl_attr_nest_end (nlh, info);
   char what[64];
   snprintf (what, sizeof what, "create bridge %s", name);
-  return transact (nl, nlh, NULL, NULL, err, what);
+  if (transact (nl, nlh, NULL, NULL, err, what) < 0)
+    return -1;
+  /* An MTU given at creation (IFLA_MTU) does not stay: a bridge follows its
+     ports (the smallest; 1500 with none) unless its MTU was changed after
+     creation, and a change to the same value is none.  So: created with the
+     default, then changed.  */
+  if (mtu && kago_nl_link_set_mtu (nl, name, mtu, err) < 0)
+    {
+      kago_error_t e2 = NULL;
+      kago_nl_link_delete (nl, name, &e2);
+      kago_error_release (&e2);
+      return -1;
+    }
+  return 0;
 }
 
 int

@@ -46,8 +46,10 @@ void kago_nl_close (struct kago_nl *nl);
    an error FN sets in *ERR reaches the caller.  */
 int kago_netns_run (int netns_fd, int (*fn) (void *arg, kago_error_t *err), void *arg, kago_error_t *err);
 
-/* A new bridge NAME, down; MTU 0 leaves the kernel's default.  Fails with
-   errnum EEXIST when a link of that name exists.  */
+/* A new bridge NAME, down; MTU 0 leaves the kernel's default.  The MTU is
+   set after creation, so that it stays when ports come and go (a bridge
+   whose MTU was never changed follows its ports').  Fails with errnum EEXIST
+   when a link of that name exists.  */
 int kago_nl_bridge_create (struct kago_nl *nl, const char *name, unsigned mtu, kago_error_t *err);
 
 /* A veth pair: NAME in this socket's namespace and PEER_NAME created directly
