@@ -6,7 +6,7 @@
 # machine's own network; all traffic stays inside these namespaces.
 
 REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
-NETTOOL="$REPO/build/tests/helpers/nettool"
+NETTOOL="${KAGO_NETTOOL:-$REPO/build/tests/helpers/nettool}"
 
 setup() {
   [ -x "$NETTOOL" ] || skip "build/tests/helpers/nettool is not built"
