@@ -31,7 +31,9 @@
 static int
 usage (void)
 {
-  fprintf (stderr, "usage: nettool [-n NETNS] bridge|veth|up|down|mtu|master|addr|route|del|ifindex|show|links ...\n");
+  fprintf (
+      stderr,
+      "usage: nettool [-n NETNS] bridge|veth|up|down|mtu|master|addr|route|del|ifindex|show|links ...\n");
   return 2;
 }
 
@@ -100,8 +102,9 @@ print_link (struct kago_nl *nl, const struct kago_nl_link *l)
       free (v);
     }
   printf ("%s %s %u %s %s %llu %llu %llu %llu\n", l->name, l->kind[0] ? l->kind : "-", l->mtu, master,
-          (l->flags & IFF_UP) ? "up" : "down", (unsigned long long) l->rx_bytes, (unsigned long long) l->tx_bytes,
-          (unsigned long long) l->rx_packets, (unsigned long long) l->tx_packets);
+          (l->flags & IFF_UP) ? "up" : "down", (unsigned long long) l->rx_bytes,
+          (unsigned long long) l->tx_bytes, (unsigned long long) l->rx_packets,
+          (unsigned long long) l->tx_packets);
 }
 
 static int
@@ -153,8 +156,9 @@ run (struct kago_nl *nl, int argc, char **argv, kago_error_t *err)
     {
       if (argc != 2 && argc != 3)
         return usage ();
-      return kago_nl_route_add_default_v4 (nl, addr4 (argv[1]), argc == 3 ? argv[2] : NULL, err) < 0 ? fail (err)
-                                                                                                     : 0;
+      return kago_nl_route_add_default_v4 (nl, addr4 (argv[1]), argc == 3 ? argv[2] : NULL, err) < 0
+                 ? fail (err)
+                 : 0;
     }
   if (strcmp (cmd, "del") == 0)
     {

@@ -88,8 +88,8 @@ TEST (ipv4_parse)
   CHECK (kago_ipv4_parse ("255.255.255.255", &a, &err) == 0 && a == 0xffffffff);
   CHECK (kago_ipv4_parse ("0.0.0.0", &a, &err) == 0 && a == 0);
   CHECK_STR (fmt (0xac110002), "172.17.0.2");
-  const char *bad[] = { "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", "01.2.3.4", "1..2.3", "-1.2.3.4",
-                        "1.2.3.4/24", "a.b.c.d", "1.2.3.1000" };
+  const char *bad[] = { "",       "1.2.3",    "1.2.3.4.5",  "256.1.1.1", "1.2.3.4 ",  "01.2.3.4",
+                        "1..2.3", "-1.2.3.4", "1.2.3.4/24", "a.b.c.d",   "1.2.3.1000" };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     {
       CHECK (kago_ipv4_parse (bad[i], &a, &err) < 0);
@@ -106,12 +106,13 @@ TEST (subnet_parse)
   CHECK (kago_subnet_parse ("172.17.0.0/16", &s, &err) == 0 && s.addr == 0xac110000 && s.prefix == 16);
   CHECK_STR (kago_subnet_format (&s, b), "172.17.0.0/16");
   CHECK (kago_subnet_broadcast (&s) == 0xac11ffff);
-  CHECK (kago_subnet_parse ("0.0.0.0/0", &s, &err) == 0 && s.prefix == 0 && kago_subnet_broadcast (&s) == 0xffffffff);
+  CHECK (kago_subnet_parse ("0.0.0.0/0", &s, &err) == 0 && s.prefix == 0
+         && kago_subnet_broadcast (&s) == 0xffffffff);
   CHECK (kago_subnet_parse ("10.1.2.3/32", &s, &err) == 0 && s.addr == 0x0a010203);
   CHECK (kago_subnet_contains (&s, 0x0a010203) && !kago_subnet_contains (&s, 0x0a010204));
 
-  const char *bad[] = { "", "10.0.0.0", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0/8", "10.0.0.0/08",
-                        "10.0.0.0/8x", "x/8", "10.0.0.0/24/1" };
+  const char *bad[] = { "",         "10.0.0.0",    "10.0.0.0/",   "10.0.0.0/33", "10.0.0.0/-1",
+                        "10.0.0/8", "10.0.0.0/08", "10.0.0.0/8x", "x/8",         "10.0.0.0/24/1" };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     {
       CHECK (kago_subnet_parse (bad[i], &s, &err) < 0);
@@ -127,7 +128,8 @@ TEST (subnet_overlap)
 {
   kago_error_t err = NULL;
   struct kago_subnet a = pool ("10.0.0.0/16").subnet, b = pool ("10.0.5.0/24").subnet,
-                     c = pool ("10.1.0.0/16").subnet, d = pool ("0.0.0.0/0").subnet, e = pool ("10.0.255.252/30").subnet;
+                     c = pool ("10.1.0.0/16").subnet, d = pool ("0.0.0.0/0").subnet,
+                     e = pool ("10.0.255.252/30").subnet;
   CHECK (kago_subnet_overlaps (&a, &b) && kago_subnet_overlaps (&b, &a));
   CHECK (!kago_subnet_overlaps (&a, &c) && !kago_subnet_overlaps (&c, &b));
   CHECK (kago_subnet_overlaps (&d, &c));
@@ -254,7 +256,8 @@ TEST (requested_address)
   uint32_t a;
   CHECK (kago_ipam_allocate (dir, &p, "web", ip ("10.20.3.4"), &a, &err) == 0);
   CHECK_STR (fmt (a), "10.20.3.4");
-  CHECK (kago_ipam_allocate (dir, &p, "db", ip ("10.20.3.4"), &a, &err) < 0 && err && err->errnum == EADDRINUSE);
+  CHECK (kago_ipam_allocate (dir, &p, "db", ip ("10.20.3.4"), &a, &err) < 0 && err
+         && err->errnum == EADDRINUSE);
   CHECK_CONTAINS (MSG (err), "Address already in use");
   kago_error_release (&err);
   CHECK (kago_ipam_allocate (dir, &p, "db", ip ("10.20.0.1"), &a, &err) < 0);

@@ -147,8 +147,8 @@ kago_ipam_pool_check (struct kago_ipam_pool *pool, kago_error_t *err)
   char s[KAGO_CIDR_STRLEN], g[KAGO_IPV4_STRLEN];
   const struct kago_subnet *sn = &pool->subnet;
   if (sn->prefix > 32 || (sn->addr & kago_subnet_mask (sn->prefix)) != sn->addr)
-    return kago_error_set (err, EINVAL, "invalid subnet %u.%u.%u.%u/%u", sn->addr >> 24, (sn->addr >> 16) & 255,
-                           (sn->addr >> 8) & 255, sn->addr & 255, sn->prefix);
+    return kago_error_set (err, EINVAL, "invalid subnet %u.%u.%u.%u/%u", sn->addr >> 24,
+                           (sn->addr >> 16) & 255, (sn->addr >> 8) & 255, sn->addr & 255, sn->prefix);
   if (sn->prefix < 1 || sn->prefix > 30)
     return kago_error_set (err, EINVAL, "invalid subnet %s: the prefix length of a network must be 1 to 30",
                            kago_subnet_format (sn, s));
@@ -366,7 +366,8 @@ reserved (const struct kago_ipam_pool *p, uint32_t a)
 }
 
 static int
-pick (struct state *st, const struct kago_ipam_pool *pool, uint32_t requested, uint32_t *out, kago_error_t *err)
+pick (struct state *st, const struct kago_ipam_pool *pool, uint32_t requested, uint32_t *out,
+      kago_error_t *err)
 {
   char a[KAGO_IPV4_STRLEN], s[KAGO_CIDR_STRLEN];
   const char *subnet = kago_subnet_format (&pool->subnet, s);
@@ -399,8 +400,8 @@ pick (struct state *st, const struct kago_ipam_pool *pool, uint32_t requested, u
 }
 
 int
-kago_ipam_allocate (const char *dir, const struct kago_ipam_pool *pool_in, const char *holder, uint32_t requested,
-                    uint32_t *out, kago_error_t *err)
+kago_ipam_allocate (const char *dir, const struct kago_ipam_pool *pool_in, const char *holder,
+                    uint32_t requested, uint32_t *out, kago_error_t *err)
 {
   struct kago_ipam_pool pool = *pool_in;
   if (kago_ipam_pool_check (&pool, err) < 0 || check_holder (holder, err) < 0)

@@ -32,7 +32,7 @@
 
 struct kago_subnet
 {
-  uint32_t addr; /* the network address: host bits zero */
+  uint32_t addr;   /* the network address: host bits zero */
   unsigned prefix; /* 0..32 */
 };
 
@@ -58,7 +58,7 @@ int kago_subnet_check_overlap (const struct kago_subnet *a, const struct kago_su
 struct kago_ipam_pool
 {
   struct kago_subnet subnet; /* /1 to /30: room for the gateway and one more */
-  uint32_t gateway; /* 0: the subnet's first address */
+  uint32_t gateway;          /* 0: the subnet's first address */
 };
 
 /* Check POOL and fill in its default gateway.  */

@@ -76,7 +76,7 @@ struct kago_nl_link
 {
   int index;
   char name[IF_NAMESIZE];
-  char kind[16]; /* "bridge", "veth", ... or "" */
+  char kind[16];  /* "bridge", "veth", ... or "" */
   unsigned flags; /* IFF_* */
   unsigned mtu;
   int master; /* ifindex of the bridge, or 0 */
