@@ -1,0 +1,228 @@
+/* nettool: kago's netlink library (src/engine/network/netlink.h) from the
+   command line, for tests/integration/netlink.bats.  Acts on the network
+   namespace it runs in, or with `-n PATH` on the one at PATH (e.g.
+   /run/netns/NAME) through kago_nl_open_netns.
+
+     nettool [-n NETNS] bridge NAME MTU
+     nettool [-n NETNS] veth NAME PEER PEER-NETNS-PATH MTU
+     nettool [-n NETNS] up|down NAME
+     nettool [-n NETNS] mtu NAME MTU
+     nettool [-n NETNS] master NAME BRIDGE|-
+     nettool [-n NETNS] addr NAME A.B.C.D/N
+     nettool [-n NETNS] route GATEWAY [NAME]
+     nettool [-n NETNS] del NAME
+     nettool [-n NETNS] ifindex NAME
+     nettool [-n NETNS] show NAME        name kind mtu master up rx_bytes tx_bytes rx_packets tx_packets
+     nettool [-n NETNS] links            one `show` line per link
+
+   Errors go to stderr as "nettool: MESSAGE" with exit status 1; status 2 for
+   a usage error.  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "engine/network/netlink.h"
+
+static int
+usage (void)
+{
+  fprintf (
+      stderr,
+      "usage: nettool [-n NETNS] bridge|veth|up|down|mtu|master|addr|route|del|ifindex|show|links ...\n");
+  return 2;
+}
+
+static int
+fail (kago_error_t *err)
+{
+  cleanup_free char *m = kago_error_string (*err);
+  fprintf (stderr, "nettool: %s\n", m);
+  kago_error_release (err);
+  return 1;
+}
+
+static unsigned
+num (const char *s)
+{
+  char *end;
+  errno = 0;
+  unsigned long v = strtoul (s, &end, 10);
+  if (errno || *end || end == s || v > 0xffffffffUL)
+    {
+      fprintf (stderr, "nettool: not a number: %s\n", s);
+      exit (2);
+    }
+  return (unsigned) v;
+}
+
+static struct in_addr
+addr4 (const char *s)
+{
+  struct in_addr a;
+  if (inet_pton (AF_INET, s, &a) != 1)
+    {
+      fprintf (stderr, "nettool: not an IPv4 address: %s\n", s);
+      exit (2);
+    }
+  return a;
+}
+
+static int
+open_ns (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      fprintf (stderr, "nettool: open %s: %s\n", path, strerror (errno));
+      exit (1);
+    }
+  return fd;
+}
+
+static void
+print_link (struct kago_nl *nl, const struct kago_nl_link *l)
+{
+  char master[IF_NAMESIZE] = "-";
+  if (l->master)
+    {
+      /* The bridge's name, from the list of links.  */
+      struct kago_nl_link *v = NULL;
+      size_t n = 0;
+      kago_error_t err = NULL;
+      if (kago_nl_link_list (nl, &v, &n, &err) == 0)
+        for (size_t i = 0; i < n; i++)
+          if (v[i].index == l->master)
+            snprintf (master, sizeof master, "%s", v[i].name);
+      kago_error_release (&err);
+      free (v);
+    }
+  printf ("%s %s %u %s %s %llu %llu %llu %llu\n", l->name, l->kind[0] ? l->kind : "-", l->mtu, master,
+          (l->flags & IFF_UP) ? "up" : "down", (unsigned long long) l->rx_bytes,
+          (unsigned long long) l->tx_bytes, (unsigned long long) l->rx_packets,
+          (unsigned long long) l->tx_packets);
+}
+
+static int
+run (struct kago_nl *nl, int argc, char **argv, kago_error_t *err)
+{
+  const char *cmd = argv[0];
+#define NEED(n)                                                                                              \
+  do                                                                                                         \
+    if (argc != (n) + 1)                                                                                     \
+      return usage ();                                                                                       \
+  while (0)
+  if (strcmp (cmd, "bridge") == 0)
+    {
+      NEED (2);
+      return kago_nl_bridge_create (nl, argv[1], num (argv[2]), err) < 0 ? fail (err) : 0;
+    }
+  if (strcmp (cmd, "veth") == 0)
+    {
+      NEED (4);
+      cleanup_close int fd = open_ns (argv[3]);
+      return kago_nl_veth_create (nl, argv[1], argv[2], fd, num (argv[4]), err) < 0 ? fail (err) : 0;
+    }
+  if (strcmp (cmd, "up") == 0 || strcmp (cmd, "down") == 0)
+    {
+      NEED (1);
+      return kago_nl_link_set_up (nl, argv[1], cmd[0] == 'u', err) < 0 ? fail (err) : 0;
+    }
+  if (strcmp (cmd, "mtu") == 0)
+    {
+      NEED (2);
+      return kago_nl_link_set_mtu (nl, argv[1], num (argv[2]), err) < 0 ? fail (err) : 0;
+    }
+  if (strcmp (cmd, "master") == 0)
+    {
+      NEED (2);
+      const char *m = strcmp (argv[2], "-") == 0 ? NULL : argv[2];
+      return kago_nl_link_set_master (nl, argv[1], m, err) < 0 ? fail (err) : 0;
+    }
+  if (strcmp (cmd, "addr") == 0)
+    {
+      NEED (2);
+      char *slash = strchr (argv[2], '/');
+      if (slash == NULL)
+        return usage ();
+      *slash = '\0';
+      return kago_nl_addr_add_v4 (nl, argv[1], addr4 (argv[2]), num (slash + 1), err) < 0 ? fail (err) : 0;
+    }
+  if (strcmp (cmd, "route") == 0)
+    {
+      if (argc != 2 && argc != 3)
+        return usage ();
+      return kago_nl_route_add_default_v4 (nl, addr4 (argv[1]), argc == 3 ? argv[2] : NULL, err) < 0
+                 ? fail (err)
+                 : 0;
+    }
+  if (strcmp (cmd, "del") == 0)
+    {
+      NEED (1);
+      return kago_nl_link_delete (nl, argv[1], err) < 0 ? fail (err) : 0;
+    }
+  if (strcmp (cmd, "ifindex") == 0)
+    {
+      NEED (1);
+      int i = kago_nl_ifindex (nl, argv[1], err);
+      if (i < 0)
+        return fail (err);
+      printf ("%d\n", i);
+      return 0;
+    }
+  if (strcmp (cmd, "show") == 0)
+    {
+      NEED (1);
+      struct kago_nl_link l;
+      if (kago_nl_link_get (nl, argv[1], &l, err) < 0)
+        return fail (err);
+      print_link (nl, &l);
+      return 0;
+    }
+  if (strcmp (cmd, "links") == 0)
+    {
+      NEED (0);
+      struct kago_nl_link *v;
+      size_t n;
+      if (kago_nl_link_list (nl, &v, &n, err) < 0)
+        return fail (err);
+      for (size_t i = 0; i < n; i++)
+        print_link (nl, &v[i]);
+      free (v);
+      return 0;
+    }
+#undef NEED
+  return usage ();
+}
+
+int
+main (int argc, char **argv)
+{
+  kago_error_t err = NULL;
+  const char *ns = NULL;
+  argc--, argv++;
+  if (argc >= 2 && strcmp (argv[0], "-n") == 0)
+    {
+      ns = argv[1];
+      argc -= 2, argv += 2;
+    }
+  if (argc < 1)
+    return usage ();
+  struct kago_nl *nl;
+  if (ns)
+    {
+      cleanup_close int fd = open_ns (ns);
+      nl = kago_nl_open_netns (fd, &err);
+    }
+  else
+    nl = kago_nl_open (&err);
+  if (nl == NULL)
+    return fail (&err);
+  int r = run (nl, argc, argv, &err);
+  kago_nl_close (nl);
+  return r;
+}
