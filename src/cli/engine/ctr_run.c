@@ -16,6 +16,7 @@
 #include "common/cleanup.h"
 #include "common/phase.h"
 #include "common/xalloc.h"
+#include "engine/container/ctr_network.h"
 #include "engine/container/lifecycle.h"
 #include "engine/container/record.h"
 #include "engine/container/runopts.h"
@@ -311,6 +312,22 @@ run_or_create (struct kago_engine_ctx *ctx, int argc, char **argv, bool run)
   print_warnings (b.warnings);
   kago_store_close (s);
   s = NULL;
+  if (o.network && strcmp (o.network, "bridge") == 0)
+    {
+      /* The bridge, forwarding and NAT in our namespace, here where a
+         notice can be printed (the monitor repeats it silently).  */
+      cleanup_free char *notice = NULL;
+      if (kago_ctr_net_prepare (&e, &notice, &err) < 0)
+        {
+          kago_error_t e2 = NULL;
+          if (kago_ctr_remove (&e, id, true, false, &e2) < 0)
+            kago_error_release (&e2);
+          ret = kago_cli_ctr_fail (&err, EXIT_ENGINE);
+          goto out;
+        }
+      if (notice)
+        fprintf (stderr, "kago: %s\n", notice);
+    }
   if (o.cidfile && write_cidfile (o.cidfile, id, &err) < 0)
     {
       kago_error_t e2 = NULL;

@@ -1,5 +1,6 @@
 /* create, start, stop, kill, remove, wait, pause, rename (lifecycle.h).  */
 #include "engine/container/lifecycle.h"
+#include "engine/container/ctr_network.h"
 
 #include "common/cleanup.h"
 #include "common/phase.h"
@@ -264,6 +265,7 @@ kago_ctr_run_config (struct kago_engine *e, const char *id, struct kago_ctr_run_
   rc->open_stdin = kago_rec_bool (rec, "Config", "OpenStdin");
   rc->stdin_once = kago_rec_bool (rec, "Config", "StdinOnce");
   rc->auto_remove = kago_rec_bool (rec, "HostConfig", "AutoRemove");
+  rc->net_bridge = kago_ctr_net_is_bridge (rec);
   const json_value *hc = json_object_get (rec, "HostConfig");
   const char *rp = kago_rec_str (hc, "RestartPolicy", "Name");
   rc->restart = xstrdup (rp && *rp ? rp : "no");
@@ -508,6 +510,9 @@ kago_ctr_remove_files (struct kago_engine *e, const char *id, kago_error_t *err)
   kago_error_t e2 = NULL;
   if (kago_container_delete (&rt, id, true, &e2) < 0)
     kago_error_release (&e2);
+  /* A monitor that died without cleaning up: its veth and lease.  */
+  if (kago_ctr_net_is_bridge (rec))
+    kago_ctr_net_detach (e, id, false);
   const char *rootfs_dir = kago_rec_str (rec, "Kago", "RootfsDir");
   if (rootfs_dir && kago_rootfs_remove (rootfs_dir, err) < 0)
     {

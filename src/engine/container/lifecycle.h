@@ -63,6 +63,7 @@ int kago_ctr_image_in_use (void *ctx, const char *image_id, char **by, kago_erro
 struct kago_ctr_run_config
 {
   bool tty, open_stdin, stdin_once, auto_remove;
+  bool net_bridge; /* --network bridge */
   char *restart; /* owned by the monitor for its life */
   int max_retries;
   char *log_path;

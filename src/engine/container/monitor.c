@@ -5,6 +5,7 @@
 #include "common/phase.h"
 #include "common/fsutil.h"
 #include "common/xalloc.h"
+#include "engine/container/ctr_network.h"
 #include "engine/container/lifecycle.h"
 #include "engine/container/logs.h"
 #include "engine/container/record.h"
@@ -43,7 +44,7 @@ struct mon
   struct kago_engine *e;
   const char *id;
   struct kago_runtime rt;
-  bool tty, open_stdin, stdin_once, auto_remove;
+  bool tty, open_stdin, stdin_once, auto_remove, net_bridge;
   char *restart;     /* "no", "always", "on-failure", "unless-stopped" */
   int max_retries;
   int master;        /* tty */
@@ -326,6 +327,7 @@ launch (struct mon *m, kago_error_t *err)
       kago_error_set (err, errno, "dup2");
       goto out;
     }
+  bool attached = false;
   struct kago_create_options co = {
     .bundle = bundle, .has_console_fd = m->tty, .console_fd = con[1],
   };
@@ -341,11 +343,16 @@ launch (struct mon *m, kago_error_t *err)
   if (r == 0)
     {
       r = kago_ctr_runtime_pid (&m->rt, m->id, &m->pid, err);
+      /* The init waits in its new network namespace: connect it first.  */
+      if (r == 0 && m->net_bridge && (r = kago_ctr_net_attach (m->e, m->id, m->pid, err)) == 0)
+        attached = true;
       if (r == 0)
         r = kago_container_start (&m->rt, m->id, err);
     }
   if (r < 0)
     {
+      if (attached)
+        kago_ctr_net_detach (m->e, m->id, true);
       kago_error_t e2 = NULL;
       if (kago_container_delete (&m->rt, m->id, true, &e2) < 0)
         kago_error_release (&e2);
@@ -635,6 +642,7 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
                                                          < 0)
     goto fail_early;
   m.tty = rc.tty, m.open_stdin = rc.open_stdin, m.stdin_once = rc.stdin_once, m.auto_remove = rc.auto_remove;
+  m.net_bridge = rc.net_bridge;
   m.restart = rc.restart, m.max_retries = rc.max_retries;
   m.listen_fd = listen_on (e, id, &err);
   if (m.listen_fd < 0)
@@ -673,6 +681,8 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
         kago_error_release (&err);
       if (kago_container_delete (&m.rt, id, true, &err) < 0)
         kago_error_release (&err);
+      if (m.net_bridge)
+        kago_ctr_net_detach (e, id, true);
       m.pid = 0;
       bool again = should_restart (&m, code, restarts);
       KAGO_PHASE ("mon:deleted");

@@ -392,15 +392,15 @@ namespaces (struct spec_ctx *c, kago_error_t *err)
       if (o->dns.n || o->dns_search.n || o->dns_option.n || o->add_host.n)
         return kago_error_set (err, 0, "conflicting options: dns and the network mode");
     }
-  else if (strcmp (net, "none") == 0 || strcmp (net, "default") == 0)
+  else if (strcmp (net, "none") == 0 || strcmp (net, "default") == 0 || strcmp (net, "bridge") == 0)
+    /* bridge: the monitor connects the new namespace to kago0 between
+       the runtime's create and start (ctr_network.h).  */
     add_ns (ns, "network", NULL);
-  else if (strcmp (net, "bridge") == 0)
-    return kago_error_set (err, 0, "network bridge is not supported yet, use --network none or host");
   else
     return kago_error_set (err, 0, "network %s not found", net);
   c->net_mode = xstrdup (net);
   if (o->publish.n && !c->net_host)
-    return kago_error_set (err, 0, "publishing ports (-p) needs the bridge network, which is not supported yet");
+    return kago_error_set (err, 0, "publishing ports (-p) is not supported yet");
 
   /* ipc */
   const char *ipc = o->ipc && o->ipc[0] ? o->ipc : "private";

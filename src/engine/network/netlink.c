@@ -359,6 +359,19 @@ kago_nl_link_set_mtu (struct kago_nl *nl, const char *name, unsigned mtu, kago_e
 }
 
 int
+kago_nl_link_set_mac (struct kago_nl *nl, const char *name, const unsigned char mac[6], kago_error_t *err)
+{
+  if (check_name (name, err) < 0)
+    return -1;
+  struct ifinfomsg *ifi;
+  struct nlmsghdr *nlh = change_msg (nl, name, &ifi);
+  mnl_attr_put (nlh, IFLA_ADDRESS, 6, mac);
+  char what[64];
+  snprintf (what, sizeof what, "set the MAC address of %s", name);
+  return transact (nl, nlh, NULL, NULL, err, what);
+}
+
+int
 kago_nl_link_set_master (struct kago_nl *nl, const char *name, const char *master, kago_error_t *err)
 {
   if (check_name (name, err) < 0)
@@ -476,6 +489,8 @@ parse_link (const struct nlmsghdr *nlh, struct kago_nl_link *l)
     l->mtu = mnl_attr_get_u32 (tb[IFLA_MTU]);
   if (tb[IFLA_MASTER] && mnl_attr_validate (tb[IFLA_MASTER], MNL_TYPE_U32) == 0)
     l->master = (int) mnl_attr_get_u32 (tb[IFLA_MASTER]);
+  if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len (tb[IFLA_ADDRESS]) == sizeof l->mac)
+    memcpy (l->mac, mnl_attr_get_payload (tb[IFLA_ADDRESS]), sizeof l->mac);
   if (tb[IFLA_LINKINFO])
     {
       const struct nlattr *info[IFLA_INFO_MAX + 1] = { 0 };

@@ -59,6 +59,8 @@ int kago_nl_veth_create (struct kago_nl *nl, const char *name, const char *peer_
 
 int kago_nl_link_set_up (struct kago_nl *nl, const char *name, bool up, kago_error_t *err);
 int kago_nl_link_set_mtu (struct kago_nl *nl, const char *name, unsigned mtu, kago_error_t *err);
+/* Set NAME's Ethernet address (e.g. before it is up).  */
+int kago_nl_link_set_mac (struct kago_nl *nl, const char *name, const unsigned char mac[6], kago_error_t *err);
 /* Make NAME a port of the bridge MASTER; MASTER NULL releases it.  */
 int kago_nl_link_set_master (struct kago_nl *nl, const char *name, const char *master, kago_error_t *err);
 /* Delete NAME (for a veth, its peer goes too).  Errnum ENODEV when absent.  */
@@ -80,6 +82,7 @@ struct kago_nl_link
   unsigned flags; /* IFF_* */
   unsigned mtu;
   int master; /* ifindex of the bridge, or 0 */
+  unsigned char mac[6]; /* IFLA_ADDRESS when it is Ethernet's, else zeros */
   uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
 };
 

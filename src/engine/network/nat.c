@@ -1,0 +1,97 @@
+/* kago's nftables table through libnftables, loaded on demand (nat.h).  */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "engine/network/nat.h"
+
+/* libnftables' public interface (nftables/libnftables.h, stable since
+   0.9); declared here so that no development package is needed.  */
+struct nft_ctx;
+static struct
+{
+  struct nft_ctx *(*ctx_new) (uint32_t flags);
+  void (*ctx_free) (struct nft_ctx *ctx);
+  int (*buffer_output) (struct nft_ctx *ctx);
+  int (*buffer_error) (struct nft_ctx *ctx);
+  const char *(*get_error_buffer) (struct nft_ctx *ctx);
+  int (*run_cmd_from_buffer) (struct nft_ctx *ctx, const char *buf);
+} nft;
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static char *load_error;
+
+static void
+load (void)
+{
+  void *h = dlopen ("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL)
+    {
+      const char *e = dlerror ();
+      load_error = xasprintf ("libnftables cannot be loaded (%s): install libnftables1 (nftables)", e ? e : "?");
+      return;
+    }
+  static const char *const names[] = { "nft_ctx_new",           "nft_ctx_free",
+                                       "nft_ctx_buffer_output", "nft_ctx_buffer_error",
+                                       "nft_ctx_get_error_buffer", "nft_run_cmd_from_buffer" };
+  void **slots[] = { (void **) &nft.ctx_new,       (void **) &nft.ctx_free,
+                     (void **) &nft.buffer_output, (void **) &nft.buffer_error,
+                     (void **) &nft.get_error_buffer, (void **) &nft.run_cmd_from_buffer };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if ((*slots[i] = dlsym (h, names[i])) == NULL)
+      {
+        load_error = xasprintf ("libnftables.so.1 has no %s", names[i]);
+        return;
+      }
+}
+
+char *
+kago_nat_ruleset (const struct kago_subnet *subnet, const char *ifname)
+{
+  char cidr[KAGO_CIDR_STRLEN];
+  kago_subnet_format (subnet, cidr);
+  return xasprintf ("add table ip " KAGO_NFT_TABLE "\n"
+                    "add chain ip " KAGO_NFT_TABLE
+                    " postrouting { type nat hook postrouting priority 100; policy accept; }\n"
+                    "add chain ip " KAGO_NFT_TABLE " forward { type filter hook forward priority 0; policy accept; }\n"
+                    "flush chain ip " KAGO_NFT_TABLE " postrouting\n"
+                    "flush chain ip " KAGO_NFT_TABLE " forward\n"
+                    "add rule ip " KAGO_NFT_TABLE " postrouting ip saddr %s oifname != \"%s\" masquerade\n"
+                    "add rule ip " KAGO_NFT_TABLE " forward iifname \"%s\" accept\n"
+                    "add rule ip " KAGO_NFT_TABLE " forward oifname \"%s\" ct state established,related accept\n",
+                    cidr, ifname, ifname, ifname);
+}
+
+int
+kago_nat_apply (const struct kago_subnet *subnet, const char *ifname, kago_error_t *err)
+{
+  pthread_once (&once, load);
+  if (load_error)
+    return kago_error_set (err, 0, "%s", load_error);
+  struct nft_ctx *ctx = nft.ctx_new (0);
+  if (ctx == NULL)
+    return kago_error_set (err, 0, "nft_ctx_new failed");
+  nft.buffer_output (ctx);
+  nft.buffer_error (ctx);
+  cleanup_free char *cmds = kago_nat_ruleset (subnet, ifname);
+  int ret = 0;
+  if (nft.run_cmd_from_buffer (ctx, cmds) != 0)
+    {
+      const char *e = nft.get_error_buffer (ctx);
+      cleanup_free char *msg = xstrdup (e && *e ? e : "refused");
+      size_t n = strlen (msg);
+      while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+      char *nl = strchr (msg, '\n');
+      if (nl)
+        *nl = '\0'; /* the first line: "Error: ..." */
+      ret = kago_error_set (err, 0, "set up the nftables table %s: %s", KAGO_NFT_TABLE, msg);
+    }
+  nft.ctx_free (ctx);
+  return ret;
+}
