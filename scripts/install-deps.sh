@@ -10,8 +10,9 @@ set -eu
 # Build.  Images: libarchive (layer and image archives) with the static
 # libraries it is linked from (nettle for sha256, zlib, zstd); libcurl's
 # headers (the registry client loads libcurl.so.4 with dlopen); libmnl
-# (netlink: bridges, veths, addresses, routes).
-BUILD_PKGS="build-essential gcc meson ninja-build pkg-config libseccomp-dev git libarchive-dev nettle-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev libmnl-dev"
+# (netlink: bridges, veths, addresses, routes); libnftables1 (the bridge
+# network's NAT table, loaded with dlopen: no headers needed).
+BUILD_PKGS="build-essential gcc meson ninja-build pkg-config libseccomp-dev git libarchive-dev nettle-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev libmnl-dev libnftables1"
 # Tests: bats drives the integration tests; jq edits config.json; busybox-static
 # is the root filesystem of every test bundle; the rest are the tools the tests
 # use to look at containers (ip, nsenter/unshare/mount, ps/pgrep, fuser, capsh);
@@ -20,8 +21,9 @@ BUILD_PKGS="build-essential gcc meson ninja-build pkg-config libseccomp-dev git 
 # reference tree registry_images.bats compares kago's with; attr (setfattr,
 # getfattr) and libcap2-bin (setcap) make and read xattrs; apache2-utils
 # (htpasswd) writes the registry's Basic auth file; iputils-ping checks
-# reachability between the network tests' own namespaces.
-TEST_PKGS="bats jq busybox-static iproute2 iputils-ping util-linux procps psmisc libcap2-bin coreutils findutils uidmap strace docker-registry skopeo curl python3 umoci attr apache2-utils"
+# reachability between the network tests' own namespaces; nftables (nft)
+# reads kago's table back in tests/integration/network.bats.
+TEST_PKGS="nftables bats jq busybox-static iproute2 iputils-ping util-linux procps psmisc libcap2-bin coreutils findutils uidmap strace docker-registry skopeo curl python3 umoci attr apache2-utils"
 # Comparisons: runc and crun (the reference runtimes the bench and some tests run
 # side by side with kago) and hyperfine.
 BENCH_PKGS="runc crun hyperfine"

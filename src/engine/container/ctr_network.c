@@ -47,8 +47,8 @@ endpoint_json (const struct kago_bridge *b, const struct kago_endpoint *ep, cons
     {
       kago_ipv4_format (ep->addr, ip);
       kago_ipv4_format (ep->gateway, gw);
-      snprintf (mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", ep->mac[0], ep->mac[1], ep->mac[2], ep->mac[3],
-                ep->mac[4], ep->mac[5]);
+      snprintf (mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", ep->mac[0], ep->mac[1], ep->mac[2],
+                ep->mac[3], ep->mac[4], ep->mac[5]);
     }
   json_value *n = json_object_new ();
   json_object_set (n, "IPAMConfig", json_null_new ());

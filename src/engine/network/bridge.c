@@ -86,9 +86,9 @@ static int
 network_save (const struct kago_bridge *b, kago_error_t *err)
 {
   char cidr[KAGO_CIDR_STRLEN], gw[KAGO_IPV4_STRLEN];
-  cleanup_free char *text
-      = xasprintf ("kago-network 1\nid %s\nbridge %s\nsubnet %s\ngateway %s\nmtu %u\n", b->id, b->ifname,
-                   kago_subnet_format (&b->pool.subnet, cidr), kago_ipv4_format (b->pool.gateway, gw), b->mtu);
+  cleanup_free char *text = xasprintf ("kago-network 1\nid %s\nbridge %s\nsubnet %s\ngateway %s\nmtu %u\n",
+                                       b->id, b->ifname, kago_subnet_format (&b->pool.subnet, cidr),
+                                       kago_ipv4_format (b->pool.gateway, gw), b->mtu);
   cleanup_close int dfd = open (b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
     return kago_error_set (err, errno, "open %s", b->dir);
@@ -141,8 +141,9 @@ choose_subnet (struct kago_bridge *b, kago_error_t *err)
           return kago_ipam_pool_check (&b->pool, err);
         }
     }
-  return kago_error_set (err, ENOSPC, "no free subnet for the network bridge: 172.17.0.0/16 to 172.31.0.0/16 all "
-                                      "overlap routes of this host");
+  return kago_error_set (err, ENOSPC,
+                         "no free subnet for the network bridge: 172.17.0.0/16 to 172.31.0.0/16 all "
+                         "overlap routes of this host");
 }
 
 static void
@@ -218,8 +219,9 @@ forwarding_on (char **notice, kago_error_t *err)
   if (write_file (path, "1\n", 2, err) < 0)
     return kago_error_wrap (err, "enable IPv4 forwarding");
   if (notice)
-    *notice = xstrdup ("IPv4 forwarding was disabled: kago enabled it (net.ipv4.ip_forward=1) for the network "
-                       "bridge");
+    *notice
+        = xstrdup ("IPv4 forwarding was disabled: kago enabled it (net.ipv4.ip_forward=1) for the network "
+                   "bridge");
   return 0;
 }
 

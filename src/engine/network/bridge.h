@@ -69,8 +69,8 @@ void kago_bridge_host_ifname (const char *holder, char out[IF_NAMESIZE]);
    there as eth0 (the bridge's MTU, MAC 02:42 + the address), the address,
    lo and eth0 up, the default route via the gateway.  A failure undoes
    what was done.  */
-int kago_bridge_attach (const struct kago_bridge *b, const char *holder, int netns_fd, struct kago_endpoint *ep,
-                        kago_error_t *err);
+int kago_bridge_attach (const struct kago_bridge *b, const char *holder, int netns_fd,
+                        struct kago_endpoint *ep, kago_error_t *err);
 
 /* Delete HOLDER's veth (when it is still there) and release its lease.  No
    network, no veth or no lease is not an error.  */

@@ -33,15 +33,19 @@ load (void)
   if (h == NULL)
     {
       const char *e = dlerror ();
-      load_error = xasprintf ("libnftables cannot be loaded (%s): install libnftables1 (nftables)", e ? e : "?");
+      load_error
+          = xasprintf ("libnftables cannot be loaded (%s): install libnftables1 (nftables)", e ? e : "?");
       return;
     }
-  static const char *const names[] = { "nft_ctx_new",           "nft_ctx_free",
-                                       "nft_ctx_buffer_output", "nft_ctx_buffer_error",
-                                       "nft_ctx_get_error_buffer", "nft_run_cmd_from_buffer" };
-  void **slots[] = { (void **) &nft.ctx_new,       (void **) &nft.ctx_free,
-                     (void **) &nft.buffer_output, (void **) &nft.buffer_error,
-                     (void **) &nft.get_error_buffer, (void **) &nft.run_cmd_from_buffer };
+  static const char *const names[] = { "nft_ctx_new",
+                                       "nft_ctx_free",
+                                       "nft_ctx_buffer_output",
+                                       "nft_ctx_buffer_error",
+                                       "nft_ctx_get_error_buffer",
+                                       "nft_run_cmd_from_buffer" };
+  void **slots[]
+      = { (void **) &nft.ctx_new,      (void **) &nft.ctx_free,         (void **) &nft.buffer_output,
+          (void **) &nft.buffer_error, (void **) &nft.get_error_buffer, (void **) &nft.run_cmd_from_buffer };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if ((*slots[i] = dlsym (h, names[i])) == NULL)
       {
@@ -55,16 +59,17 @@ kago_nat_ruleset (const struct kago_subnet *subnet, const char *ifname)
 {
   char cidr[KAGO_CIDR_STRLEN];
   kago_subnet_format (subnet, cidr);
-  return xasprintf ("add table ip " KAGO_NFT_TABLE "\n"
-                    "add chain ip " KAGO_NFT_TABLE
-                    " postrouting { type nat hook postrouting priority 100; policy accept; }\n"
-                    "add chain ip " KAGO_NFT_TABLE " forward { type filter hook forward priority 0; policy accept; }\n"
-                    "flush chain ip " KAGO_NFT_TABLE " postrouting\n"
-                    "flush chain ip " KAGO_NFT_TABLE " forward\n"
-                    "add rule ip " KAGO_NFT_TABLE " postrouting ip saddr %s oifname != \"%s\" masquerade\n"
-                    "add rule ip " KAGO_NFT_TABLE " forward iifname \"%s\" accept\n"
-                    "add rule ip " KAGO_NFT_TABLE " forward oifname \"%s\" ct state established,related accept\n",
-                    cidr, ifname, ifname, ifname);
+  return xasprintf (
+      "add table ip " KAGO_NFT_TABLE "\n"
+      "add chain ip " KAGO_NFT_TABLE
+      " postrouting { type nat hook postrouting priority 100; policy accept; }\n"
+      "add chain ip " KAGO_NFT_TABLE " forward { type filter hook forward priority 0; policy accept; }\n"
+      "flush chain ip " KAGO_NFT_TABLE " postrouting\n"
+      "flush chain ip " KAGO_NFT_TABLE " forward\n"
+      "add rule ip " KAGO_NFT_TABLE " postrouting ip saddr %s oifname != \"%s\" masquerade\n"
+      "add rule ip " KAGO_NFT_TABLE " forward iifname \"%s\" accept\n"
+      "add rule ip " KAGO_NFT_TABLE " forward oifname \"%s\" ct state established,related accept\n",
+      cidr, ifname, ifname, ifname);
 }
 
 int
