@@ -20,6 +20,7 @@ static struct
   int (*buffer_output) (struct nft_ctx *ctx);
   int (*buffer_error) (struct nft_ctx *ctx);
   const char *(*get_error_buffer) (struct nft_ctx *ctx);
+  const char *(*get_output_buffer) (struct nft_ctx *ctx);
   int (*run_cmd_from_buffer) (struct nft_ctx *ctx, const char *buf);
 } nft;
 
@@ -42,10 +43,12 @@ load (void)
                                        "nft_ctx_buffer_output",
                                        "nft_ctx_buffer_error",
                                        "nft_ctx_get_error_buffer",
-                                       "nft_run_cmd_from_buffer" };
+                                       "nft_run_cmd_from_buffer",
+                                       "nft_ctx_get_output_buffer" };
   void **slots[]
       = { (void **) &nft.ctx_new,      (void **) &nft.ctx_free,         (void **) &nft.buffer_output,
-          (void **) &nft.buffer_error, (void **) &nft.get_error_buffer, (void **) &nft.run_cmd_from_buffer };
+          (void **) &nft.buffer_error, (void **) &nft.get_error_buffer, (void **) &nft.run_cmd_from_buffer,
+          (void **) &nft.get_output_buffer };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if ((*slots[i] = dlsym (h, names[i])) == NULL)
       {
@@ -85,6 +88,29 @@ kago_nat_apply (const struct kago_subnet *subnet, const char *ifname, kago_error
   nft.buffer_error (ctx);
   cleanup_free char *cmds = kago_nat_ruleset (subnet, ifname);
   int ret = 0;
+  /* Already in place (every container start comes here): a read is cheap,
+     a write commits a transaction (~10 ms, synchronize_rcu).  */
+  {
+    char cidr[KAGO_CIDR_STRLEN];
+    kago_subnet_format (subnet, cidr);
+    cleanup_free char *want = xasprintf ("ip saddr %s oifname != \"%s\" masquerade", cidr, ifname);
+    cleanup_free char *want_fwd = xasprintf ("iifname \"%s\" accept", ifname);
+    if (nft.run_cmd_from_buffer (ctx, "list table ip " KAGO_NFT_TABLE) == 0)
+      {
+        const char *out = nft.get_output_buffer (ctx);
+        if (out && strstr (out, want) && strstr (out, want_fwd))
+          {
+            nft.ctx_free (ctx);
+            return 0;
+          }
+      }
+    nft.ctx_free (ctx);
+    ctx = nft.ctx_new (0);
+    if (ctx == NULL)
+      return kago_error_set (err, 0, "nft_ctx_new failed");
+    nft.buffer_output (ctx);
+    nft.buffer_error (ctx);
+  }
   if (nft.run_cmd_from_buffer (ctx, cmds) != 0)
     {
       const char *e = nft.get_error_buffer (ctx);
