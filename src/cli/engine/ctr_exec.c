@@ -14,94 +14,40 @@
 #include "engine/container/lifecycle.h"
 #include "engine/container/record.h"
 #include "engine/container/runopts.h"
+#include "engine/container/spec_internal.h"
 #include "engine/image/image.h"
+#include "runtime/process_attrs.h"
 #include "runtime/runtime.h"
 
-/* Look NAME up in the container's /etc/passwd or /etc/group (through
-   /proc/PID/root): the numeric id, or -1.  */
-static long
-lookup_id (pid_t pid, const char *file, const char *name, long *gid_out)
-{
-  char path[96];
-  snprintf (path, sizeof path, "/proc/%d/root/etc/%s", (int) pid, file);
-  cleanup_free char *buf = NULL;
-  size_t len;
-  kago_error_t err = NULL;
-  if (read_file (path, &buf, &len, &err) < 0)
-    {
-      kago_error_release (&err);
-      return -1;
-    }
-  size_t nl = strlen (name);
-  for (char *line = buf; line && *line;)
-    {
-      char *next = strchr (line, '\n');
-      if (next)
-        *next++ = '\0';
-      if (strncmp (line, name, nl) == 0 && line[nl] == ':')
-        {
-          /* name:x:ID[:GID...] */
-          char *f = strchr (line + nl + 1, ':');
-          if (f == NULL)
-            return -1;
-          long id = strtol (f + 1, NULL, 10);
-          char *g = strchr (f + 1, ':');
-          if (gid_out && g)
-            *gid_out = strtol (g + 1, NULL, 10);
-          return id;
-        }
-      line = next;
-    }
-  return -1;
-}
-
+/* -u NAME|UID[:GROUP|GID] against the container's /etc/passwd and
+   /etc/group, as run resolves it (spec_user.c), through /proc/PID/root.  */
 static int
 parse_user (pid_t pid, const char *spec, struct kago_exec_options *o, kago_error_t *err)
 {
-  cleanup_free char *u = xstrdup (spec);
-  char *g = strchr (u, ':');
-  if (g)
-    *g++ = '\0';
-  char *end;
-  long gid_from_passwd = -1;
-  long uid = strtol (u, &end, 10);
-  if (*u == '\0' || *end)
-    {
-      uid = lookup_id (pid, "passwd", u, &gid_from_passwd);
-      if (uid < 0)
-        return kago_error_set (err, 0, "unable to find user %s: no matching entries in passwd file", u);
-    }
-  o->has_user = true;
-  o->uid = (uid_t) uid;
-  if (g)
-    {
-      long gid = strtol (g, &end, 10);
-      if (*g == '\0' || *end)
-        {
-          gid = lookup_id (pid, "group", g, NULL);
-          if (gid < 0)
-            return kago_error_set (err, 0, "unable to find group %s: no matching entries in group file", g);
-        }
-      o->has_gid = true;
-      o->gid = (gid_t) gid;
-    }
-  else if (gid_from_passwd >= 0)
-    {
-      o->has_gid = true;
-      o->gid = (gid_t) gid_from_passwd;
-    }
+  char root[64];
+  snprintf (root, sizeof root, "/proc/%d/root", (int) pid);
+  struct spec_user u;
+  if (spec_user_resolve (root, spec, NULL, &u, err) < 0)
+    return -1;
+  o->has_user = o->has_gid = true;
+  o->uid = u.uid;
+  o->gid = u.gid;
+  spec_user_clear (&u);
   return 0;
 }
 
-static const char *const all_caps[] = {
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
-  "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-  "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO",
-  "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-  "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
-  "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-  "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE", NULL,
-};
+/* exec --privileged: every capability the kernel knows.  */
+static char **
+all_caps (void)
+{
+  int last = kago_cap_last_cap ();
+  char **v = xcalloc ((size_t) last + 2, sizeof *v);
+  size_t n = 0;
+  for (int c = 0; c <= last; c++)
+    if (kago_cap_name (c))
+      v[n++] = (char *) kago_cap_name (c);
+  return v;
+}
 
 int
 kago_cmd_ctr_exec (struct kago_engine_ctx *ctx, int argc, char **argv)
@@ -212,12 +158,13 @@ kago_cmd_ctr_exec (struct kago_engine_ctx *ctx, int argc, char **argv)
       o.args = argv + optind + 1;
       o.env = env.v;
       if (privileged)
-        o.caps = (char **) all_caps;
+        o.caps = all_caps ();
       int status = 0;
       if (kago_container_exec (&rt, ci.id, &o, &status, &err) < 0)
         ret = kago_cli_ctr_fail (&err, kago_ctr_exec_error_code (err) == 125 ? 126 : kago_ctr_exec_error_code (err));
       else
         ret = o.detach ? 0 : status;
+      free (o.caps);
     }
   kago_ctr_info_free (&ci);
   kago_engine_close (&e);

@@ -292,7 +292,7 @@ run_or_create (struct kago_engine_ctx *ctx, int argc, char **argv, bool run)
     }
   struct build_ctx b = { .e = &e, .o = &o };
   struct kago_ctr_new n = {
-    .name = o.name, .image = o.image, .rm = o.rm, .build = build_spec, .build_arg = &b,
+    .name = o.name, .image = o.image, .build = build_spec, .build_arg = &b,
   };
   char id[KAGO_CTR_ID_LEN + 1];
   if (kago_ctr_create (&e, s, &n, id, &err) < 0)

@@ -66,16 +66,6 @@ struct targets
   size_t n;
 };
 
-/* "kago: No such container: X" as docker words it, without the
-   "No such file or directory" of the lookup's errno.  */
-static int
-fail (kago_error_t *err)
-{
-  if (*err && strncmp ((*err)->msg, "No such container", 17) == 0)
-    (*err)->errnum = 0;
-  return kago_cli_fail (err);
-}
-
 static void
 usage_stats (FILE *out)
 {
@@ -347,7 +337,7 @@ kago_cmd_stats (struct kago_engine_ctx *ctx, int argc, char **argv)
       char id[KAGO_CTR_ID_LEN + 1];
       if (kago_ctr_resolve (&e, argv[i], id, &err) < 0)
         {
-          ret = fail (&err);
+          ret = kago_cli_fail (&err);
           continue;
         }
       struct target *t = targets_add (&ts);

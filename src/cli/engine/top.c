@@ -10,16 +10,6 @@
 #include "engine/container/top.h"
 #include "runtime/runtime.h"
 
-/* "kago: No such container: X" as docker words it, without the
-   "No such file or directory" of the lookup's errno.  */
-static int
-fail (kago_error_t *err)
-{
-  if (*err && strncmp ((*err)->msg, "No such container", 17) == 0)
-    (*err)->errnum = 0;
-  return kago_cli_fail (err);
-}
-
 static void
 usage_top (FILE *out)
 {
@@ -107,7 +97,7 @@ kago_cmd_top (struct kago_engine_ctx *ctx, int argc, char **argv)
   int r = top_of (&e, argv[1], argv + 2, (size_t) (argc - 2), &t, &err);
   kago_engine_close (&e);
   if (r < 0)
-    return fail (&err);
+    return kago_cli_fail (&err);
   print_top (&t, stdout);
   kago_top_free (&t);
   return 0;

@@ -7,10 +7,12 @@
 #include "common/fsutil.h"
 #include "common/xalloc.h"
 #include "engine/container/record.h"
+#include "engine/container/units.h"
 #include "engine/image/image.h"
 #include "engine/image/index.h"
 #include "engine/image/rootfs.h"
 #include "engine/image/store.h"
+#include "runtime/core.h"
 #include "runtime/runtime.h"
 
 #include <errno.h>
@@ -275,20 +277,11 @@ kago_ctr_run_config (struct kago_engine *e, const char *id, struct kago_ctr_run_
   rc->log_max_file = 1;
   const char *ms = json_get_string (json_object_get (lc, "max-size"));
   const char *mf = json_get_string (json_object_get (lc, "max-file"));
-  if (ms)
-    {
-      char *end;
-      double v = strtod (ms, &end);
-      uint64_t mul = 1;
-      switch (*end | 0x20)
-        {
-        case 'k': mul = 1024; break;
-        case 'm': mul = 1024 * 1024; break;
-        case 'g': mul = 1024ULL * 1024 * 1024; break;
-        default: break;
-        }
-      rc->log_max_size = (uint64_t) (v * (double) mul);
-    }
+  int64_t sz;
+  kago_error_t e2 = NULL;
+  if (ms && kago_ram_in_bytes (ms, &sz, &e2) == 0 && sz > 0)
+    rc->log_max_size = (uint64_t) sz;
+  kago_error_release (&e2);
   if (mf)
     rc->log_max_file = atoi (mf) > 0 ? atoi (mf) : 1;
   json_free (rec);
@@ -335,31 +328,6 @@ kago_ctr_runtime_pid (struct kago_runtime *rt, const char *id, pid_t *pid, kago_
   json_free (st);
   *pid = (pid_t) p;
   return 0;
-}
-
-int
-kago_ctr_recv_master (int sock, kago_error_t *err)
-{
-  char b[256];
-  struct iovec iov = { .iov_base = b, .iov_len = sizeof b };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-  ssize_t n;
-  do
-    n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return kago_error_set (err, errno, "receive the terminal");
-  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
-  if (c == NULL || c->cmsg_type != SCM_RIGHTS)
-    return kago_error_set (err, 0, "the container sent no terminal");
-  int fd;
-  memcpy (&fd, CMSG_DATA (c), sizeof fd);
-  return fd;
 }
 
 int
@@ -439,8 +407,8 @@ set_running (json_value *rec, void *arg, kago_error_t *err)
   free (now);
   json_object_set (rec, "RestartCount", json_int_new (a->restarts));
   kago_rec_set (rec, "Kago", "MonitorPid", json_int_new (a->monitor));
-  kago_rec_set (rec, "Kago", "MonitorStart", json_int_new ((int64_t) kago_pid_start_time (a->monitor)));
-  kago_rec_set (rec, "Kago", "InitStart", json_int_new ((int64_t) kago_pid_start_time (a->pid)));
+  kago_rec_set (rec, "Kago", "MonitorStart", json_int_new ((int64_t) kago_pid_starttime (a->monitor, NULL)));
+  kago_rec_set (rec, "Kago", "InitStart", json_int_new ((int64_t) kago_pid_starttime (a->pid, NULL)));
   kago_rec_set (rec, "Kago", "StopRequested", json_bool_new (false));
   return 0;
 }

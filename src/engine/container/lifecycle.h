@@ -20,7 +20,6 @@ struct kago_ctr_new
 {
   const char *name;       /* NULL: a random one */
   const char *image;      /* as typed */
-  bool rm;                /* --rm */
   /* Called once the id, name, directory and rootfs exist, to build the
      spec: fill OCI (the config.json), CONFIG, HOST_CONFIG, MOUNTS, PATH and
      ARGS.  */
@@ -74,7 +73,6 @@ int kago_ctr_run_config (struct kago_engine *e, const char *id, struct kago_ctr_
 /* Mount the rootfs if it is not; drop a stale runtime state.  */
 int kago_ctr_prepare_start (struct kago_engine *e, const char *id, kago_error_t *err);
 int kago_ctr_runtime_pid (struct kago_runtime *rt, const char *id, pid_t *pid, kago_error_t *err);
-int kago_ctr_recv_master (int sock, kago_error_t *err);
 /* Docker's exit status for a failed start: 127 not found, 126 cannot
    invoke, 125 otherwise.  */
 int kago_ctr_exec_error_code (kago_error_t err);

@@ -9,6 +9,8 @@
 #include "engine/container/lifecycle.h"
 #include "engine/container/logs.h"
 #include "engine/container/record.h"
+#include "runtime/core.h"
+#include "runtime/process_attrs.h"
 #include "runtime/runtime.h"
 
 #include <errno.h>
@@ -334,7 +336,7 @@ launch (struct mon *m, kago_error_t *err)
   int r = kago_container_create (&m->rt, m->id, &co, err);
   if (r == 0 && m->tty)
     {
-      m->master = kago_ctr_recv_master (con[0], err);
+      m->master = kago_recv_fd (con[0], NULL, err);
       if (m->master < 0)
         r = -1;
       else

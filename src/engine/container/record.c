@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/xalloc.h"
+#include "runtime/core.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -369,53 +370,10 @@ kago_ctr_resolve (struct kago_engine *e, const char *name_or_id, char id[KAGO_CT
 
 /* ---- liveness ---- */
 
-unsigned long long
-kago_pid_start_time (pid_t pid)
-{
-  char path[64], buf[1024];
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  ssize_t n = read (fd, buf, sizeof buf - 1);
-  close (fd);
-  if (n <= 0)
-    return 0;
-  buf[n] = '\0';
-  char *p = strrchr (buf, ')');
-  if (p == NULL)
-    return 0;
-  /* Field 22 (starttime); p points at the end of field 2.  */
-  unsigned long long v = 0;
-  int field = 2;
-  for (char *s = p + 1; *s; s++)
-    if (*s == ' ' && ++field == 22)
-      {
-        v = strtoull (s + 1, NULL, 10);
-        break;
-      }
-  return v;
-}
-
 bool
 kago_pid_alive (pid_t pid, unsigned long long start)
 {
-  if (pid <= 0)
-    return false;
-  unsigned long long now = kago_pid_start_time (pid);
-  if (now == 0 || (start != 0 && now != start))
-    return false;
-  /* A zombie is not alive.  */
-  char path[64], buf[512];
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  ssize_t n = read (fd, buf, sizeof buf - 1);
-  close (fd);
-  if (n <= 0)
-    return false;
-  buf[n] = '\0';
-  char *p = strrchr (buf, ')');
-  return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+  bool zombie;
+  unsigned long long now = kago_pid_starttime (pid, &zombie);
+  return now != 0 && !zombie && (start == 0 || now == start);
 }

@@ -37,9 +37,8 @@ int64_t kago_rec_int (const json_value *rec, const char *a, const char *b, int64
 bool kago_rec_bool (const json_value *rec, const char *a, const char *b);
 void kago_rec_set (json_value *rec, const char *a, const char *b, json_value *val);
 
-/* /proc/PID/stat's start time (0 when PID is gone); alive = exists, same
-   start time (when START is not 0) and not a zombie.  */
-unsigned long long kago_pid_start_time (pid_t pid);
+/* PID exists, is not a zombie and has start time START (any when 0); the
+   start time is the runtime's kago_pid_starttime.  */
 bool kago_pid_alive (pid_t pid, unsigned long long start);
 
 #endif
