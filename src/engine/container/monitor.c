@@ -474,12 +474,12 @@ serve (struct mon *m)
             client_request (m, i);
         }
     }
+  /* With a tty in_w is the master itself.  */
+  if (m->in_w >= 0 && m->in_w != m->master)
+    close (m->in_w);
   if (m->master >= 0)
     close (m->master);
   m->master = m->in_w = -1;
-  if (m->in_w >= 0)
-    close (m->in_w);
-  m->in_w = -1;
   kago_log_flush (&m->log);
   return code;
 }
