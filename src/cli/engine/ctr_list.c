@@ -253,9 +253,13 @@ kago_cmd_ctr_ps (struct kago_engine_ctx *ctx, int argc, char **argv)
       }
     struct kago_ctr_info *v;
     size_t n;
+    /* Docker: -n/-l and a status or exited filter look at every
+       container; otherwise only live ones.  */
+    for (size_t k = 0; k < nf; k++)
+      all |= strcmp (filters[k].key, "status") == 0 || strcmp (filters[k].key, "exited") == 0;
     if (last >= 0)
       all = true;
-    if (kago_ctr_list (&e, all || nf > 0, &v, &n, &err) < 0)
+    if (kago_ctr_list (&e, all, &v, &n, &err) < 0)
       {
         kago_engine_close (&e);
         ret = kago_cli_ctr_fail (&err, 1);
@@ -276,15 +280,6 @@ kago_cmd_ctr_ps (struct kago_engine_ctx *ctx, int argc, char **argv)
       {
         if (!filter_match (&v[i], filters, nf))
           continue;
-        if (!all && nf > 0 && v[i].status != KAGO_CTR_RUNNING && v[i].status != KAGO_CTR_PAUSED
-            && v[i].status != KAGO_CTR_RESTARTING)
-          {
-            bool status_filter = false;
-            for (size_t k = 0; k < nf; k++)
-              status_filter |= strcmp (filters[k].key, "status") == 0 || strcmp (filters[k].key, "exited") == 0;
-            if (!status_filter)
-              continue;
-          }
         if (last >= 0 && shown >= last)
           break;
         shown++;
