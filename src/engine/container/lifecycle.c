@@ -284,30 +284,38 @@ kago_ctr_run_config (struct kago_engine *e, const char *id, struct kago_ctr_run_
   kago_error_release (&e2);
   if (mf)
     rc->log_max_file = atoi (mf) > 0 ? atoi (mf) : 1;
-  json_free (rec);
-  return 0;
-}
-
-int
-kago_ctr_prepare_start (struct kago_engine *e, const char *id, kago_error_t *err)
-{
-  json_value *rec = kago_ctr_record_load (e, id, err);
-  if (rec == NULL)
-    return -1;
-  int r = 0;
   const json_value *k = json_object_get (rec, "Kago");
   if (kago_rec_bool (k, "Overlay", NULL))
     {
       const json_value *ls = json_object_get (k, "Layers");
-      size_t n = json_array_len (ls);
-      const char **layers = xcalloc (n + 1, sizeof *layers);
-      for (size_t i = 0; i < n; i++)
-        layers[i] = json_get_string (json_array_at (ls, i));
-      r = kago_rootfs_ensure_mounted (layers, n, kago_rec_str (k, "RootfsDir", NULL), err);
-      free (layers);
+      rc->nlayers = json_array_len (ls);
+      rc->layers = xcalloc (rc->nlayers + 1, sizeof *rc->layers);
+      for (size_t i = 0; i < rc->nlayers; i++)
+        rc->layers[i] = xstrdup (json_get_string (json_array_at (ls, i)) ?: "");
+      rc->rootfs_dir = xstrdup (kago_rec_str (k, "RootfsDir", NULL) ?: "");
     }
   json_free (rec);
-  if (r < 0)
+  return 0;
+}
+
+void
+kago_ctr_run_config_clear (struct kago_ctr_run_config *rc)
+{
+  free (rc->restart);
+  free (rc->log_path);
+  free (rc->rootfs_dir);
+  for (size_t i = 0; i < rc->nlayers; i++)
+    free (rc->layers[i]);
+  free (rc->layers);
+  memset (rc, 0, sizeof *rc);
+}
+
+int
+kago_ctr_prepare_start (struct kago_engine *e, const char *id, const struct kago_ctr_run_config *rc,
+                        kago_error_t *err)
+{
+  if (rc->rootfs_dir
+      && kago_rootfs_ensure_mounted ((const char *const *) rc->layers, rc->nlayers, rc->rootfs_dir, err) < 0)
     return -1;
   /* A runtime state left by a monitor that died.  */
   struct kago_runtime rt = { .root = e->runtime_root };

@@ -63,15 +63,20 @@ struct kago_ctr_run_config
 {
   bool tty, open_stdin, stdin_once, auto_remove;
   bool net_bridge; /* --network bridge */
-  char *restart; /* owned by the monitor for its life */
+  char *restart; /* "no", "always", "on-failure", "unless-stopped" */
   int max_retries;
   char *log_path;
   uint64_t log_max_size;
   int log_max_file;
+  char *rootfs_dir; /* the overlay's directory and its lower layers */
+  char **layers;    /* (NULL for a copied rootfs, always there) */
+  size_t nlayers;
 };
 int kago_ctr_run_config (struct kago_engine *e, const char *id, struct kago_ctr_run_config *rc, kago_error_t *err);
+void kago_ctr_run_config_clear (struct kago_ctr_run_config *rc);
 /* Mount the rootfs if it is not; drop a stale runtime state.  */
-int kago_ctr_prepare_start (struct kago_engine *e, const char *id, kago_error_t *err);
+int kago_ctr_prepare_start (struct kago_engine *e, const char *id, const struct kago_ctr_run_config *rc,
+                            kago_error_t *err);
 int kago_ctr_runtime_pid (struct kago_runtime *rt, const char *id, pid_t *pid, kago_error_t *err);
 /* Docker's exit status for a failed start: 127 not found, 126 cannot
    invoke, 125 otherwise.  */

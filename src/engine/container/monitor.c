@@ -46,9 +46,7 @@ struct mon
   struct kago_engine *e;
   const char *id;
   struct kago_runtime rt;
-  bool tty, open_stdin, stdin_once, auto_remove, net_bridge;
-  char *restart;     /* "no", "always", "on-failure", "unless-stopped" */
-  int max_retries;
+  struct kago_ctr_run_config rc; /* from the record: stdio, policy, log, rootfs */
   int master;        /* tty */
   int out_r, err_r;  /* pipes */
   int in_w;          /* the container's stdin (pipe write end or master) */
@@ -162,7 +160,7 @@ client_input (struct mon *m, size_t i)
       c->in = -1;
       /* docker run -i: the end of the client's input closes the
          container's (StdinOnce); a tty keeps it.  */
-      if (!m->tty && m->stdin_once && m->in_w >= 0)
+      if (!m->rc.tty && m->rc.stdin_once && m->in_w >= 0)
         {
           close (m->in_w);
           m->in_w = -1;
@@ -193,7 +191,7 @@ client_input (struct mon *m, size_t i)
       c->dk_pos = 0;
       out[o++] = buf[k];
     }
-  if (o && m->in_w >= 0 && write_all (m->in_w, out, o) < 0 && !m->tty)
+  if (o && m->in_w >= 0 && write_all (m->in_w, out, o) < 0 && !m->rc.tty)
     {
       close (m->in_w);
       m->in_w = -1;
@@ -310,15 +308,15 @@ launch (struct mon *m, kago_error_t *err)
   cleanup_close int nul = null_fd ();
   if (nul < 0)
     return kago_error_set (err, errno, "open /dev/null");
-  if (kago_ctr_prepare_start (m->e, m->id, err) < 0)
+  if (kago_ctr_prepare_start (m->e, m->id, &m->rc, err) < 0)
     return -1;
-  if (m->tty)
+  if (m->rc.tty)
     {
       if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, con) < 0)
         return kago_error_set (err, errno, "socketpair");
     }
   else if (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0
-           || (m->open_stdin && pipe2 (in, O_CLOEXEC) < 0))
+           || (m->rc.open_stdin && pipe2 (in, O_CLOEXEC) < 0))
     {
       kago_error_set (err, errno, "pipe");
       goto out;
@@ -331,10 +329,10 @@ launch (struct mon *m, kago_error_t *err)
     }
   bool attached = false;
   struct kago_create_options co = {
-    .bundle = bundle, .has_console_fd = m->tty, .console_fd = con[1],
+    .bundle = bundle, .has_console_fd = m->rc.tty, .console_fd = con[1],
   };
   int r = kago_container_create (&m->rt, m->id, &co, err);
-  if (r == 0 && m->tty)
+  if (r == 0 && m->rc.tty)
     {
       m->master = kago_recv_fd (con[0], NULL, err);
       if (m->master < 0)
@@ -346,7 +344,7 @@ launch (struct mon *m, kago_error_t *err)
     {
       r = kago_ctr_runtime_pid (&m->rt, m->id, &m->pid, err);
       /* The init waits in its new network namespace: connect it first.  */
-      if (r == 0 && m->net_bridge && (r = kago_ctr_net_attach (m->e, m->id, m->pid, err)) == 0)
+      if (r == 0 && m->rc.net_bridge && (r = kago_ctr_net_attach (m->e, m->id, m->pid, err)) == 0)
         attached = true;
       if (r == 0)
         r = kago_container_start (&m->rt, m->id, err);
@@ -363,7 +361,7 @@ launch (struct mon *m, kago_error_t *err)
       m->pid = 0;
       goto out;
     }
-  if (!m->tty)
+  if (!m->rc.tty)
     {
       m->out_r = out[0], out[0] = -1;
       m->err_r = errp[0], errp[0] = -1;
@@ -395,7 +393,7 @@ serve (struct mon *m)
 {
   int code = -1;
   bool reaped = false;
-  while (!reaped || m->out_r >= 0 || m->err_r >= 0 || (m->tty && m->master >= 0))
+  while (!reaped || m->out_r >= 0 || m->err_r >= 0 || (m->rc.tty && m->master >= 0))
     {
       struct pollfd p[4 + MAX_CLIENTS * 2];
       int np = 0, ip_out = -1, ip_err = -1, ip_master = -1;
@@ -405,7 +403,7 @@ serve (struct mon *m)
         ip_out = np, p[np++] = (struct pollfd){ .fd = m->out_r, .events = POLLIN };
       if (m->err_r >= 0)
         ip_err = np, p[np++] = (struct pollfd){ .fd = m->err_r, .events = POLLIN };
-      if (m->tty && m->master >= 0)
+      if (m->rc.tty && m->master >= 0)
         ip_master = np, p[np++] = (struct pollfd){ .fd = m->master, .events = POLLIN };
       int base = np;
       size_t nc = m->nc;
@@ -523,26 +521,26 @@ listen_on (struct kago_engine *e, const char *id, kago_error_t *err)
 static bool
 should_restart (struct mon *m, int code, int restarts)
 {
-  if (m->stop_requested || m->auto_remove)
+  if (m->stop_requested || m->rc.auto_remove)
     return false;
   /* `kago update --restart` may have changed the policy meanwhile.  */
   struct kago_ctr_run_config rc;
   kago_error_t err = NULL;
   if (kago_ctr_run_config (m->e, m->id, &rc, &err) == 0)
     {
-      free (m->restart);
-      m->restart = rc.restart;
-      m->max_retries = rc.max_retries;
-      free (rc.log_path);
+      free (m->rc.restart);
+      m->rc.restart = steal_pointer (&rc.restart);
+      m->rc.max_retries = rc.max_retries;
+      kago_ctr_run_config_clear (&rc);
     }
   else
     kago_error_release (&err);
-  if (m->restart == NULL)
+  if (m->rc.restart == NULL)
     return false;
-  if (strcmp (m->restart, "always") == 0 || strcmp (m->restart, "unless-stopped") == 0)
+  if (strcmp (m->rc.restart, "always") == 0 || strcmp (m->rc.restart, "unless-stopped") == 0)
     return true;
-  if (strcmp (m->restart, "on-failure") == 0)
-    return code != 0 && (m->max_retries <= 0 || restarts < m->max_retries);
+  if (strcmp (m->rc.restart, "on-failure") == 0)
+    return code != 0 && (m->rc.max_retries <= 0 || restarts < m->rc.max_retries);
   return false;
 }
 
@@ -638,14 +636,10 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
   m.ndkeys = nk > 0 ? (size_t) nk : 0;
   kago_error_release (&err);
 
-  struct kago_ctr_run_config rc;
-  if (kago_ctr_run_config (e, id, &rc, &err) < 0 || kago_log_open (&m.log, rc.log_path, rc.log_max_size,
-                                                                   rc.log_max_file, &err)
+  if (kago_ctr_run_config (e, id, &m.rc, &err) < 0
+      || kago_log_open (&m.log, m.rc.log_path, m.rc.log_max_size, m.rc.log_max_file, &err)
                                                          < 0)
     goto fail_early;
-  m.tty = rc.tty, m.open_stdin = rc.open_stdin, m.stdin_once = rc.stdin_once, m.auto_remove = rc.auto_remove;
-  m.net_bridge = rc.net_bridge;
-  m.restart = rc.restart, m.max_retries = rc.max_retries;
   m.listen_fd = listen_on (e, id, &err);
   if (m.listen_fd < 0)
     goto fail_early;
@@ -683,12 +677,12 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
         kago_error_release (&err);
       if (kago_container_delete (&m.rt, id, true, &err) < 0)
         kago_error_release (&err);
-      if (m.net_bridge)
+      if (m.rc.net_bridge)
         kago_ctr_net_detach (e, id, true);
       m.pid = 0;
       bool again = should_restart (&m, code, restarts);
       KAGO_PHASE ("mon:deleted");
-      if (!again && m.auto_remove)
+      if (!again && m.rc.auto_remove)
         {
           /* --rm: the record goes with the rest (recorded only when the
              removal fails).  */
