@@ -10,14 +10,15 @@
  * the kernel answered and, where the kernel gives one, its extended-ack
  * message ("Error: ...").  Links are named by their interface name.
  *
- * The usual sequence for one container on a bridge:
+ * The sequence bridge.c follows for one container on a bridge (its host
+ * end is named "veth" + the first 11 characters of the container id):
  *
  *   kago_nl_bridge_create (host, "kago0", 1500, err);
  *   kago_nl_addr_add_v4 (host, "kago0", gw, 16, err);
  *   kago_nl_link_set_up (host, "kago0", true, err);
- *   kago_nl_veth_create (host, "vethXXXX", "eth0", netns_fd, 1500, err);
- *   kago_nl_link_set_master (host, "vethXXXX", "kago0", err);
- *   kago_nl_link_set_up (host, "vethXXXX", true, err);
+ *   kago_nl_veth_create (host, "veth0123456789a", "eth0", netns_fd, 1500, err);
+ *   kago_nl_link_set_master (host, "veth0123456789a", "kago0", err);
+ *   kago_nl_link_set_up (host, "veth0123456789a", true, err);
  *   ctr = kago_nl_open_netns (netns_fd, err);
  *   kago_nl_addr_add_v4 (ctr, "eth0", addr, 16, err);
  *   kago_nl_link_set_up (ctr, "lo", true, err);
