@@ -272,30 +272,13 @@ kago_ctr_image_in_use (void *ctx, const char *image_id, char **by, kago_error_t 
 
 /* ---- operations ---- */
 
-static int
-start_lock (struct kago_engine *e, const char *id, kago_error_t *err)
-{
-  cleanup_free char *p = kago_ctr_path (e, id, "start.lock");
-  int fd = open (p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return kago_error_set (err, 0, "No such container: %s", id);
-  while (flock (fd, LOCK_EX) < 0)
-    if (errno != EINTR)
-      {
-        int en = errno;
-        close (fd);
-        return kago_error_set (err, en, "lock `%s`", p);
-      }
-  return fd;
-}
-
 int
 kago_ctr_start (struct kago_engine *e, const char *id, const struct kago_spawn_opts *o, int *conn, pid_t *pid,
                 kago_error_t *err)
 {
   if (conn)
     *conn = -1;
-  cleanup_close int lk = start_lock (e, id, err);
+  cleanup_close int lk = kago_ctr_lock_file (e, id, "start.lock", err);
   if (lk < 0)
     return -1;
   json_value *rec = load_checked (e, id, err);

@@ -183,7 +183,13 @@ kago_ctr_path (struct kago_engine *e, const char *id, const char *file)
 int
 kago_ctr_lock (struct kago_engine *e, const char *id, kago_error_t *err)
 {
-  cleanup_free char *p = kago_ctr_path (e, id, "lock");
+  return kago_ctr_lock_file (e, id, "lock", err);
+}
+
+int
+kago_ctr_lock_file (struct kago_engine *e, const char *id, const char *file, kago_error_t *err)
+{
+  cleanup_free char *p = kago_ctr_path (e, id, file);
   int fd = open (p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
     {

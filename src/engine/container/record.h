@@ -24,6 +24,8 @@ char *kago_ctr_path (struct kago_engine *e, const char *id, const char *file);
 /* Lock the container (flock on R/containers/ID/lock); returns the fd to
    close, or -1 ("No such container" when its directory is gone).  */
 int kago_ctr_lock (struct kago_engine *e, const char *id, kago_error_t *err);
+/* The same on another lock file of the container (start.lock).  */
+int kago_ctr_lock_file (struct kago_engine *e, const char *id, const char *file, kago_error_t *err);
 json_value *kago_ctr_record_load (struct kago_engine *e, const char *id, kago_error_t *err);
 /* Replace the record (the caller holds the lock).  */
 int kago_ctr_record_save (struct kago_engine *e, const char *id, const json_value *rec, kago_error_t *err);
