@@ -32,6 +32,11 @@ parse_user (pid_t pid, const char *spec, struct kago_exec_options *o, kago_error
   o->has_user = o->has_gid = true;
   o->uid = u.uid;
   o->gid = u.gid;
+  /* The supplementary groups too (the primary gid and /etc/group's), as
+     docker exec sets them: the exec'd process must not keep root's.  */
+  o->additional_gids = steal_pointer (&u.gids);
+  o->n_additional_gids = u.ngids;
+  u.ngids = 0;
   spec_user_clear (&u);
   return 0;
 }
@@ -166,6 +171,7 @@ kago_cmd_ctr_exec (struct kago_engine_ctx *ctx, int argc, char **argv)
         ret = o.detach ? 0 : status;
       free (o.caps);
     }
+  free (o.additional_gids);
   kago_ctr_info_free (&ci);
   kago_engine_close (&e);
 out:
