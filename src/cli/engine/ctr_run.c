@@ -210,6 +210,7 @@ build_spec (void *arg, const char *id, const char *name, const char *rootfs, con
     .runtime_root = b->e->runtime_root,
     .lookup = lookup_running,
     .lookup_ctx = b->e,
+    .engine_root = b->e->root,
   };
   struct kago_spec_output out = { 0 };
   if (kago_spec_build (b->o, &in, &out, err) < 0)
@@ -312,12 +313,13 @@ run_or_create (struct kago_engine_ctx *ctx, int argc, char **argv, bool run)
   print_warnings (b.warnings);
   kago_store_close (s);
   s = NULL;
-  if (o.network && strcmp (o.network, "bridge") == 0)
+  if (o.network && strcmp (o.network, "none") != 0 && strcmp (o.network, "default") != 0
+      && strcmp (o.network, "host") != 0 && strncmp (o.network, "container:", 10) != 0)
     {
       /* The bridge, forwarding and NAT in our namespace, here where a
          notice can be printed (the monitor repeats it silently).  */
       cleanup_free char *notice = NULL;
-      if (kago_ctr_net_prepare (&e, &notice, &err) < 0)
+      if (kago_ctr_net_prepare (&e, id, &notice, &err) < 0)
         {
           kago_error_t e2 = NULL;
           if (kago_ctr_remove (&e, id, true, false, &e2) < 0)

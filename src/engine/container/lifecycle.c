@@ -176,6 +176,7 @@ kago_ctr_create (struct kago_engine *e, struct kago_store *s, const struct kago_
     json_object_set (rec, "ProcessLabel", json_string_new (""));
     json_object_set (rec, "AppArmorProfile", json_string_new (""));
     json_object_set (rec, "ExecIDs", json_null_new ());
+    json_value *nets = kago_ctr_net_take_pending (host_config);
     json_object_set (rec, "HostConfig", host_config);
     host_config = NULL;
     json_value *gd = json_object_new (), *data = json_object_new ();
@@ -205,7 +206,7 @@ kago_ctr_create (struct kago_engine *e, struct kago_store *s, const struct kago_
     json_object_set (ns, "Bridge", json_string_new (""));
     json_object_set (ns, "SandboxID", json_string_new (""));
     json_object_set (ns, "Ports", json_object_new ());
-    json_object_set (ns, "Networks", json_object_new ());
+    json_object_set (ns, "Networks", nets);
     json_object_set (rec, "NetworkSettings", ns);
     json_value *k = json_object_new ();
     json_object_set (k, "ImageRef", json_string_new (n->image));
@@ -267,7 +268,7 @@ kago_ctr_run_config (struct kago_engine *e, const char *id, struct kago_ctr_run_
   rc->open_stdin = kago_rec_bool (rec, "Config", "OpenStdin");
   rc->stdin_once = kago_rec_bool (rec, "Config", "StdinOnce");
   rc->auto_remove = kago_rec_bool (rec, "HostConfig", "AutoRemove");
-  rc->net_bridge = kago_ctr_net_is_bridge (rec);
+  rc->net_bridge = kago_ctr_net_wanted (rec);
   const json_value *hc = json_object_get (rec, "HostConfig");
   const char *rp = kago_rec_str (hc, "RestartPolicy", "Name");
   rc->restart = xstrdup (rp && *rp ? rp : "no");
@@ -487,7 +488,7 @@ kago_ctr_remove_files (struct kago_engine *e, const char *id, kago_error_t *err)
   if (kago_container_delete (&rt, id, true, &e2) < 0)
     kago_error_release (&e2);
   /* A monitor that died without cleaning up: its veth and lease.  */
-  if (kago_ctr_net_is_bridge (rec))
+  if (kago_ctr_net_wanted (rec))
     kago_ctr_net_detach (e, id, false);
   const char *rootfs_dir = kago_rec_str (rec, "Kago", "RootfsDir");
   if (rootfs_dir && kago_rootfs_remove (rootfs_dir, err) < 0)

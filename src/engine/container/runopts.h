@@ -131,6 +131,8 @@ struct kago_run_opts
   struct kago_strv sysctls;    /* KEY=VALUE */
   struct kago_strv dns, dns_search, dns_option, add_host;
   char *pid, *ipc, *uts, *userns, *cgroupns, *network, *cgroup_parent;
+  char *ip;                    /* --ip: the address on a user-defined network */
+  struct kago_strv network_alias; /* --network-alias */
 
   /* resources (0 / NULL: unset unless noted) */
   int64_t memory, memory_swap, memory_reservation, kernel_memory, shm_size;
@@ -175,6 +177,9 @@ struct kago_spec_input
   /* --init's binary; NULL: $KAGO_INIT, else kago-init beside
      /proc/self/exe.  */
   const char *init_path;
+  /* The engine root, where --network NAME|ID is looked up (network/store.h);
+     NULL: only the predefined networks.  */
+  const char *engine_root;
 };
 
 struct kago_spec_output

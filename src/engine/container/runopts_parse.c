@@ -407,6 +407,7 @@ static const struct flag flags[] = {
   { "group-add", 0, K_LIST, OFF (group_add), NULL, "list", "Add additional groups to join", 0 },
   { "help", 0, K_BOOL, OFF (help), NULL, NULL, "Print usage", 0 },
   { "hostname", 'h', K_STR, OFF (hostname), NULL, "string", "Container host name", 0 },
+  { "ip", 0, K_STR, OFF (ip), NULL, "string", "IPv4 address (e.g., 172.30.100.104)", 0 },
   { "init", 0, K_BOOL, OFF (init), NULL, NULL,
     "Run an init inside the container that forwards signals and reaps processes", 0 },
   { "interactive", 'i', K_BOOL, OFF (interactive), NULL, NULL, "Keep STDIN open even if not attached", 0 },
@@ -426,6 +427,8 @@ static const struct flag flags[] = {
     "Tune container memory swappiness (0 to 100) (default -1)", 0 },
   { "mount", 0, K_FN, 0, set_mount, "mount", "Attach a filesystem mount to the container", 0 },
   { "name", 0, K_STR, OFF (name), NULL, "string", "Assign a name to the container", 0 },
+  { "network-alias", 0, K_LIST, OFF (network_alias), NULL, "list", "Add network-scoped alias for the container", 0 },
+  { "net-alias", 0, K_LIST, OFF (network_alias), NULL, "list", "Add network-scoped alias for the container", HIDDEN },
   { "net", 0, K_STR, OFF (network), NULL, "network", "Connect a container to a network", HIDDEN },
   { "network", 0, K_STR, OFF (network), NULL, "network",
     "Connect a container to a network (none, host, container:NAME)", 0 },
@@ -606,6 +609,8 @@ kago_run_opts_free (struct kago_run_opts *o)
   free (o->userns);
   free (o->cgroupns);
   free (o->network);
+  free (o->ip);
+  kago_strv_clear (&o->network_alias);
   free (o->cgroup_parent);
   free (o->cpuset_cpus);
   free (o->cpuset_mems);

@@ -14,7 +14,9 @@
 #include "cgroup/cgroup.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "engine/container/ctr_network.h"
 #include "engine/container/spec_internal.h"
+#include "engine/network/store.h"
 #include "engine/container/units.h"
 #include "runtime/process_attrs.h"
 #include "seccomp/profile.h"
@@ -350,6 +352,57 @@ add_ns (json_value *arr, const char *type, const char *path)
   json_array_append (arr, n);
 }
 
+/* --network NAME|ID of a bridge network: its NetworkSettings.Networks
+   entry (with --ip and --network-alias), checked here so that a bad one
+   creates nothing.  */
+static int
+spec_network (struct spec_ctx *c, const char *ref, kago_error_t *err)
+{
+  const struct kago_run_opts *o = c->o;
+  if (c->in->engine_root == NULL)
+    {
+      if (strcmp (ref, KAGO_NET_DEFAULT) != 0)
+        return kago_error_set (err, ENOENT, "network %s not found", ref);
+      c->net_name = xstrdup (KAGO_NET_DEFAULT);
+      c->net_entry = kago_ctr_net_entry ("", NULL, NULL);
+      return 0;
+    }
+  struct kago_net n;
+  if (kago_net_find (c->in->engine_root, ref, &n, err) < 0)
+    return -1;
+  int r = 0;
+  if (!kago_net_is_bridge (&n))
+    r = kago_error_set (err, EINVAL, "network %s has the driver %s: use --network %s", ref, n.driver, n.name);
+  c->net_user = !n.predefined;
+  if (r == 0 && o->ip && c->net_user)
+    {
+      uint32_t a;
+      struct kago_ipam_lease *l = NULL;
+      size_t nl = 0;
+      if (kago_ipv4_parse (o->ip, &a, err) < 0)
+        r = -1;
+      else if (!kago_subnet_contains (&n.pool.subnet, a))
+        r = kago_error_set (err, EINVAL, "Invalid address %s: It does not belong to any of this network's subnets",
+                            o->ip);
+      else if (a == n.pool.gateway || a == n.pool.subnet.addr || a == kago_subnet_broadcast (&n.pool.subnet))
+        r = kago_error_set (err, EADDRINUSE, "Address already in use: %s is reserved on network %s", o->ip,
+                            n.name);
+      else if (kago_ipam_list (n.dir, &l, &nl, err) < 0)
+        r = -1;
+      for (size_t i = 0; r == 0 && i < nl; i++)
+        if (l[i].addr == a)
+          r = kago_error_set (err, EADDRINUSE, "Address already in use: %s on network %s", o->ip, n.name);
+      kago_ipam_leases_free (l, nl);
+    }
+  if (r == 0)
+    {
+      c->net_name = xstrdup (n.name);
+      c->net_entry = kago_ctr_net_entry (n.id, c->net_user ? o->ip : NULL, c->net_user ? &o->network_alias : NULL);
+    }
+  kago_net_clear (&n);
+  return r;
+}
+
 static int
 namespaces (struct spec_ctx *c, kago_error_t *err)
 {
@@ -392,12 +445,18 @@ namespaces (struct spec_ctx *c, kago_error_t *err)
       if (o->dns.n || o->dns_search.n || o->dns_option.n || o->add_host.n)
         return kago_error_set (err, 0, "conflicting options: dns and the network mode");
     }
-  else if (strcmp (net, "none") == 0 || strcmp (net, "default") == 0 || strcmp (net, "bridge") == 0)
-    /* bridge: the monitor connects the new namespace to kago0 between
+  else if (strcmp (net, "none") == 0 || strcmp (net, "default") == 0)
+    add_ns (ns, "network", NULL);
+  else if (spec_network (c, net, err) < 0)
+    return -1;
+  else
+    /* A bridge network: the monitor connects the new namespace between
        the runtime's create and start (ctr_network.h).  */
     add_ns (ns, "network", NULL);
-  else
-    return kago_error_set (err, 0, "network %s not found", net);
+  if (!c->net_user && o->ip)
+    return kago_error_set (err, 0, "user specified IP address is supported on user defined networks only");
+  if (!c->net_user && o->network_alias.n)
+    return kago_error_set (err, 0, "network-scoped alias is supported only for containers in user defined networks");
   c->net_mode = xstrdup (net);
   if (o->publish.n && !c->net_host)
     return kago_error_set (err, 0, "publishing ports (-p) is not supported yet");
@@ -674,6 +733,8 @@ ctx_free (struct spec_ctx *c)
   free (c->cgroupns_mode);
   free (c->userns_mode);
   free (c->net_ctr_id);
+  free (c->net_name);
+  json_free (c->net_entry);
   free (c->workdir);
   kago_strv_clear (&c->args);
   free (c->init_bin);

@@ -5,6 +5,7 @@
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "engine/container/ctr_network.h"
 #include "engine/container/spec_internal.h"
 
 /* Remove KEY from OBJ and hand its value over (a null when absent).  */
@@ -187,6 +188,15 @@ host_config (struct spec_ctx *c)
   json_object_set (lc, "Config", kv_object (&o->log_opts, NULL));
   json_object_set (h, "LogConfig", lc);
   json_object_set (h, "NetworkMode", json_string_new (c->net_mode));
+  if (c->net_entry)
+    {
+      /* For the record's NetworkSettings.Networks (kago_ctr_create moves
+         it there).  */
+      json_value *nets = json_object_new ();
+      json_object_set (nets, c->net_name, c->net_entry);
+      c->net_entry = NULL;
+      json_object_set (h, KAGO_CTR_NET_PENDING, nets);
+    }
   json_object_set (h, "PortBindings", json_object_new ());
   json_value *rp = json_object_new ();
   json_object_set (rp, "Name", json_string_new (o->restart.name ? o->restart.name : "no"));

@@ -38,6 +38,9 @@ struct spec_ctx
   bool net_host, uts_host, ipc_host, ipc_none, pid_host;
   pid_t ipc_pid;      /* ipc container:X: its init */
   char *net_ctr_id;   /* network container:X: its id */
+  bool net_user;      /* on a user-defined network: the embedded DNS server's resolv.conf */
+  json_value *net_entry; /* NetworkSettings.Networks' entry of a bridge network, or NULL */
+  char *net_name;        /* its name (the entry's key) */
   struct spec_user user;
   char *workdir;      /* the final cwd */
   struct kago_strv args; /* the command (entrypoint + cmd) */

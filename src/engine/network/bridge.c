@@ -1,4 +1,4 @@
-/* The default network "bridge" on kago0 (bridge.h).  */
+/* A bridge network's kernel side (bridge.h).  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,155 +13,21 @@
 #include "common/fsutil.h"
 #include "common/xalloc.h"
 #include "engine/network/bridge.h"
+#include "engine/network/endpoint.h"
 #include "engine/network/nat.h"
 #include "engine/network/netlink.h"
 
-#define DEFAULT_MTU 1500
 
 void
-kago_bridge_clear (struct kago_bridge *b)
+kago_bridge_host_ifname (const struct kago_net *n, const char *holder, char out[IF_NAMESIZE])
 {
-  free (b->dir);
-  b->dir = NULL;
-}
-
-void
-kago_bridge_host_ifname (const char *holder, char out[IF_NAMESIZE])
-{
-  snprintf (out, IF_NAMESIZE, "veth%.11s", holder);
-}
-
-/* ---- the network file ---- */
-
-static int
-network_load (struct kago_bridge *b, bool *found, kago_error_t *err)
-{
-  cleanup_free char *path = xasprintf ("%s/network", b->dir), *buf = NULL;
-  size_t len;
-  *found = false;
-  if (read_file (path, &buf, &len, err) < 0)
-    {
-      if ((*err)->errnum != ENOENT)
-        return -1;
-      kago_error_release (err);
-      return 0;
-    }
-  bool magic = false, subnet = false, gw = false;
-  char *save = NULL;
-  for (char *line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-    {
-      char *v = strchr (line, ' ');
-      if (v == NULL)
-        continue;
-      *v++ = '\0';
-      if (strcmp (line, "kago-network") == 0)
-        magic = strcmp (v, "1") == 0;
-      else if (strcmp (line, "id") == 0)
-        snprintf (b->id, sizeof b->id, "%s", v);
-      else if (strcmp (line, "bridge") == 0)
-        snprintf (b->ifname, sizeof b->ifname, "%s", v);
-      else if (strcmp (line, "subnet") == 0)
-        {
-          if (kago_subnet_parse (v, &b->pool.subnet, err) < 0)
-            return kago_error_wrap (err, "%s", path);
-          subnet = true;
-        }
-      else if (strcmp (line, "gateway") == 0)
-        {
-          if (kago_ipv4_parse (v, &b->pool.gateway, err) < 0)
-            return kago_error_wrap (err, "%s", path);
-          gw = true;
-        }
-      else if (strcmp (line, "mtu") == 0)
-        b->mtu = (unsigned) strtoul (v, NULL, 10);
-    }
-  if (!magic || !subnet || !gw || b->ifname[0] == '\0')
-    return kago_error_set (err, EINVAL, "%s: not a kago network file", path);
-  *found = true;
-  return 0;
-}
-
-static int
-network_save (const struct kago_bridge *b, kago_error_t *err)
-{
-  char cidr[KAGO_CIDR_STRLEN], gw[KAGO_IPV4_STRLEN];
-  cleanup_free char *text = xasprintf ("kago-network 1\nid %s\nbridge %s\nsubnet %s\ngateway %s\nmtu %u\n",
-                                       b->id, b->ifname, kago_subnet_format (&b->pool.subnet, cidr),
-                                       kago_ipv4_format (b->pool.gateway, gw), b->mtu);
-  cleanup_close int dfd = open (b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return kago_error_set (err, errno, "open %s", b->dir);
-  return write_file_atomic (dfd, "network", text, strlen (text), 0644, err);
-}
-
-/* The IPv4 routes of the caller's namespace (/proc/self/net/route: the
-   main table, the namespace of the reading process), but default routes.  */
-static int
-route_overlaps (const struct kago_subnet *s, bool *overlap, kago_error_t *err)
-{
-  *overlap = false;
-  cleanup_fclose FILE *f = fopen ("/proc/self/net/route", "re");
-  if (f == NULL)
-    return kago_error_set (err, errno, "open /proc/self/net/route");
-  char line[512];
-  if (fgets (line, sizeof line, f) == NULL) /* the header */
-    return 0;
-  while (fgets (line, sizeof line, f))
-    {
-      char ifname[IF_NAMESIZE + 1];
-      unsigned dst, gw, flags, refcnt, use, metric, mask;
-      if (sscanf (line, "%16s %x %x %x %u %u %u %x", ifname, &dst, &gw, &flags, &refcnt, &use, &metric, &mask)
-          != 8)
-        continue;
-      uint32_t m = ntohl (mask);
-      if (m == 0)
-        continue;
-      unsigned prefix = (unsigned) __builtin_popcount (m);
-      struct kago_subnet r = { .addr = ntohl (dst) & m, .prefix = prefix };
-      if (kago_subnet_overlaps (s, &r))
-        *overlap = true;
-    }
-  return 0;
-}
-
-static int
-choose_subnet (struct kago_bridge *b, kago_error_t *err)
-{
-  for (unsigned second = 17; second <= 31; second++)
-    {
-      struct kago_subnet s = { .addr = (172u << 24) | (second << 16), .prefix = 16 };
-      bool overlap;
-      if (route_overlaps (&s, &overlap, err) < 0)
-        return -1;
-      if (!overlap)
-        {
-          b->pool.subnet = s;
-          b->pool.gateway = 0;
-          return kago_ipam_pool_check (&b->pool, err);
-        }
-    }
-  return kago_error_set (err, ENOSPC,
-                         "no free subnet for the network bridge: 172.17.0.0/16 to 172.31.0.0/16 all "
-                         "overlap routes of this host");
-}
-
-static void
-random_hex (char *out, size_t nhex)
-{
-  unsigned char r[32];
-  size_t n = nhex / 2 > sizeof r ? sizeof r : nhex / 2;
-  if (getrandom (r, n, 0) != (ssize_t) n)
-    for (size_t i = 0; i < n; i++)
-      r[i] = (unsigned char) rand ();
-  for (size_t i = 0; i < n; i++)
-    sprintf (out + 2 * i, "%02x", r[i]);
-  out[2 * n] = '\0';
+  snprintf (out, IF_NAMESIZE, "veth%.7s%.4s", holder, n->id);
 }
 
 /* ---- the bridge in the caller's namespace ---- */
 
 static int
-bridge_up (struct kago_bridge *b, bool *created, kago_error_t *err)
+bridge_up (struct kago_net *b, bool *created, kago_error_t *err)
 {
   *created = false;
   struct kago_nl *nl = kago_nl_open (err);
@@ -199,7 +64,7 @@ bridge_up (struct kago_bridge *b, bool *created, kago_error_t *err)
     goto out;
   if (kago_nl_link_get (nl, b->ifname, &l, err) < 0)
     goto out;
-  b->mtu = l.mtu ? l.mtu : DEFAULT_MTU;
+  b->mtu = l.mtu ? l.mtu : KAGO_NET_DEFAULT_MTU;
   ret = 0;
 out:
   kago_nl_close (nl);
@@ -209,7 +74,7 @@ out:
 /* net.ipv4.ip_forward of the caller's namespace (/proc/sys/net follows the
    opener's).  */
 static int
-forwarding_on (char **notice, kago_error_t *err)
+forwarding_on (const char *name, char **notice, kago_error_t *err)
 {
   const char *path = "/proc/sys/net/ipv4/ip_forward";
   cleanup_free char *v = NULL;
@@ -221,22 +86,17 @@ forwarding_on (char **notice, kago_error_t *err)
   if (write_file (path, "1\n", 2, err) < 0)
     return kago_error_wrap (err, "enable IPv4 forwarding");
   if (notice)
-    *notice
-        = xstrdup ("IPv4 forwarding was disabled: kago enabled it (net.ipv4.ip_forward=1) for the network "
-                   "bridge");
+    *notice = xasprintf ("IPv4 forwarding was disabled: kago enabled it (net.ipv4.ip_forward=1) for the network "
+                         "%s",
+                         name);
   return 0;
 }
 
-int
-kago_bridge_ensure (const char *root, struct kago_bridge *b, char **notice, kago_bridge_alive_fn alive,
-                    void *alive_arg, kago_error_t *err)
+/* The bridge, forwarding and stale leases under the network's lock.  */
+static int
+ensure_locked (struct kago_net *b, bool *created, char **notice, kago_bridge_alive_fn alive, void *alive_arg,
+               kago_error_t *err)
 {
-  memset (b, 0, sizeof *b);
-  if (notice)
-    *notice = NULL;
-  b->dir = xasprintf ("%s/networks/" KAGO_BRIDGE_NETWORK, root);
-  if (mkdir_p (b->dir, 0700, err) < 0)
-    return -1;
   cleanup_free char *lpath = xasprintf ("%s/network.lock", b->dir);
   cleanup_close int lfd = open (lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lfd < 0)
@@ -244,47 +104,93 @@ kago_bridge_ensure (const char *root, struct kago_bridge *b, char **notice, kago
   while (flock (lfd, LOCK_EX) < 0)
     if (errno != EINTR)
       return kago_error_set (err, errno, "lock %s", lpath);
-  bool found;
-  if (network_load (b, &found, err) < 0)
-    return -1;
-  if (!found)
-    {
-      random_hex (b->id, 64);
-      snprintf (b->ifname, sizeof b->ifname, "%s", KAGO_BRIDGE_IFNAME);
-      b->mtu = DEFAULT_MTU;
-      if (choose_subnet (b, err) < 0 || network_save (b, err) < 0)
-        return -1;
-    }
-  if (b->mtu == 0)
-    b->mtu = DEFAULT_MTU;
   if (kago_ipam_pool_check (&b->pool, err) < 0)
     return -1;
-  if (alive && kago_ipam_release_stale (b->dir, alive, alive_arg, err) < 0)
+  if (alive
+      && (kago_ipam_release_stale (b->dir, alive, alive_arg, err) < 0
+          || kago_net_endpoint_remove_stale (b->dir, alive, alive_arg, err) < 0))
     return -1;
-  bool created;
-  if (bridge_up (b, &created, err) < 0)
-    return kago_error_wrap (err, "network %s", KAGO_BRIDGE_NETWORK);
-  if (forwarding_on (notice, err) < 0)
+  if (bridge_up (b, created, err) < 0)
+    return kago_error_wrap (err, "network %s", b->name);
+  if (forwarding_on (b->name, notice, err) < 0)
     return -1;
-  /* The NAT table is set up with the bridge, as dockerd sets its rules up
-     at its start: loading libnftables and reading the ruleset at every
-     container start would cost ~15 ms.  A bridge that exists was set up
-     by us, table included (both go with the network namespace).  */
-  if ((created || (notice && *notice)) && kago_nat_apply (&b->pool.subnet, b->ifname, err) < 0)
-    return kago_error_wrap (err, "network %s", KAGO_BRIDGE_NETWORK);
   return 0;
+}
+
+int
+kago_bridge_ensure (const char *root, struct kago_net *b, bool store_locked, char **notice,
+                    kago_bridge_alive_fn alive, void *alive_arg, kago_error_t *err)
+{
+  if (notice)
+    *notice = NULL;
+  if (!kago_net_is_bridge (b))
+    return kago_error_set (err, EINVAL, "network %s: not a bridge network", b->name);
+  if (mkdir_p (b->dir, 0700, err) < 0)
+    return -1;
+  bool created = false;
+  if (ensure_locked (b, &created, notice, alive, alive_arg, err) < 0)
+    return -1;
+  /* The rules are set up with the bridge, as dockerd sets its rules up at
+     its start: loading libnftables at every container start would cost
+     ~15 ms.  A bridge that exists was set up by us, rules included (both
+     go with the network namespace).  */
+  if (!created && !(notice && *notice))
+    return 0;
+  int lfd = store_locked ? -1 : kago_net_store_lock (root, err);
+  if (!store_locked && lfd < 0)
+    return -1;
+  int r = kago_bridge_rules_apply (root, err);
+  if (lfd >= 0)
+    close (lfd);
+  return r < 0 ? kago_error_wrap (err, "network %s", b->name) : 0;
+}
+
+int
+kago_bridge_rules_apply (const char *root, kago_error_t *err)
+{
+  struct kago_net *v;
+  size_t n;
+  if (kago_net_list (root, &v, &n, err) < 0)
+    return -1;
+  struct kago_nat_net *nn = xcalloc (n + 1, sizeof *nn);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (kago_net_is_bridge (&v[i]))
+      nn[k++] = (struct kago_nat_net) { .subnet = v[i].pool.subnet, .ifname = v[i].ifname,
+                                        .internal = v[i].internal };
+  int r = kago_nat_apply (nn, k, err);
+  free (nn);
+  kago_nets_free (v, n);
+  return r;
+}
+
+int
+kago_bridge_delete (const struct kago_net *n, kago_error_t *err)
+{
+  struct kago_nl *nl = kago_nl_open (err);
+  if (nl == NULL)
+    return -1;
+  int r = kago_nl_link_delete (nl, n->ifname, err);
+  kago_nl_close (nl);
+  if (r < 0 && (*err)->errnum == ENODEV)
+    {
+      kago_error_release (err);
+      r = 0;
+    }
+  return r < 0 ? kago_error_wrap (err, "delete the bridge %s", n->ifname) : 0;
 }
 
 /* ---- endpoints ---- */
 
 static int
-lease (const struct kago_bridge *b, const char *holder, uint32_t *addr, kago_error_t *err)
+lease (const struct kago_net *b, const char *holder, uint32_t requested, uint32_t *addr, kago_error_t *err)
 {
-  if (kago_ipam_allocate (b->dir, &b->pool, holder, 0, addr, err) == 0)
+  if (kago_ipam_allocate (b->dir, &b->pool, holder, requested, addr, err) == 0)
     return 0;
   if ((*err)->errnum != EEXIST)
     return -1;
-  /* Left from a run that did not clean up (a killed monitor): keep it.  */
+  /* Left from a run that did not clean up (a killed monitor): keep it,
+     unless another address was asked for.  */
   kago_error_release (err);
   struct kago_ipam_lease *l;
   size_t n;
@@ -299,55 +205,68 @@ lease (const struct kago_bridge *b, const char *holder, uint32_t *addr, kago_err
         ret = 0;
       }
   kago_ipam_leases_free (l, n);
+  if (ret == 0 && requested && *addr != requested)
+    {
+      if (kago_ipam_release (b->dir, holder, err) < 0)
+        return -1;
+      return kago_ipam_allocate (b->dir, &b->pool, holder, requested, addr, err);
+    }
   return ret;
 }
 
 static int
-container_side (int netns_fd, const struct kago_endpoint *ep, kago_error_t *err)
+container_side (int netns_fd, const char *ifname, bool route, const struct kago_endpoint *ep, kago_error_t *err)
 {
   struct kago_nl *nl = kago_nl_open_netns (netns_fd, err);
   if (nl == NULL)
     return -1;
   struct in_addr a = { .s_addr = htonl (ep->addr) }, gw = { .s_addr = htonl (ep->gateway) };
-  int r = kago_nl_link_set_mac (nl, "eth0", ep->mac, err);
+  int r = kago_nl_link_set_mac (nl, ifname, ep->mac, err);
   if (r == 0)
-    r = kago_nl_addr_add_v4 (nl, "eth0", a, ep->prefix, err);
+    r = kago_nl_addr_add_v4 (nl, ifname, a, ep->prefix, err);
   if (r == 0)
     r = kago_nl_link_set_up (nl, "lo", true, err);
   if (r == 0)
-    r = kago_nl_link_set_up (nl, "eth0", true, err);
-  if (r == 0)
-    r = kago_nl_route_add_default_v4 (nl, gw, "eth0", err);
+    r = kago_nl_link_set_up (nl, ifname, true, err);
+  if (r == 0 && route && kago_nl_route_add_default_v4 (nl, gw, ifname, err) < 0)
+    {
+      /* The container's default route is another network's.  */
+      if ((*err)->errnum == EEXIST)
+        kago_error_release (err);
+      else
+        r = -1;
+    }
   kago_nl_close (nl);
   return r;
 }
 
 int
-kago_bridge_attach (const struct kago_bridge *b, const char *holder, int netns_fd, struct kago_endpoint *ep,
-                    kago_error_t *err)
+kago_bridge_attach (const struct kago_net *b, const char *holder, int netns_fd, const char *ifname,
+                    uint32_t requested, struct kago_endpoint *ep, kago_error_t *err)
 {
   memset (ep, 0, sizeof *ep);
-  if (lease (b, holder, &ep->addr, err) < 0)
-    return kago_error_wrap (err, "network %s", KAGO_BRIDGE_NETWORK);
+  if (lease (b, holder, requested, &ep->addr, err) < 0)
+    return kago_error_wrap (err, "network %s", b->name);
   ep->gateway = b->pool.gateway;
   ep->prefix = b->pool.subnet.prefix;
   /* Docker's: 02:42 and the IPv4 address.  */
   ep->mac[0] = 0x02, ep->mac[1] = 0x42;
   for (int i = 0; i < 4; i++)
     ep->mac[2 + i] = (unsigned char) (ep->addr >> (24 - 8 * i));
-  kago_bridge_host_ifname (holder, ep->host_if);
+  kago_bridge_host_ifname (b, holder, ep->host_if);
 
+  kago_error_t e2 = NULL;
   struct kago_nl *nl = kago_nl_open (err);
   if (nl == NULL)
     goto fail_lease;
-  kago_error_t e2 = NULL;
   /* A veth of a run that ended unobserved.  */
   if (kago_nl_link_delete (nl, ep->host_if, &e2) < 0)
     kago_error_release (&e2);
-  if (kago_nl_veth_create (nl, ep->host_if, "eth0", netns_fd, b->mtu, err) < 0)
+  if (kago_nl_veth_create (nl, ep->host_if, ifname, netns_fd, b->mtu, err) < 0)
     goto fail_nl;
   if (kago_nl_link_set_master (nl, ep->host_if, b->ifname, err) < 0
-      || kago_nl_link_set_up (nl, ep->host_if, true, err) < 0 || container_side (netns_fd, ep, err) < 0)
+      || kago_nl_link_set_up (nl, ep->host_if, true, err) < 0
+      || container_side (netns_fd, ifname, !b->internal, ep, err) < 0)
     {
       if (kago_nl_link_delete (nl, ep->host_if, &e2) < 0)
         kago_error_release (&e2);
@@ -361,14 +280,14 @@ fail_nl:
 fail_lease:
   if (kago_ipam_release (b->dir, holder, &e2) < 0)
     kago_error_release (&e2);
-  return kago_error_wrap (err, "connect to network %s", KAGO_BRIDGE_NETWORK);
+  return kago_error_wrap (err, "connect to network %s", b->name);
 }
 
 int
-kago_bridge_detach (const char *root, const char *holder, kago_error_t *err)
+kago_bridge_detach (const struct kago_net *b, const char *holder, kago_error_t *err)
 {
   char host_if[IF_NAMESIZE];
-  kago_bridge_host_ifname (holder, host_if);
+  kago_bridge_host_ifname (b, holder, host_if);
   struct kago_nl *nl = kago_nl_open (err);
   if (nl == NULL)
     return -1;
@@ -380,6 +299,5 @@ kago_bridge_detach (const char *root, const char *holder, kago_error_t *err)
         return -1;
       kago_error_release (err);
     }
-  cleanup_free char *dir = xasprintf ("%s/networks/" KAGO_BRIDGE_NETWORK, root);
-  return kago_ipam_release (dir, holder, err) < 0 ? -1 : 0;
+  return kago_ipam_release (b->dir, holder, err) < 0 ? -1 : 0;
 }

@@ -1,21 +1,7 @@
-/* The default network "bridge": the host bridge kago0 and the endpoints of
- * the containers on it.
- *
- * State under the engine root R:
- *
- *   R/networks/bridge/network       the network, a text file replaced whole:
- *                                     kago-network 1
- *                                     id <64 hex>
- *                                     bridge kago0
- *                                     subnet 172.17.0.0/16
- *                                     gateway 172.17.0.1
- *                                     mtu 1500
- *   R/networks/bridge/network.lock  flock(LOCK_EX) while the network and
- *                                   its bridge are set up
- *   R/networks/bridge/ipam, ipam.lock  the address leases (ipam.h)
- *
- * Links are made in the caller's network namespace (the "host" side) and in
- * the namespace of the container (an fd to it).  */
+/* A bridge network's kernel side: its bridge in the caller's network
+ * namespace (the "host" side), forwarding, the nftables rules (nat.h), and
+ * the containers' veths (in the namespace of the container, an fd to it).
+ * The records are the store's (store.h).  */
 #ifndef KAGO_NETWORK_BRIDGE_H
 #define KAGO_NETWORK_BRIDGE_H
 
@@ -25,34 +11,32 @@
 
 #include "common/error.h"
 #include "engine/network/ipam.h"
+#include "engine/network/store.h"
 
-#define KAGO_BRIDGE_NETWORK "bridge"
-#define KAGO_BRIDGE_IFNAME "kago0"
-
-struct kago_bridge
-{
-  char *dir; /* R/networks/bridge */
-  char id[65];
-  char ifname[IF_NAMESIZE];
-  struct kago_ipam_pool pool;
-  unsigned mtu;
-};
+#define KAGO_BRIDGE_NETWORK KAGO_NET_DEFAULT
+#define KAGO_BRIDGE_IFNAME KAGO_NET_DEFAULT_IFNAME
 
 /* Whether the container HOLDER still exists (for the crash cleanup).  */
 typedef bool (*kago_bridge_alive_fn) (const char *holder, void *arg);
 
-/* Make sure the network exists (choosing, the first time, a subnet from
-   172.17.0.0/16, 172.18.0.0/16, ... 172.31.0.0/16 that overlaps no route of
-   the caller's namespace), that its bridge exists in the caller's
-   namespace with the gateway address and is up, that IPv4 forwarding is on
-   there (*NOTICE, when NOTICE is not NULL, is then set to a message the
-   caller frees), and that the NAT rules are in place (nat.h).  Leases whose
-   holder ALIVE (may be NULL) says is gone are released.  */
-int kago_bridge_ensure (const char *root, struct kago_bridge *b, char **notice, kago_bridge_alive_fn alive,
-                        void *alive_arg, kago_error_t *err);
-void kago_bridge_clear (struct kago_bridge *b);
+/* Make sure network N's bridge exists in the caller's namespace with the
+   gateway address and is up (N->mtu is then the bridge's), that IPv4
+   forwarding is on there (*NOTICE, when NOTICE is not NULL, is then set to
+   a message the caller frees), and, when the bridge had to be made, that
+   the rules of every network are in place (kago_bridge_rules_apply; with
+   the store lock unless STORE_LOCKED).  Leases and endpoints whose holder
+   ALIVE (may be NULL) says is gone are released.  */
+int kago_bridge_ensure (const char *root, struct kago_net *n, bool store_locked, char **notice,
+                        kago_bridge_alive_fn alive, void *alive_arg, kago_error_t *err);
 
-/* One container's side of the network.  */
+/* The nftables rules (nat.h) from the list of bridge networks in the
+   store, in one transaction.  The caller holds the store lock.  */
+int kago_bridge_rules_apply (const char *root, kago_error_t *err);
+
+/* Delete network N's bridge (no bridge is not an error).  */
+int kago_bridge_delete (const struct kago_net *n, kago_error_t *err);
+
+/* One container's side of a network.  */
 struct kago_endpoint
 {
   uint32_t addr, gateway; /* host byte order */
@@ -61,19 +45,21 @@ struct kago_endpoint
   char host_if[IF_NAMESIZE]; /* the veth end on the bridge */
 };
 
-/* The host end's name for HOLDER: "veth" and 11 characters of it.  */
-void kago_bridge_host_ifname (const char *holder, char out[IF_NAMESIZE]);
+/* The host end's name for HOLDER on network N: "veth", 7 characters of
+   the holder and 4 of the network id.  */
+void kago_bridge_host_ifname (const struct kago_net *n, const char *holder, char out[IF_NAMESIZE]);
 
-/* Lease an address for HOLDER and connect the network namespace NETNS_FD:
-   a veth whose host end is a port of the bridge and whose peer is created
-   there as eth0 (the bridge's MTU, MAC 02:42 + the address), the address,
-   lo and eth0 up, the default route via the gateway.  A failure undoes
-   what was done.  */
-int kago_bridge_attach (const struct kago_bridge *b, const char *holder, int netns_fd,
-                        struct kago_endpoint *ep, kago_error_t *err);
+/* Lease an address for HOLDER (REQUESTED when not 0) and connect the
+   network namespace NETNS_FD: a veth whose host end is a port of the bridge
+   and whose peer is created there as IFNAME (the bridge's MTU, MAC 02:42 +
+   the address), the address, lo and IFNAME up, and, on a network that is
+   not internal, the default route via the gateway unless the container
+   has one.  A failure undoes what was done.  */
+int kago_bridge_attach (const struct kago_net *n, const char *holder, int netns_fd, const char *ifname,
+                        uint32_t requested, struct kago_endpoint *ep, kago_error_t *err);
 
-/* Delete HOLDER's veth (when it is still there) and release its lease.  No
-   network, no veth or no lease is not an error.  */
-int kago_bridge_detach (const char *root, const char *holder, kago_error_t *err);
+/* Delete HOLDER's veth on N (when it is still there) and release its
+   lease.  No veth or no lease is not an error.  */
+int kago_bridge_detach (const struct kago_net *n, const char *holder, kago_error_t *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "engine/network/nat.h"
 
@@ -57,26 +58,74 @@ load (void)
       }
 }
 
-char *
-kago_nat_ruleset (const struct kago_subnet *subnet, const char *ifname)
+/* kago's own chains: made when missing, flushed and refilled.  Other
+   chains and maps of the table (published ports) are not touched.  */
+static void
+base_chains (strbuf *sb)
 {
-  char cidr[KAGO_CIDR_STRLEN];
-  kago_subnet_format (subnet, cidr);
-  return xasprintf (
-      "add table ip " KAGO_NFT_TABLE "\n"
-      "add chain ip " KAGO_NFT_TABLE
-      " postrouting { type nat hook postrouting priority 100; policy accept; }\n"
-      "add chain ip " KAGO_NFT_TABLE " forward { type filter hook forward priority 0; policy accept; }\n"
-      "flush chain ip " KAGO_NFT_TABLE " postrouting\n"
-      "flush chain ip " KAGO_NFT_TABLE " forward\n"
-      "add rule ip " KAGO_NFT_TABLE " postrouting ip saddr %s oifname != \"%s\" masquerade\n"
-      "add rule ip " KAGO_NFT_TABLE " forward iifname \"%s\" accept\n"
-      "add rule ip " KAGO_NFT_TABLE " forward oifname \"%s\" ct state established,related accept\n",
-      cidr, ifname, ifname, ifname);
+  strbuf_adds (sb, "add table ip " KAGO_NFT_TABLE "\n"
+                   "add chain ip " KAGO_NFT_TABLE
+                   " postrouting { type nat hook postrouting priority 100; policy accept; }\n"
+                   "add chain ip " KAGO_NFT_TABLE
+                   " forward { type filter hook forward priority 0; policy accept; }\n"
+                   "add chain ip " KAGO_NFT_TABLE " isolation\n"
+                   "flush chain ip " KAGO_NFT_TABLE " postrouting\n"
+                   "flush chain ip " KAGO_NFT_TABLE " forward\n"
+                   "flush chain ip " KAGO_NFT_TABLE " isolation\n"
+                   "add rule ip " KAGO_NFT_TABLE " forward jump isolation\n");
+}
+
+void
+kago_nat_network_rules (strbuf *sb, const struct kago_nat_net *nets, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct kago_nat_net *a = &nets[i];
+      /* Isolation (Docker's DOCKER-ISOLATION chains): from this bridge to
+         any other kago bridge, dropped.  */
+      bool any = false;
+      for (size_t j = 0; j < n; j++)
+        if (j != i && strcmp (nets[j].ifname, a->ifname) != 0)
+          {
+            if (!any)
+              strbuf_addf (sb, "add rule ip " KAGO_NFT_TABLE " isolation iifname \"%s\" oifname { ", a->ifname);
+            else
+              strbuf_adds (sb, ", ");
+            strbuf_addf (sb, "\"%s\"", nets[j].ifname);
+            any = true;
+          }
+      if (any)
+        strbuf_adds (sb, " } drop\n");
+      char cidr[KAGO_CIDR_STRLEN];
+      kago_subnet_format (&a->subnet, cidr);
+      if (a->internal)
+        {
+          /* Nothing in or out but between the bridge's own ports.  */
+          strbuf_addf (sb,
+                       "add rule ip " KAGO_NFT_TABLE " forward iifname \"%s\" oifname != \"%s\" drop\n"
+                       "add rule ip " KAGO_NFT_TABLE " forward oifname \"%s\" iifname != \"%s\" drop\n",
+                       a->ifname, a->ifname, a->ifname, a->ifname);
+          continue;
+        }
+      strbuf_addf (sb,
+                   "add rule ip " KAGO_NFT_TABLE " postrouting ip saddr %s oifname != \"%s\" masquerade\n"
+                   "add rule ip " KAGO_NFT_TABLE " forward iifname \"%s\" accept\n"
+                   "add rule ip " KAGO_NFT_TABLE " forward oifname \"%s\" ct state established,related accept\n",
+                   cidr, a->ifname, a->ifname, a->ifname);
+    }
+}
+
+char *
+kago_nat_ruleset (const struct kago_nat_net *nets, size_t n)
+{
+  strbuf sb = STRBUF_INIT;
+  base_chains (&sb);
+  kago_nat_network_rules (&sb, nets, n);
+  return strbuf_detach (&sb);
 }
 
 int
-kago_nat_apply (const struct kago_subnet *subnet, const char *ifname, kago_error_t *err)
+kago_nat_apply (const struct kago_nat_net *nets, size_t n, kago_error_t *err)
 {
   pthread_once (&once, load);
   if (load_error)
@@ -86,38 +135,15 @@ kago_nat_apply (const struct kago_subnet *subnet, const char *ifname, kago_error
     return kago_error_set (err, 0, "nft_ctx_new failed");
   nft.buffer_output (ctx);
   nft.buffer_error (ctx);
-  cleanup_free char *cmds = kago_nat_ruleset (subnet, ifname);
+  cleanup_free char *cmds = kago_nat_ruleset (nets, n);
   int ret = 0;
-  /* Already in place (every container start comes here): a read is cheap,
-     a write commits a transaction (~10 ms, synchronize_rcu).  */
-  {
-    char cidr[KAGO_CIDR_STRLEN];
-    kago_subnet_format (subnet, cidr);
-    cleanup_free char *want = xasprintf ("ip saddr %s oifname != \"%s\" masquerade", cidr, ifname);
-    cleanup_free char *want_fwd = xasprintf ("iifname \"%s\" accept", ifname);
-    if (nft.run_cmd_from_buffer (ctx, "list table ip " KAGO_NFT_TABLE) == 0)
-      {
-        const char *out = nft.get_output_buffer (ctx);
-        if (out && strstr (out, want) && strstr (out, want_fwd))
-          {
-            nft.ctx_free (ctx);
-            return 0;
-          }
-      }
-    nft.ctx_free (ctx);
-    ctx = nft.ctx_new (0);
-    if (ctx == NULL)
-      return kago_error_set (err, 0, "nft_ctx_new failed");
-    nft.buffer_output (ctx);
-    nft.buffer_error (ctx);
-  }
   if (nft.run_cmd_from_buffer (ctx, cmds) != 0)
     {
       const char *e = nft.get_error_buffer (ctx);
       cleanup_free char *msg = xstrdup (e && *e ? e : "refused");
-      size_t n = strlen (msg);
-      while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        msg[--n] = '\0';
+      size_t len = strlen (msg);
+      while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+        msg[--len] = '\0';
       char *nl = strchr (msg, '\n');
       if (nl)
         *nl = '\0'; /* the first line: "Error: ..." */
