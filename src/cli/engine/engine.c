@@ -32,6 +32,7 @@ static const struct verb verbs[] = {
   { "port", kago_cmd_ctr_port, "List port mappings or a specific mapping for the container" },
   { "update", kago_cmd_ctr_update, "Update configuration of one or more containers" },
   { "container", kago_cmd_ctr_container, "Manage containers (ls, run, rm, inspect, ...)" },
+  { "network", kago_cmd_network, "Manage networks (create, ls, inspect, rm, prune, connect, disconnect)" },
   { "images", kago_cmd_images, "List images" },
   { "image", kago_cmd_image, "Manage images (ls, inspect, rm, prune, tag, load, save, import)" },
   { "tag", kago_cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE" },

@@ -64,6 +64,7 @@ int kago_cmd_ctr_logs (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_ctr_exec (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_ctr_update (struct kago_engine_ctx *ctx, int argc, char **argv);
 int kago_cmd_ctr_container (struct kago_engine_ctx *ctx, int argc, char **argv);
+int kago_cmd_network (struct kago_engine_ctx *ctx, int argc, char **argv);
 
 /* ---- helpers (output.c) ---- */
 

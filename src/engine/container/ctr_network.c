@@ -132,15 +132,15 @@ want_of (struct kago_engine *e, const char *key, const json_value *entry, struct
   const char *nid = entry ? kago_rec_str (entry, "NetworkID", NULL) : NULL;
   if (kago_net_find (e->root, nid && *nid ? nid : key, &w->net, err) < 0)
     {
-      if ((*err)->errnum == ENOENT)
+      if (kago_net_err_not_found (*err))
         {
           kago_error_release (err);
-          return kago_error_set (err, ENOENT, "network %s not found", key);
+          return kago_error_set (err, 0, "network %s not found", key);
         }
       return -1;
     }
   if (!kago_net_is_bridge (&w->net))
-    return kago_error_set (err, EINVAL, "network %s: not a bridge network", key);
+    return kago_error_set (err, 0, "network %s: not a bridge network", key);
   const char *ip = entry ? kago_rec_str (entry, "IPAMConfig", "IPv4Address") : NULL;
   if (ip && *ip && kago_ipv4_parse (ip, &w->ip, err) < 0)
     return -1;
@@ -457,20 +457,20 @@ kago_ctr_net_connect (struct kago_engine *e, const char *net_ref, const char *ct
   else if (r == 0 && strcmp (w.net.driver, "null") == 0)
     mode = 3;
   if (r == 0 && mode)
-    r = kago_error_set (err, EINVAL, "%s", mode_errors[mode]);
+    r = kago_error_set (err, 0, "%s", mode_errors[mode]);
   const json_value *nets = networks_of (ci.record);
   if (r == 0 && nets && json_object_get (nets, w.net.name))
-    r = kago_error_set (err, EEXIST, "endpoint with name %s already exists in network %s", ci.name, w.net.name);
+    r = kago_error_set (err, 0, "endpoint with name %s already exists in network %s", ci.name, w.net.name);
   if (r == 0 && ip && w.net.predefined)
-    r = kago_error_set (err, EINVAL, "user specified IP address is supported on user defined networks only");
+    r = kago_error_set (err, 0, "user specified IP address is supported on user defined networks only");
   if (r == 0 && aliases && aliases->n && w.net.predefined)
-    r = kago_error_set (err, EINVAL, "network-scoped alias is supported only for containers in user defined networks");
+    r = kago_error_set (err, 0, "network-scoped alias is supported only for containers in user defined networks");
   if (r == 0 && ip)
     {
       if (kago_ipv4_parse (ip, &w.ip, err) < 0)
         r = -1;
       else if (!kago_subnet_contains (&w.net.pool.subnet, w.ip))
-        r = kago_error_set (err, EINVAL, "Invalid address %s: It does not belong to any of this network's subnets",
+        r = kago_error_set (err, 0, "Invalid address %s: It does not belong to any of this network's subnets",
                             ip);
     }
   w.key = r == 0 ? xstrdup (w.net.name) : NULL;
@@ -537,7 +537,7 @@ kago_ctr_net_disconnect (struct kago_engine *e, const char *net_ref, const char 
   int r = kago_net_find (e->root, net_ref, &n, err);
   if (r == 0)
     key = xstrdup (n.name);
-  else if (force && (*err)->errnum == ENOENT)
+  else if (force && kago_net_err_not_found (*err))
     {
       /* The network is gone: drop what the record says by name.  */
       kago_error_release (err);
@@ -546,9 +546,9 @@ kago_ctr_net_disconnect (struct kago_engine *e, const char *net_ref, const char 
     }
   const json_value *nets = networks_of (ci.record);
   if (r == 0 && n.id[0] && strcmp (n.driver, "host") == 0)
-    r = kago_error_set (err, EINVAL, "%s", mode_errors[1]);
+    r = kago_error_set (err, 0, "%s", mode_errors[1]);
   if (r == 0 && (nets == NULL || json_object_get (nets, key) == NULL))
-    r = kago_error_set (err, ENOENT, "container %s is not connected to network %s", ci.id, net_ref);
+    r = kago_error_set (err, 0, "container %s is not connected to network %s", ci.id, net_ref);
   if (r == 0 && n.id[0] && kago_net_is_bridge (&n))
     detach_one (&n, ci.id);
   if (r == 0)

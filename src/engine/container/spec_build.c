@@ -362,7 +362,7 @@ spec_network (struct spec_ctx *c, const char *ref, kago_error_t *err)
   if (c->in->engine_root == NULL)
     {
       if (strcmp (ref, KAGO_NET_DEFAULT) != 0)
-        return kago_error_set (err, ENOENT, "network %s not found", ref);
+        return kago_error_set (err, 0, "network %s not found", ref);
       c->net_name = xstrdup (KAGO_NET_DEFAULT);
       c->net_entry = kago_ctr_net_entry ("", NULL, NULL);
       return 0;
@@ -372,7 +372,7 @@ spec_network (struct spec_ctx *c, const char *ref, kago_error_t *err)
     return -1;
   int r = 0;
   if (!kago_net_is_bridge (&n))
-    r = kago_error_set (err, EINVAL, "network %s has the driver %s: use --network %s", ref, n.driver, n.name);
+    r = kago_error_set (err, 0, "network %s has the driver %s: use --network %s", ref, n.driver, n.name);
   c->net_user = !n.predefined;
   if (r == 0 && o->ip && c->net_user)
     {
@@ -382,16 +382,16 @@ spec_network (struct spec_ctx *c, const char *ref, kago_error_t *err)
       if (kago_ipv4_parse (o->ip, &a, err) < 0)
         r = -1;
       else if (!kago_subnet_contains (&n.pool.subnet, a))
-        r = kago_error_set (err, EINVAL, "Invalid address %s: It does not belong to any of this network's subnets",
+        r = kago_error_set (err, 0, "Invalid address %s: It does not belong to any of this network's subnets",
                             o->ip);
       else if (a == n.pool.gateway || a == n.pool.subnet.addr || a == kago_subnet_broadcast (&n.pool.subnet))
-        r = kago_error_set (err, EADDRINUSE, "Address already in use: %s is reserved on network %s", o->ip,
+        r = kago_error_set (err, 0, "Address already in use: %s is reserved on network %s", o->ip,
                             n.name);
       else if (kago_ipam_list (n.dir, &l, &nl, err) < 0)
         r = -1;
       for (size_t i = 0; r == 0 && i < nl; i++)
         if (l[i].addr == a)
-          r = kago_error_set (err, EADDRINUSE, "Address already in use: %s on network %s", o->ip, n.name);
+          r = kago_error_set (err, 0, "Address already in use: %s on network %s", o->ip, n.name);
       kago_ipam_leases_free (l, nl);
     }
   if (r == 0)

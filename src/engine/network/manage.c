@@ -22,12 +22,12 @@ static int
 validate_name (const char *name, kago_error_t *err)
 {
   if (name == NULL || *name == '\0')
-    return kago_error_set (err, EINVAL, "network name must not be empty");
+    return kago_error_set (err, 0, "network name must not be empty");
   bool ok = isalnum ((unsigned char) name[0]);
   for (const char *p = name; *p && ok; p++)
     ok = isalnum ((unsigned char) *p) || strchr ("_.-", *p);
   if (!ok || strlen (name) > 128)
-    return kago_error_set (err, EINVAL, "invalid network name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+    return kago_error_set (err, 0, "invalid network name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                            name);
   return 0;
 }
@@ -54,7 +54,7 @@ auto_subnet (const struct kago_net *v, size_t n, struct kago_subnet *out, kago_e
           return 0;
         }
     }
-  return kago_error_set (err, ENOSPC, "could not find an available, non-overlapping IPv4 address pool among the "
+  return kago_error_set (err, 0, "could not find an available, non-overlapping IPv4 address pool among the "
                                       "defaults to assign to the network");
 }
 
@@ -83,11 +83,11 @@ create_locked (const char *root, const struct kago_net_create_opts *o, struct ka
   for (size_t i = 0; i < nv && r == 0; i++)
     {
       if (strcmp (v[i].name, o->name) == 0)
-        r = kago_error_set (err, EEXIST, "network with name %s already exists", o->name);
+        r = kago_error_set (err, 0, "network with name %s already exists", o->name);
       else if (kago_net_is_bridge (&v[i]) && kago_net_is_bridge (n) && strcmp (v[i].ifname, n->ifname) == 0)
-        r = kago_error_set (err, EEXIST, "bridge name %s is used by the network %s", n->ifname, v[i].name);
+        r = kago_error_set (err, 0, "bridge name %s is used by the network %s", n->ifname, v[i].name);
       else if (o->subnet && kago_net_is_bridge (&v[i]) && kago_subnet_overlaps (&n->pool.subnet, &v[i].pool.subnet))
-        r = kago_error_set (err, EEXIST, "invalid pool request: Pool overlaps with other one on this address space");
+        r = kago_error_set (err, 0, "invalid pool request: Pool overlaps with other one on this address space");
     }
   if (r == 0 && o->subnet == NULL)
     {
@@ -128,9 +128,9 @@ kago_network_create (const char *root, const struct kago_net_create_opts *o, str
     return -1;
   const char *driver = o->driver ? o->driver : "bridge";
   if (strcmp (driver, "host") == 0 || strcmp (driver, "null") == 0)
-    return kago_error_set (err, EINVAL, "only one instance of \"%s\" network is allowed", driver);
+    return kago_error_set (err, 0, "only one instance of \"%s\" network is allowed", driver);
   if (strcmp (driver, "bridge") != 0)
-    return kago_error_set (err, ENOENT, "plugin \"%s\" not found", driver);
+    return kago_error_set (err, 0, "plugin \"%s\" not found", driver);
   struct kago_net *n = out;
   kago_net_random_id (n->id);
   n->name = xstrdup (o->name);
@@ -153,7 +153,7 @@ kago_network_create (const char *root, const struct kago_net_create_opts *o, str
   if (ifname && (*ifname == '\0' || strlen (ifname) >= IF_NAMESIZE || strchr (ifname, '/') || strchr (ifname, ' ')))
     {
       kago_net_clear (n);
-      return kago_error_set (err, EINVAL, "invalid bridge name \"%s\": 1 to 15 characters, no '/' or blank", ifname);
+      return kago_error_set (err, 0, "invalid bridge name \"%s\": 1 to 15 characters, no '/' or blank", ifname);
     }
   snprintf (n->ifname, sizeof n->ifname, ifname ? "%s" : "br-%.12s", ifname ? ifname : n->id);
   const char *mtu = kago_net_option (n, MTU_OPT);
@@ -164,13 +164,13 @@ kago_network_create (const char *root, const struct kago_net_create_opts *o, str
       if (*mtu == '\0' || *end || m < 68 || m > 65535)
         {
           kago_net_clear (n);
-          return kago_error_set (err, EINVAL, "invalid MTU \"%s\": 68 to 65535", mtu);
+          return kago_error_set (err, 0, "invalid MTU \"%s\": 68 to 65535", mtu);
         }
       n->mtu = (unsigned) m;
     }
   int r = 0;
   if (o->gateway && o->subnet == NULL)
-    r = kago_error_set (err, EINVAL, "every ip-range or gateway must have a corresponding subnet");
+    r = kago_error_set (err, 0, "every ip-range or gateway must have a corresponding subnet");
   if (r == 0 && o->subnet && kago_subnet_parse (o->subnet, &n->pool.subnet, err) < 0)
     r = -1;
   if (r == 0 && o->gateway)
@@ -178,7 +178,7 @@ kago_network_create (const char *root, const struct kago_net_create_opts *o, str
       if (kago_ipv4_parse (o->gateway, &n->pool.gateway, err) < 0)
         r = -1;
       else if (!kago_subnet_contains (&n->pool.subnet, n->pool.gateway))
-        r = kago_error_set (err, EINVAL, "no matching subnet for gateway %s", o->gateway);
+        r = kago_error_set (err, 0, "no matching subnet for gateway %s", o->gateway);
     }
   if (r == 0 && o->subnet && kago_ipam_pool_check (&n->pool, err) < 0)
     r = -1;
@@ -218,7 +218,7 @@ remove_locked (const char *root, struct kago_net *n, kago_bridge_alive_fn alive,
     return -1;
   kago_net_endpoints_free (eps, ne);
   if (ne)
-    return kago_error_set (err, EBUSY, "error while removing network: network %s id %s has active endpoints",
+    return kago_error_set (err, 0, "error while removing network: network %s id %s has active endpoints",
                            n->name, n->id);
   /* The record first: a failure after it leaves a bridge without
      a network, which the next rules and `network create` ignore.  */
@@ -246,7 +246,7 @@ kago_network_remove (const char *root, const char *ref, kago_bridge_alive_fn ali
   struct kago_net n;
   int r = kago_net_find (root, ref, &n, err);
   if (r == 0 && n.predefined)
-    r = kago_error_set (err, EPERM, "%s is a pre-defined network and cannot be removed", n.name);
+    r = kago_error_set (err, 0, "%s is a pre-defined network and cannot be removed", n.name);
   if (r == 0)
     r = remove_locked (root, &n, alive, alive_arg, err);
   if (r == 0 && name_out)

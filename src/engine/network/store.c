@@ -333,7 +333,7 @@ make_predefined (const char *root, const char *name, const char *driver, kago_er
           if (r == 0)
             kago_nets_free (others, no);
           if (r == 0 && !chosen)
-            r = kago_error_set (err, ENOSPC,
+            r = kago_error_set (err, 0,
                                 "no free subnet for the network bridge: 172.17.0.0/16 to 172.31.0.0/16 all "
                                 "overlap routes of this host or other networks");
         }
@@ -384,7 +384,7 @@ kago_net_find (const char *root, const char *ref, struct kago_net *out, kago_err
 {
   memset (out, 0, sizeof *out);
   if (*ref == '\0')
-    return kago_error_set (err, ENOENT, "network %s not found", ref);
+    return kago_error_set (err, 0, "network %s not found", ref);
   struct kago_net *v;
   size_t n;
   if (kago_net_list (root, &v, &n, err) < 0)
@@ -406,9 +406,9 @@ kago_net_find (const char *root, const char *ref, struct kago_net *out, kago_err
         }
   int r = 0;
   if (hit < 0)
-    r = kago_error_set (err, ENOENT, "network %s not found", ref);
+    r = kago_error_set (err, 0, "network %s not found", ref);
   else if (prefix_hits > 1)
-    r = kago_error_set (err, EINVAL, "network %s is ambiguous (%zu matches found based on ID prefix)", ref,
+    r = kago_error_set (err, 0, "network %s is ambiguous (%zu matches found based on ID prefix)", ref,
                         prefix_hits);
   else
     {
@@ -417,4 +417,17 @@ kago_net_find (const char *root, const char *ref, struct kago_net *out, kago_err
     }
   kago_nets_free (v, n);
   return r;
+}
+
+bool
+kago_net_err_not_found (const kago_error_t err)
+{
+  size_t n = err && err->msg ? strlen (err->msg) : 0;
+  return n > 18 && strncmp (err->msg, "network ", 8) == 0 && strcmp (err->msg + n - 10, " not found") == 0;
+}
+
+bool
+kago_net_err_in_use (const kago_error_t err)
+{
+  return err && err->msg && strstr (err->msg, " has active endpoints") != NULL;
 }

@@ -84,6 +84,11 @@ int kago_net_list (const char *root, struct kago_net **out, size_t *n, kago_erro
    matches found based on ID prefix)".  */
 int kago_net_find (const char *root, const char *ref, struct kago_net *out, kago_error_t *err);
 
+/* The errors of kago_net_find (not found) and of kago_network_remove
+   (active endpoints); their errnum is 0: the message is Docker's whole.  */
+bool kago_net_err_not_found (const kago_error_t err);
+bool kago_net_err_in_use (const kago_error_t err);
+
 /* Whether subnet S overlaps a route of the caller's namespace (default
    routes aside).  */
 int kago_net_route_overlaps (const struct kago_subnet *s, bool *overlap, kago_error_t *err);
