@@ -540,6 +540,54 @@ write_in (const char *dir, const char *name, const char *content, kago_error_t *
   return write_file (p, content, strlen (content), err);
 }
 
+/* On a user-defined network, Docker's file for its embedded DNS server at
+   127.0.0.11: the search domains and options (ndots:0 first unless one is
+   given) of the flags or the host, and the servers it forwards to (--dns,
+   else the host's) in a comment.  */
+static char *
+resolv_conf_internal (const struct kago_run_opts *o, char *host)
+{
+  strbuf search = STRBUF_INIT, opts = STRBUF_INIT, ext = STRBUF_INIT;
+  for (size_t i = 0; i < o->dns_search.n; i++)
+    strbuf_addf (&search, " %s", o->dns_search.v[i]);
+  for (size_t i = 0; i < o->dns.n; i++)
+    strbuf_addf (&ext, "%s%s", ext.len ? " " : "", o->dns.v[i]);
+  bool ndots = false;
+  for (size_t i = 0; i < o->dns_option.n; i++)
+    {
+      strbuf_addf (&opts, " %s", o->dns_option.v[i]);
+      ndots |= strncmp (o->dns_option.v[i], "ndots:", 6) == 0;
+    }
+  char *save = NULL;
+  for (char *line = strtok_r (host, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      const char *rest = NULL;
+      if (strncmp (line, "search", 6) == 0 && (line[6] == ' ' || line[6] == '\t') && !o->dns_search.n)
+        strbuf_addf (&search, "%s", line + 6);
+      else if (strncmp (line, "options", 7) == 0 && (line[7] == ' ' || line[7] == '\t') && !o->dns_option.n)
+        {
+          strbuf_addf (&opts, "%s", line + 7);
+          ndots |= strstr (line, "ndots:") != NULL;
+        }
+      else if (strncmp (line, "nameserver", 10) == 0 && !o->dns.n)
+        {
+          for (rest = line + 10; *rest == ' ' || *rest == '\t'; rest++)
+            ;
+          strbuf_addf (&ext, "%s%s", ext.len ? " " : "", rest);
+        }
+    }
+  strbuf sb = STRBUF_INIT;
+  strbuf_adds (&sb, "nameserver 127.0.0.11\n");
+  if (search.len)
+    strbuf_addf (&sb, "search%s\n", search.buf);
+  strbuf_addf (&sb, "options%s%s\n", ndots ? "" : " ndots:0", opts.len ? opts.buf : "");
+  strbuf_addf (&sb, "\n# ExtServers: [%s]\n", ext.len ? ext.buf : "");
+  strbuf_release (&search);
+  strbuf_release (&opts);
+  strbuf_release (&ext);
+  return strbuf_detach (&sb);
+}
+
 static char *
 resolv_conf (struct spec_ctx *c)
 {
@@ -554,6 +602,8 @@ resolv_conf (struct spec_ctx *c)
     }
   if (c->net_host && !o->dns.n && !o->dns_search.n && !o->dns_option.n)
     return steal_pointer (&host);
+  if (c->net_user)
+    return resolv_conf_internal (o, host);
   strbuf sb = STRBUF_INIT;
   bool ns = false;
   if (o->dns_search.n)
