@@ -565,6 +565,13 @@ TEST (namespaces_and_sysctls)
   kago_spec_output_free (&b.out);
   b = BUILD (NULL, "run", "--network", "mynet", "img");
   CHECK_STR (b.err, "network mynet not found");
+  /* --ip and --network-alias need a user-defined network.  */
+  b = BUILD (NULL, "run", "--network", "bridge", "--ip", "172.17.0.9", "img");
+  CHECK_STR (b.err, "user specified IP address is supported on user defined networks only");
+  b = BUILD (NULL, "run", "--ip", "172.17.0.9", "img");
+  CHECK_STR (b.err, "user specified IP address is supported on user defined networks only");
+  b = BUILD (NULL, "run", "--network", "bridge", "--network-alias", "db", "img");
+  CHECK_STR (b.err, "network-scoped alias is supported only for containers in user defined networks");
   b = BUILD (NULL, "run", "--userns", "remap", "img");
   CHECK_CONTAINS (b.err, "--userns: invalid USER mode \"remap\"");
   b = BUILD (NULL, "run", "--pid", "bogus", "img");
