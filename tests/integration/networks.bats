@@ -277,4 +277,16 @@ outside() {
   [[ "$output" == *"eth0"*"10.40.0."* && "$output" == *"eth1"*"10.41.0."* ]] || fail "$output"
   kn_ok rm -f a1 b1
   [ -z "$(host_veths)" ] && [ "$(all_leases)" = 0 ]
+  # A loopback-only container connected while it runs: its monitor
+  # disconnects it when it stops and connects it again at its next start.
+  kn_d run -d --name d1 busybox sleep 100
+  kn_ok network connect na d1
+  kn_ok exec d1 ip -o -4 addr show dev eth0
+  [[ "$output" == *"inet 10.40.0."* ]] || fail "$output"
+  kn_ok stop -t 0 d1
+  [ -z "$(host_veths)" ] && [ "$(all_leases)" = 0 ] || fail "left: $(host_veths) $(all_leases)"
+  [ -z "$(cat "$IMG_ROOT"/networks/*/endpoints/* 2>/dev/null)" ]
+  kn_ok start d1
+  kn_ok exec d1 ip -o -4 addr show dev eth0
+  [[ "$output" == *"inet 10.40.0."* ]] || fail "$output"
 }

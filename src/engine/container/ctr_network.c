@@ -2,6 +2,7 @@
 #include "engine/container/ctr_network.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -204,8 +205,7 @@ kago_ctr_net_prepare (struct kago_engine *e, const char *id, char **notice, kago
       if (msg)
         *notice = msg;
     }
-  if (r == 0)
-    wants_free (w, n);
+  wants_free (w, n);
   return r;
 }
 
@@ -417,6 +417,24 @@ kago_ctr_net_detach (struct kago_engine *e, const char *id, bool record)
     kago_error_release (&err);
 }
 
+bool
+kago_ctr_net_has_endpoints (struct kago_engine *e, const char *id)
+{
+  cleanup_free char *dir = xasprintf ("%s/networks", e->root);
+  cleanup_dir DIR *d = opendir (dir);
+  if (d == NULL)
+    return false;
+  struct dirent *de;
+  while ((de = readdir (d)))
+    if (de->d_name[0] != '.')
+      {
+        cleanup_free char *p = xasprintf ("%s/%s/endpoints/%s", dir, de->d_name, id);
+        if (access (p, F_OK) == 0)
+          return true;
+      }
+  return false;
+}
+
 /* ---- connect, disconnect ---- */
 
 static int
@@ -481,8 +499,8 @@ kago_ctr_net_connect (struct kago_engine *e, const char *net_ref, const char *ct
     {
       /* The next free ethN among the container's interfaces on kago's
          networks.  */
-      struct kago_net *v;
-      size_t nv;
+      struct kago_net *v = NULL;
+      size_t nv = 0;
       r = kago_net_list (e->root, &v, &nv, err);
       unsigned long used = 0;
       for (size_t i = 0; r == 0 && i < nv; i++)
@@ -495,7 +513,7 @@ kago_ctr_net_connect (struct kago_engine *e, const char *net_ref, const char *ct
             used |= 1ul << atoi (ep.ifname + 3);
           kago_net_endpoint_clear (&ep);
         }
-      if (r == 0)
+      if (v)
         kago_nets_free (v, nv);
       unsigned k = 0;
       while (used & (1ul << k))

@@ -56,6 +56,10 @@ int kago_ctr_net_attach (struct kago_engine *e, const char *id, pid_t pid, kago_
    with the namespace) or to the next prepare (the lease).  */
 void kago_ctr_net_detach (struct kago_engine *e, const char *id, bool record);
 
+/* Whether the container has an endpoint on some network (connected while
+   running: the monitor's run config did not know).  */
+bool kago_ctr_net_has_endpoints (struct kago_engine *e, const char *id);
+
 /* `kago network connect [--ip IP] [--alias A] NETWORK CONTAINER`: a
    running container gets the next free ethN at once; a stopped one is
    connected at its next start.  */

@@ -677,8 +677,13 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
         kago_error_release (&err);
       if (kago_container_delete (&m.rt, id, true, &err) < 0)
         kago_error_release (&err);
-      if (m.rc.net_bridge)
-        kago_ctr_net_detach (e, id, true);
+      /* Networks connected while it ran count too (and are connected
+         again at a restart).  */
+      if (m.rc.net_bridge || kago_ctr_net_has_endpoints (e, id))
+        {
+          kago_ctr_net_detach (e, id, true);
+          m.rc.net_bridge = true;
+        }
       m.pid = 0;
       bool again = should_restart (&m, code, restarts);
       KAGO_PHASE ("mon:deleted");
