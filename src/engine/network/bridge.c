@@ -150,7 +150,8 @@ kago_bridge_rules_apply (const char *root, kago_error_t *err)
 {
   struct kago_net *v;
   size_t n;
-  if (kago_net_list (root, &v, &n, err) < 0)
+  /* (Made here under the caller's lock: kago_net_list would take it.)  */
+  if (kago_net_init_predefined (root, true, err) < 0 || kago_net_list (root, &v, &n, err) < 0)
     return -1;
   struct kago_nat_net *nn = xcalloc (n + 1, sizeof *nn);
   size_t k = 0;

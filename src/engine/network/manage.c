@@ -243,8 +243,11 @@ kago_network_remove (const char *root, const char *ref, kago_bridge_alive_fn ali
   int lfd = kago_net_store_lock (root, err);
   if (lfd < 0)
     return -1;
-  struct kago_net n;
-  int r = kago_net_find (root, ref, &n, err);
+  struct kago_net n = { 0 };
+  /* (Made here under the lock: kago_net_find would take it.)  */
+  int r = kago_net_init_predefined (root, true, err);
+  if (r == 0)
+    r = kago_net_find (root, ref, &n, err);
   if (r == 0 && n.predefined)
     r = kago_error_set (err, 0, "%s is a pre-defined network and cannot be removed", n.name);
   if (r == 0)

@@ -77,8 +77,12 @@ kago_net_random_id (char out[KAGO_NET_ID_LEN + 1])
   if (getrandom (r, sizeof r, 0) != (ssize_t) sizeof r)
     for (size_t i = 0; i < sizeof r; i++)
       r[i] = (unsigned char) rand ();
+  static const char hex[] = "0123456789abcdef";
   for (size_t i = 0; i < sizeof r; i++)
-    sprintf (out + 2 * i, "%02x", r[i]);
+    {
+      out[2 * i] = hex[r[i] >> 4];
+      out[2 * i + 1] = hex[r[i] & 15];
+    }
   out[KAGO_NET_ID_LEN] = '\0';
 }
 

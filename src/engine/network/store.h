@@ -75,8 +75,9 @@ int kago_net_save (const struct kago_net *n, kago_error_t *err);
    unless LOCKED.  */
 int kago_net_init_predefined (const char *root, bool locked, kago_error_t *err);
 
-/* Every network (the predefined ones first made when missing), sorted by
-   name.  */
+/* Every network (the predefined ones first made when missing: a caller
+   holding the store lock calls kago_net_init_predefined (root, true)
+   first), sorted by name.  */
 int kago_net_list (const char *root, struct kago_net **out, size_t *n, kago_error_t *err);
 
 /* A network by full id, name, or unique id prefix (Docker's order).
