@@ -176,6 +176,13 @@ TEST (lookup_names_aliases_short_ids)
   for (size_t i = 0; i < n; i++)
     free (ids[i]);
   free (ids);
+  /* Through the DNS server's callback, for CTR1 (on front).  */
+  struct kago_network_lookup_ctx lc;
+  CHECK (kago_network_lookup_ctx_init (&lc, root, CTR1, &err) == 0 && lc.nnets == 1);
+  CHECK (kago_network_lookup_cb ("store", a, 8, &lc) == 1);
+  CHECK_STR (kago_ipv4_format (a[0], buf), "10.1.0.3");
+  CHECK (kago_network_lookup_cb ("nothing", a, 8, &lc) == 0);
+  kago_network_lookup_ctx_clear (&lc);
   /* Detach: gone from the registry.  */
   cleanup_free char *dir = xasprintf ("%s/networks/%s", root, ID_A);
   CHECK (kago_net_endpoint_remove (dir, CTR2, &err) == 1);

@@ -292,3 +292,31 @@ kago_network_ctr_networks (const char *root, const char *ctr, char ***out, size_
   *nout = k;
   return 0;
 }
+
+int
+kago_network_lookup_ctx_init (struct kago_network_lookup_ctx *ctx, const char *root, const char *ctr,
+                              kago_error_t *err)
+{
+  memset (ctx, 0, sizeof *ctx);
+  if (kago_network_ctr_networks (root, ctr, &ctx->nets, &ctx->nnets, err) < 0)
+    return -1;
+  ctx->root = xstrdup (root);
+  return 0;
+}
+
+void
+kago_network_lookup_ctx_clear (struct kago_network_lookup_ctx *ctx)
+{
+  for (size_t i = 0; i < ctx->nnets; i++)
+    free (ctx->nets[i]);
+  free (ctx->nets);
+  free (ctx->root);
+  memset (ctx, 0, sizeof *ctx);
+}
+
+int
+kago_network_lookup_cb (const char *name, uint32_t *addrs, size_t max, void *arg)
+{
+  const struct kago_network_lookup_ctx *ctx = arg;
+  return kago_network_lookup (ctx->root, (const char *const *) ctx->nets, ctx->nnets, name, addrs, max);
+}

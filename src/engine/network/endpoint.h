@@ -66,4 +66,21 @@ int kago_network_lookup (const char *root, const char *const *nets, size_t nnets
    kago_network_lookup.  */
 int kago_network_ctr_networks (const char *root, const char *ctr, char ***out, size_t *n, kago_error_t *err);
 
+/* The DNS server's lookup callback, `int lookup (const char *name,
+   uint32_t *addrs, size_t max, void *arg)`, with ARG a struct
+   kago_network_lookup_ctx: kago_network_lookup on its networks.  Set one
+   up for a container with kago_network_lookup_ctx_init (its networks as
+   kago_network_ctr_networks finds them: call it after the container is
+   attached) and release it with kago_network_lookup_ctx_clear.  */
+struct kago_network_lookup_ctx
+{
+  char *root;
+  char **nets;
+  size_t nnets;
+};
+int kago_network_lookup_ctx_init (struct kago_network_lookup_ctx *ctx, const char *root, const char *ctr,
+                                  kago_error_t *err);
+void kago_network_lookup_ctx_clear (struct kago_network_lookup_ctx *ctx);
+int kago_network_lookup_cb (const char *name, uint32_t *addrs, size_t max, void *arg);
+
 #endif
