@@ -275,6 +275,12 @@ outside() {
   kn_ok start a1
   kn_ok exec a1 ip -o -4 addr
   [[ "$output" == *"eth0"*"10.40.0."* && "$output" == *"eth1"*"10.41.0."* ]] || fail "$output"
+  # Leaving the network of the default route: the next one takes it.
+  kn_ok exec a1 ip route
+  [[ "$output" == *"default via 10.40.0.1 dev eth0"* ]] || fail "$output"
+  kn_ok network disconnect na a1
+  kn_ok exec a1 ip route
+  [[ "$output" == *"default via 10.41.0.1 dev eth1"* ]] || fail "$output"
   kn_ok rm -f a1 b1
   [ -z "$(host_veths)" ] && [ "$(all_leases)" = 0 ]
   # A loopback-only container connected while it runs: its monitor

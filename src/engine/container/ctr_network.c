@@ -15,6 +15,7 @@
 #include "engine/container/record.h"
 #include "engine/network/bridge.h"
 #include "engine/network/endpoint.h"
+#include "engine/network/netlink.h"
 #include "engine/network/store.h"
 
 static json_value *
@@ -543,6 +544,51 @@ kago_ctr_net_connect (struct kago_engine *e, const char *net_ref, const char *ct
   return r;
 }
 
+/* After a running container left a network: a default route via another
+   network that is not internal, when the one that went had it (Docker
+   picks the next gateway).  */
+static void
+default_route_again (struct kago_engine *e, const struct kago_ctr_info *ci)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/ns/net", (int) ci->pid);
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  kago_error_t err = NULL;
+  struct kago_net *v;
+  size_t n;
+  if (fd < 0 || kago_net_list (e->root, &v, &n, &err) < 0)
+    {
+      kago_error_release (&err);
+      return;
+    }
+  struct kago_nl *nl = NULL;
+  bool done = false;
+  for (size_t i = 0; i < n && !done; i++)
+    {
+      struct kago_net_endpoint ep;
+      bool found = false;
+      if (!kago_net_is_bridge (&v[i]) || v[i].internal
+          || kago_net_endpoint_load (v[i].dir, ci->id, &ep, &found, &err) < 0 || !found)
+        {
+          kago_error_release (&err);
+          continue;
+        }
+      if (nl == NULL && (nl = kago_nl_open_netns (fd, &err)) == NULL)
+        {
+          kago_error_release (&err);
+          kago_net_endpoint_clear (&ep);
+          break;
+        }
+      struct in_addr gw = { .s_addr = htonl (v[i].pool.gateway) };
+      done = kago_nl_route_add_default_v4 (nl, gw, ep.ifname, &err) == 0 || err->errnum == EEXIST;
+      kago_error_release (&err);
+      kago_net_endpoint_clear (&ep);
+    }
+  if (nl)
+    kago_nl_close (nl);
+  kago_nets_free (v, n);
+}
+
 int
 kago_ctr_net_disconnect (struct kago_engine *e, const char *net_ref, const char *ctr_ref, bool force,
                          kago_error_t *err)
@@ -568,7 +614,11 @@ kago_ctr_net_disconnect (struct kago_engine *e, const char *net_ref, const char 
   if (r == 0 && (nets == NULL || json_object_get (nets, key) == NULL))
     r = kago_error_set (err, 0, "container %s is not connected to network %s", ci.id, net_ref);
   if (r == 0 && n.id[0] && kago_net_is_bridge (&n))
-    detach_one (&n, ci.id);
+    {
+      detach_one (&n, ci.id);
+      if (ci.pid > 0 && (ci.status == KAGO_CTR_RUNNING || ci.status == KAGO_CTR_PAUSED))
+        default_route_again (e, &ci);
+    }
   if (r == 0)
     {
       struct settings s = { .id = ci.id, .remove_key = key };
