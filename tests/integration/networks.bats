@@ -137,6 +137,12 @@ outside() {
   [ "$status" -eq 1 ] && [[ "$output" == *"invalid subnet"* ]]
   run_kn network create -d overlay nd
   [ "$status" -eq 1 ] && [ "$output" = 'kago: plugin "overlay" not found' ]
+  # A link of that name that is not a bridge: refused, and left alone.
+  ip -n "$H" link add kt-v0 type veth peer name kt-v1
+  run_kn network create -o com.docker.network.bridge.name=kt-v0 nd
+  [ "$status" -eq 1 ] && [ "$output" = "kago: kt-v0 exists and is not a bridge" ]
+  ip -n "$H" link show kt-v0 >/dev/null
+  ip -n "$H" link del kt-v0
   run_kn network rm bridge
   [ "$status" -eq 1 ] && [ "$output" = "kago: bridge is a pre-defined network and cannot be removed" ]
   run_kn network rm nope

@@ -166,6 +166,29 @@ kago_bridge_rules_apply (const char *root, kago_error_t *err)
 }
 
 int
+kago_bridge_probe (const char *ifname, bool *exists, kago_error_t *err)
+{
+  *exists = false;
+  struct kago_nl *nl = kago_nl_open (err);
+  if (nl == NULL)
+    return -1;
+  struct kago_nl_link l;
+  int r = kago_nl_link_get (nl, ifname, &l, err);
+  kago_nl_close (nl);
+  if (r < 0)
+    {
+      if ((*err)->errnum != ENODEV)
+        return -1;
+      kago_error_release (err);
+      return 0;
+    }
+  *exists = true;
+  if (strcmp (l.kind, "bridge") != 0)
+    return kago_error_set (err, 0, "%s exists and is not a bridge", ifname);
+  return 0;
+}
+
+int
 kago_bridge_delete (const struct kago_net *n, kago_error_t *err)
 {
   struct kago_nl *nl = kago_nl_open (err);

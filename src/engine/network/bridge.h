@@ -33,6 +33,10 @@ int kago_bridge_ensure (const char *root, struct kago_net *n, bool store_locked,
    store, in one transaction.  The caller holds the store lock.  */
 int kago_bridge_rules_apply (const char *root, kago_error_t *err);
 
+/* Whether a link IFNAME exists in the caller's namespace (*EXISTS); an
+   error when it is not a bridge.  */
+int kago_bridge_probe (const char *ifname, bool *exists, kago_error_t *err);
+
 /* Delete network N's bridge (no bridge is not an error).  */
 int kago_bridge_delete (const struct kago_net *n, kago_error_t *err);
 

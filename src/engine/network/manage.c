@@ -99,6 +99,11 @@ create_locked (const char *root, const struct kago_net_create_opts *o, struct ka
   kago_nets_free (v, nv);
   if (r < 0)
     return -1;
+  /* A bridge of that name that is there already is used (as Docker uses a
+     bridge made beforehand); only one made here is deleted on failure.  */
+  bool existed;
+  if (kago_bridge_probe (n->ifname, &existed, err) < 0)
+    return -1;
   if (kago_net_save (n, err) < 0)
     {
       remove_dir (n);
@@ -107,7 +112,7 @@ create_locked (const char *root, const struct kago_net_create_opts *o, struct ka
   if (kago_bridge_ensure (root, n, true, notice, NULL, NULL, err) < 0)
     {
       kago_error_t e2 = NULL;
-      if (kago_bridge_delete (n, &e2) < 0)
+      if (!existed && kago_bridge_delete (n, &e2) < 0)
         kago_error_release (&e2);
       remove_dir (n);
       if (kago_bridge_rules_apply (root, &e2) < 0)
