@@ -246,6 +246,10 @@ outside() {
   [ "$status" -eq 125 ] && [ "$output" = "kago: network nope not found" ]
   [ "$(kn ps -aq | wc -l)" = "$before" ]
   [ "$(host_veths | wc -l)" = 1 ] && [ "$(all_leases)" = 1 ]
+  # A failed start leaves no veth, lease or endpoint either.
+  run -127 kn run --network na busybox no-such-command
+  [ "$(host_veths | wc -l)" = 1 ] && [ "$(all_leases)" = 1 ] || fail "left: $(host_veths) $(all_leases)"
+  [ "$(cat "$IMG_ROOT"/networks/*/endpoints/* | grep -c "^kago-endpoint")" = 1 ]
   # By id prefix too.
   kn_d run -d --name a2 --network "$(kn network inspect -f '{{.Id}}' na | cut -c1-6)" busybox sleep 100
   [ "$(ip_on na a2)" = 10.30.0.2 ] || fail "$(ip_on na a2)"
