@@ -14,6 +14,7 @@
 #include "common/xalloc.h"
 #include "engine/container/runopts_internal.h"
 #include "engine/container/units.h"
+#include "engine/network/ports.h"
 
 void
 kago_strv_push_take (struct kago_strv *s, char *str)
@@ -338,6 +339,19 @@ set_tmpfs (struct kago_run_opts *o, const char *v, kago_error_t *err)
   return 0;
 }
 
+/* -p: checked here, as docker's CLI parses it before anything else.  */
+static int
+set_publish (struct kago_run_opts *o, const char *v, kago_error_t *err)
+{
+  struct kago_port_spec *ps;
+  size_t n;
+  if (kago_port_spec_parse (v, &ps, &n, err) < 0)
+    return -1;
+  free (ps);
+  kago_strv_push (&o->publish, v);
+  return 0;
+}
+
 static int
 set_expose (struct kago_run_opts *o, const char *v, kago_error_t *err)
 {
@@ -434,7 +448,7 @@ static const struct flag flags[] = {
   { "pid", 0, K_STR, OFF (pid), NULL, "string", "PID namespace to use (host, container:NAME)", 0 },
   { "pids-limit", 0, K_FN, 0, set_pids_limit, "int", "Tune container pids limit (set -1 for unlimited)", 0 },
   { "privileged", 0, K_BOOL, OFF (privileged), NULL, NULL, "Give extended privileges to this container", 0 },
-  { "publish", 'p', K_LIST, OFF (publish), NULL, "list", "Publish a container's port(s) to the host", 0 },
+  { "publish", 'p', K_FN, 0, set_publish, "list", "Publish a container's port(s) to the host", 0 },
   { "publish-all", 'P', K_BOOL, OFF (publish_all), NULL, NULL, "Publish all exposed ports to random ports", 0 },
   { "read-only", 0, K_BOOL, OFF (read_only), NULL, NULL, "Mount the container's root filesystem as read only", 0 },
   { "restart", 0, K_FN, 0, set_restart, "string", "Restart policy to apply when a container exits (default \"no\")",
