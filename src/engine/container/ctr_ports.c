@@ -90,7 +90,7 @@ plan_add (struct plan *p, const char *key, const char *ip, const char *hostport,
   if (ip && *ip && kago_ipv4_parse (ip, &w.b.host_ip, &e2) < 0)
     {
       kago_error_release (&e2);
-      return kago_error_set (err, EINVAL, "invalid IP address: %s", ip);
+      return kago_error_set (err, 0, "invalid IP address: %s", ip);
     }
   if (kago_port_range_parse (hostport, &w.first, &w.last, err) < 0)
     return -1;
@@ -159,7 +159,7 @@ choose (struct plan *p, struct kago_ctr_ports *held, kago_error_t *err)
           fd = kago_ports_reserve (&w->b, &e2);
           if (fd >= 0)
             break;
-          if (span == 1 || e2->errnum != EADDRINUSE)
+          if (span == 1 || fd != -2)
             {
               *err = e2;
               return -1;
@@ -171,9 +171,9 @@ choose (struct plan *p, struct kago_ctr_ports *held, kago_error_t *err)
           char ip[KAGO_IPV4_STRLEN];
           kago_ipv4_format (w->b.host_ip, ip);
           if (w->random)
-            return kago_error_set (err, EADDRINUSE, "Bind for %s failed: no free host port in %u-%u", ip, w->first,
+            return kago_error_set (err, 0, "Bind for %s failed: no free host port in %u-%u", ip, w->first,
                                    w->last);
-          return kago_error_set (err, EADDRINUSE, "Bind for %s:%s failed: port is already allocated", ip, w->spec);
+          return kago_error_set (err, 0, "Bind for %s:%s failed: port is already allocated", ip, w->spec);
         }
       held->fds[held->n++] = fd;
     }
@@ -250,7 +250,7 @@ kago_ctr_ports_attach (struct kago_engine *e, const char *id, struct kago_ctr_po
   const char *ip = kago_rec_str (rec, "NetworkSettings", "IPAddress");
   int r = plan_make (rec, &p, err);
   if (r == 0 && p.n && (ip == NULL || kago_ipv4_parse (ip, &addr, err) < 0))
-    r = ip ? -1 : kago_error_set (err, EINVAL, "publish ports: the container has no address");
+    r = ip ? -1 : kago_error_set (err, 0, "publish ports: the container has no address");
   json_free (rec);
   if (r == 0 && p.n)
     {

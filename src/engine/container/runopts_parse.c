@@ -339,19 +339,6 @@ set_tmpfs (struct kago_run_opts *o, const char *v, kago_error_t *err)
   return 0;
 }
 
-/* -p: checked here, as docker's CLI parses it before anything else.  */
-static int
-set_publish (struct kago_run_opts *o, const char *v, kago_error_t *err)
-{
-  struct kago_port_spec *ps;
-  size_t n;
-  if (kago_port_spec_parse (v, &ps, &n, err) < 0)
-    return -1;
-  free (ps);
-  kago_strv_push (&o->publish, v);
-  return 0;
-}
-
 static int
 set_expose (struct kago_run_opts *o, const char *v, kago_error_t *err)
 {
@@ -448,7 +435,7 @@ static const struct flag flags[] = {
   { "pid", 0, K_STR, OFF (pid), NULL, "string", "PID namespace to use (host, container:NAME)", 0 },
   { "pids-limit", 0, K_FN, 0, set_pids_limit, "int", "Tune container pids limit (set -1 for unlimited)", 0 },
   { "privileged", 0, K_BOOL, OFF (privileged), NULL, NULL, "Give extended privileges to this container", 0 },
-  { "publish", 'p', K_FN, 0, set_publish, "list", "Publish a container's port(s) to the host", 0 },
+  { "publish", 'p', K_LIST, OFF (publish), NULL, "list", "Publish a container's port(s) to the host", 0 },
   { "publish-all", 'P', K_BOOL, OFF (publish_all), NULL, NULL, "Publish all exposed ports to random ports", 0 },
   { "read-only", 0, K_BOOL, OFF (read_only), NULL, NULL, "Mount the container's root filesystem as read only", 0 },
   { "restart", 0, K_FN, 0, set_restart, "string", "Restart policy to apply when a container exits (default \"no\")",
@@ -688,6 +675,16 @@ validate (struct kago_run_opts *o, kago_error_t *err)
 {
   if (o->detach && o->attach.n > 0)
     return kago_error_set (err, 0, "Conflicting options: -a and -d");
+  /* -p as docker's CLI checks it after the flags: its own words, no
+     flag prefix.  */
+  for (size_t i = 0; i < o->publish.n; i++)
+    {
+      struct kago_port_spec *ps;
+      size_t n;
+      if (kago_port_spec_parse (o->publish.v[i], &ps, &n, err) < 0)
+        return -1;
+      free (ps);
+    }
   if (o->rm && o->restart.name && strcmp (o->restart.name, "no") != 0 && o->restart.name[0] != '\0')
     return kago_error_set (err, 0, "Conflicting options: --restart and --rm");
   if (o->restart.name && ro_validate_restart (&o->restart, err) < 0)

@@ -65,7 +65,7 @@ kago_port_range_parse (const char *s, unsigned *first, unsigned *last, kago_erro
       return 0;
     }
   if (!range_ok (s, first, last))
-    return kago_error_set (err, EINVAL, "invalid hostPort: %s", s);
+    return kago_error_set (err, 0, "invalid hostPort: %s", s);
   return 0;
 }
 
@@ -114,7 +114,7 @@ kago_port_spec_parse (const char *v, struct kago_port_spec **out, size_t *n, kag
   char *proto = "tcp";
   char *slash = strchr (ctr, '/');
   if (ctr[0] == '\0' || ctr[0] == '/')
-    return kago_error_set (err, EINVAL, "no port specified: %s<empty>", v);
+    return kago_error_set (err, 0, "no port specified: %s<empty>", v);
   if (slash)
     {
       *slash = '\0';
@@ -125,31 +125,31 @@ kago_port_spec_parse (const char *v, struct kago_port_spec **out, size_t *n, kag
         proto = slash + 1;
     }
   if (ip[0] == '[' || strchr (ip, ':'))
-    return kago_error_set (err, EINVAL, "publishing on an IPv6 address is not supported: %s", ip);
+    return kago_error_set (err, 0, "publishing on an IPv6 address is not supported: %s", ip);
   uint32_t addr = 0;
   kago_error_t e2 = NULL;
   if (ip[0] && kago_ipv4_parse (ip, &addr, &e2) < 0)
     {
       kago_error_release (&e2);
-      return kago_error_set (err, EINVAL, "invalid IP address: %s", ip);
+      return kago_error_set (err, 0, "invalid IP address: %s", ip);
     }
   unsigned cfirst, clast, hfirst = 0, hlast = 0;
   if (!range_ok (ctr, &cfirst, &clast))
-    return kago_error_set (err, EINVAL, "invalid containerPort: %s", ctr);
+    return kago_error_set (err, 0, "invalid containerPort: %s", ctr);
   if (cfirst == 0)
-    return kago_error_set (err, EINVAL, "invalid containerPort: %s", ctr);
+    return kago_error_set (err, 0, "invalid containerPort: %s", ctr);
   if (host[0] && !range_ok (host, &hfirst, &hlast))
-    return kago_error_set (err, EINVAL, "invalid hostPort: %s", host);
+    return kago_error_set (err, 0, "invalid hostPort: %s", host);
   if (host[0] && clast - cfirst != hlast - hfirst && clast != cfirst)
-    return kago_error_set (err, EINVAL, "invalid ranges specified for container and host Ports: %s and %s", ctr,
+    return kago_error_set (err, 0, "invalid ranges specified for container and host Ports: %s and %s", ctr,
                            host);
   for (char *p = proto; *p; p++)
     if (*p >= 'A' && *p <= 'Z')
       *p = (char) (*p - 'A' + 'a');
   if (strcmp (proto, "sctp") == 0)
-    return kago_error_set (err, EINVAL, "publishing sctp ports is not supported (tcp and udp are): %s", v);
+    return kago_error_set (err, 0, "publishing sctp ports is not supported (tcp and udp are): %s", v);
   if (kago_port_proto_parse (proto) < 0)
-    return kago_error_set (err, EINVAL, "invalid proto: %s", proto);
+    return kago_error_set (err, 0, "invalid proto: %s", proto);
 
   size_t count = clast - cfirst + 1;
   struct kago_port_spec *s = xcalloc (count, sizeof *s);
@@ -260,7 +260,7 @@ kago_ports_local_range (unsigned *lo, unsigned *hi, kago_error_t *err)
   if (read_file (path, &buf, &len, err) < 0)
     return -1;
   if (sscanf (buf, "%u %u", lo, hi) != 2 || *lo == 0 || *lo > *hi || *hi > 65535)
-    return kago_error_set (err, EINVAL, "%s: unexpected contents", path);
+    return kago_error_set (err, 0, "%s: unexpected contents", path);
   return 0;
 }
 
@@ -287,7 +287,10 @@ kago_ports_reserve (const struct kago_port_binding *b, kago_error_t *err)
   close (fd);
   cleanup_free char *name = bind_name (b);
   if (saved == EADDRINUSE)
-    return kago_error_set (err, EADDRINUSE, "Bind for %s failed: port is already allocated", name);
+    {
+      kago_error_set (err, 0, "Bind for %s failed: port is already allocated", name);
+      return -2;
+    }
   return kago_error_set (err, saved, "Bind for %s failed", name);
 }
 
@@ -402,11 +405,11 @@ kago_ports_publish (const char *dir, const char *holder, uint32_t ctr_addr, cons
         {
           kago_error_release (&e2);
           cleanup_free char *name = bind_name (&b[i]);
-          return kago_error_set (err, EADDRINUSE, "Bind for %s failed: port is already allocated", name);
+          return kago_error_set (err, 0, "Bind for %s failed: port is already allocated", name);
         }
       delete_elements (&b[i], 1);
     }
-  return kago_error_set (err, EADDRINUSE, "publish ports: a host port is already allocated");
+  return kago_error_set (err, 0, "publish ports: a host port is already allocated");
 }
 
 int

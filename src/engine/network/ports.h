@@ -84,8 +84,9 @@ int kago_ports_local_range (unsigned *lo, unsigned *hi, kago_error_t *err);
 
 /* Bind a socket (SOCK_CLOEXEC) on the binding's host address and port in
    the caller's namespace: the port is then the container's.  Returns the
-   fd, or -1 with EADDRINUSE and Docker's message `Bind for 0.0.0.0:8080
-   failed: port is already allocated`.  */
+   fd; -2 when the port is taken, with Docker's message `Bind for
+   0.0.0.0:8080 failed: port is already allocated`; -1 for another
+   failure.  */
 int kago_ports_reserve (const struct kago_port_binding *b, kago_error_t *err);
 
 /* Add HOLDER's bindings for CTR_ADDR to the table of the caller's
