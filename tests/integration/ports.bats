@@ -300,3 +300,23 @@ EOF
   kn_ok port hm 80
   [ "$output" = "0.0.0.0:8082" ]
 }
+
+@test "ports: a table set up before published ports existed gets its maps and chains at the first -p" {
+  kn_d run -d --name plain --network bridge busybox sleep 100
+  # The table as a kago without ports made it.
+  ip netns exec "$H" nft -f - <<'NFT'
+flush chain ip kago postrouting
+add rule ip kago postrouting ip saddr 172.17.0.0/16 oifname != "kago0" masquerade
+delete chain ip kago prerouting
+delete chain ip kago output
+delete chain ip kago ports
+delete map ip kago tcp_any
+delete map ip kago tcp_ip
+delete map ip kago udp_any
+delete map ip kago udp_ip
+NFT
+  kn_d run -d --name web --network bridge -p 8080:80 busybox sh -c "$HTTPD"
+  fetch "$O" 10.200.0.1 8080 || fail "not reached"
+  fetch "$H" 127.0.0.1 8080 || fail "not reached on 127.0.0.1"
+  [ "$(elements)" = "8080 : 172.17.0.3 . 80" ] || fail "$(elements)"
+}

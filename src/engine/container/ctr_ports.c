@@ -14,6 +14,7 @@
 #include "engine/container/record.h"
 #include "engine/network/bridge.h"
 #include "engine/network/ipam.h"
+#include "engine/network/nat.h"
 #include "engine/network/ports.h"
 
 static char *
@@ -268,6 +269,16 @@ kago_ctr_ports_attach (struct kago_engine *e, const char *id, struct kago_ctr_po
           for (size_t i = 0; i < p.n; i++)
             b[i] = p.w[i].b;
           r = kago_ports_publish (dir, id, addr, b, p.n, err);
+          if (r < 0 && (*err)->errnum == ENOENT)
+            {
+              /* A table set up by a kago without published ports (the
+                 bridge existed already): add the maps and chains.  */
+              kago_error_release (err);
+              cleanup_free char *cmds = kago_ports_ruleset (KAGO_BRIDGE_IFNAME);
+              r = kago_nft_run (cmds, err);
+              if (r == 0)
+                r = kago_ports_publish (dir, id, addr, b, p.n, err);
+            }
           free (b);
         }
       if (r < 0)

@@ -110,6 +110,11 @@ kago_nft_run (const char *cmds, kago_error_t *err)
     {
       cleanup_free char *msg = first_error (ctx);
       int errnum = strstr (msg, "File exists") ? EEXIST : strstr (msg, "No such file") ? ENOENT : 0;
+      /* The errno's text is added by kago_error_string: not twice.  */
+      const char *text = errnum ? strerror (errnum) : NULL;
+      size_t n = strlen (msg), t = text ? strlen (text) : 0;
+      if (text && n > t + 2 && strcmp (msg + n - t, text) == 0 && msg[n - t - 2] == ':')
+        msg[n - t - 2] = '\0';
       ret = kago_error_set (err, errnum, "nftables: %s", msg);
     }
   nft.ctx_free (ctx);
