@@ -220,7 +220,7 @@ print(data.decode().strip(), peer[0], flush=True)
   [ "$output" = '{"443/tcp":null,"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}]}' ] \
     || [ "$output" = '{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}],"443/tcp":null}' ] || fail "$output"
   kn_ok ps --format '{{.Ports}}' -f name=ex
-  [ "$output" = "0.0.0.0:8080->80/tcp, 443/tcp" ]
+  [ "$output" = "443/tcp, 0.0.0.0:8080->80/tcp" ]
   kn_ok rm -f pa ex
   [ -z "$(elements)" ]
 }

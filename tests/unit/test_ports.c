@@ -129,13 +129,22 @@ TEST (shown)
   json_value *p = json_parse (text, strlen (text), &err);
   CHECK (p != NULL);
   cleanup_free char *sum = kago_ctr_ports_summary (p);
-  CHECK_STR (sum, "0.0.0.0:5353->53/udp, 0.0.0.0:8080->80/tcp, 127.0.0.1:8081->80/tcp, 443/tcp");
+  CHECK_STR (sum, "443/tcp, 0.0.0.0:5353->53/udp, 0.0.0.0:8080->80/tcp, 127.0.0.1:8081->80/tcp");
   cleanup_free char *all = kago_ctr_ports_lines (p, NULL);
   CHECK_STR (all, "53/udp -> 0.0.0.0:5353\n80/tcp -> 0.0.0.0:8080\n80/tcp -> 127.0.0.1:8081\n");
   cleanup_free char *one = kago_ctr_ports_lines (p, "80/tcp");
   CHECK_STR (one, "0.0.0.0:8080\n127.0.0.1:8081\n");
   CHECK (kago_ctr_ports_lines (p, "443/tcp") == NULL);
   CHECK (kago_ctr_ports_lines (p, "53/tcp") == NULL);
+  json_free (p);
+  /* Ranges, as docker ps groups them.  */
+  const char *ranges = "{\"80/tcp\": null, \"81/tcp\": null, \"83/tcp\": null, \"9000/tcp\": [{\"HostIp\": "
+                       "\"0.0.0.0\", \"HostPort\": \"9000\"}], \"9001/tcp\": [{\"HostIp\": \"0.0.0.0\", "
+                       "\"HostPort\": \"9001\"}], \"53/udp\": null}";
+  p = json_parse (ranges, strlen (ranges), &err);
+  CHECK (p != NULL);
+  cleanup_free char *grouped = kago_ctr_ports_summary (p);
+  CHECK_STR (grouped, "80-81/tcp, 53/udp, 83/tcp, 0.0.0.0:9000-9001->9000-9001/tcp");
   json_free (p);
   cleanup_free char *none = kago_ctr_ports_summary (NULL);
   CHECK_STR (none, "");

@@ -302,21 +302,28 @@ kago_ctr_ports_detach (struct kago_engine *e, const char *id, struct kago_ctr_po
 
 /* ---- showing them ---- */
 
+/* One entry of docker's port list: a binding, or an exposed port without
+   one (ip "").  */
 struct shown
 {
-  unsigned port;
+  unsigned port, hport;
   char proto[8];
-  char host[40]; /* "0.0.0.0:8080", or "" when not published */
+  char ip[40];
 };
 
+/* docker's order: private port, IP, public port, type.  */
 static int
 shown_cmp (const void *a, const void *b)
 {
   const struct shown *x = a, *y = b;
   if (x->port != y->port)
     return x->port < y->port ? -1 : 1;
-  int c = strcmp (x->proto, y->proto);
-  return c ? c : strcmp (x->host, y->host);
+  int c = strcmp (x->ip, y->ip);
+  if (c)
+    return c;
+  if (x->hport != y->hport)
+    return x->hport < y->hport ? -1 : 1;
+  return strcmp (x->proto, y->proto);
 }
 
 static struct shown *
@@ -346,7 +353,8 @@ collect (const json_value *ports, size_t *n)
               const json_value *b = json_array_at (list, j);
               const char *hip = json_get_string (json_object_get (b, "HostIp"));
               const char *hp = json_get_string (json_object_get (b, "HostPort"));
-              snprintf (x->host, sizeof x->host, "%s:%s", hip && *hip ? hip : "0.0.0.0", hp ? hp : "");
+              snprintf (x->ip, sizeof x->ip, "%s", hip && *hip ? hip : "0.0.0.0");
+              x->hport = hp ? (unsigned) strtoul (hp, NULL, 10) : 0;
             }
         }
     }
@@ -372,34 +380,91 @@ kago_ctr_ports_lines (const json_value *ports, const char *filter)
   strbuf sb = STRBUF_INIT;
   for (size_t i = 0; i < n; i++)
     {
-      if (s[i].host[0] == '\0')
+      if (s[i].ip[0] == '\0')
         continue;
       if (filter && (s[i].port != fport || strcmp (s[i].proto, fproto) != 0))
         continue;
       if (filter)
-        strbuf_addf (&sb, "%s\n", s[i].host);
+        strbuf_addf (&sb, "%s:%u\n", s[i].ip, s[i].hport);
       else
-        strbuf_addf (&sb, "%u/%s -> %s\n", s[i].port, s[i].proto, s[i].host);
+        strbuf_addf (&sb, "%u/%s -> %s:%u\n", s[i].port, s[i].proto, s[i].ip, s[i].hport);
     }
   free (s);
   return sb.len ? strbuf_detach (&sb) : (strbuf_release (&sb), NULL);
 }
 
+struct group
+{
+  char ip[40], proto[8];
+  unsigned first, last;
+};
+
+static void
+form_group (strbuf *sb, const struct group *g)
+{
+  if (sb->len)
+    strbuf_adds (sb, ", ");
+  char range[16];
+  if (g->first == g->last)
+    snprintf (range, sizeof range, "%u", g->first);
+  else
+    snprintf (range, sizeof range, "%u-%u", g->first, g->last);
+  if (g->ip[0])
+    strbuf_addf (sb, "%s:%s->%s/%s", g->ip, range, range, g->proto);
+  else
+    strbuf_addf (sb, "%s/%s", range, g->proto);
+}
+
+/* docker/cli's DisplayablePorts: ports published on the same number and
+   unpublished ones are grouped into ranges per address and protocol (in
+   the order the groups began, a group closed early first), the other
+   mappings follow one by one.  */
 char *
 kago_ctr_ports_summary (const json_value *ports)
 {
   size_t n;
   struct shown *s = collect (ports, &n);
-  strbuf sb = STRBUF_INIT;
+  struct group *g = xcalloc (n ? n : 1, sizeof *g);
+  size_t ng = 0;
+  strbuf out = STRBUF_INIT, maps = STRBUF_INIT;
   for (size_t i = 0; i < n; i++)
     {
-      if (i)
-        strbuf_adds (&sb, ", ");
-      if (s[i].host[0])
-        strbuf_addf (&sb, "%s->%u/%s", s[i].host, s[i].port, s[i].proto);
-      else
-        strbuf_addf (&sb, "%u/%s", s[i].port, s[i].proto);
+      if (s[i].ip[0] && s[i].hport != s[i].port)
+        {
+          if (maps.len)
+            strbuf_adds (&maps, ", ");
+          strbuf_addf (&maps, "%s:%u->%u/%s", s[i].ip, s[i].hport, s[i].port, s[i].proto);
+          continue;
+        }
+      size_t k = 0;
+      while (k < ng && (strcmp (g[k].ip, s[i].ip) || strcmp (g[k].proto, s[i].proto)))
+        k++;
+      if (k == ng)
+        {
+          snprintf (g[ng].ip, sizeof g[ng].ip, "%s", s[i].ip);
+          snprintf (g[ng].proto, sizeof g[ng].proto, "%s", s[i].proto);
+          g[ng].first = g[ng].last = s[i].port;
+          ng++;
+          continue;
+        }
+      if (s[i].port == g[k].last + 1)
+        {
+          g[k].last = s[i].port;
+          continue;
+        }
+      form_group (&out, &g[k]);
+      g[k].first = g[k].last = s[i].port;
     }
+  for (size_t k = 0; k < ng; k++)
+    form_group (&out, &g[k]);
+  if (maps.len)
+    {
+      if (out.len)
+        strbuf_adds (&out, ", ");
+      strbuf_add (&out, maps.buf, maps.len);
+    }
+  strbuf_release (&maps);
+  free (g);
   free (s);
-  return sb.len ? strbuf_detach (&sb) : (strbuf_release (&sb), xstrdup (""));
+  return out.len ? strbuf_detach (&out) : (strbuf_release (&out), xstrdup (""));
 }
