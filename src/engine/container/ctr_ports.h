@@ -23,7 +23,8 @@ struct kago_ctr_ports
    (HELD keeps the sockets), then DNATed to the container's address on the
    network (NetworkSettings.IPAddress, set by kago_ctr_net_attach); then
    NetworkSettings.Ports.  A failure leaves nothing.  */
-int kago_ctr_ports_attach (struct kago_engine *e, const char *id, struct kago_ctr_ports *held, kago_error_t *err);
+int kago_ctr_ports_attach (struct kago_engine *e, const char *id, struct kago_ctr_ports *held,
+                           kago_error_t *err);
 
 /* Undo attach (HELD may be NULL: a container whose monitor died): the
    DNAT elements listed for ID and the sockets.  Never fails.  */

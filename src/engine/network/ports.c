@@ -183,7 +183,8 @@ kago_ports_ruleset (const char *ifname)
     {
       const char *n = kago_port_proto_name ((enum kago_port_proto) p);
       strbuf_addf (&sb, "add map " T " %s_any { type inet_service : ipv4_addr . inet_service; }\n", n);
-      strbuf_addf (&sb, "add map " T " %s_ip { type ipv4_addr . inet_service : ipv4_addr . inet_service; }\n", n);
+      strbuf_addf (&sb, "add map " T " %s_ip { type ipv4_addr . inet_service : ipv4_addr . inet_service; }\n",
+                   n);
     }
   strbuf_addf (&sb, "add chain " T " prerouting { type nat hook prerouting priority -100; policy accept; }\n"
                     "add chain " T " output { type nat hook output priority -100; policy accept; }\n"
@@ -303,8 +304,8 @@ ports_path (const char *dir, const char *holder)
 /* The file: one "PROTO HOSTIP HOSTPORT CTRPORT" line per binding (the
    container address on the first line, "addr A.B.C.D").  */
 static int
-ports_save (const char *dir, const char *holder, uint32_t ctr_addr, const struct kago_port_binding *b, size_t n,
-            kago_error_t *err)
+ports_save (const char *dir, const char *holder, uint32_t ctr_addr, const struct kago_port_binding *b,
+            size_t n, kago_error_t *err)
 {
   cleanup_free char *pdir = xasprintf ("%s/ports", dir);
   if (mkdir_p (pdir, 0700, err) < 0)
@@ -352,9 +353,11 @@ ports_load (const char *dir, const char *holder, struct kago_port_binding **out,
         }
       if (*n == cap)
         *out = xrealloc (*out, (cap = cap ? 2 * cap : 4) * sizeof **out);
-      (*out)[(*n)++] = (struct kago_port_binding){
-        .proto = (enum kago_port_proto) kago_port_proto_parse (proto), .host_ip = a, .host_port = hp, .ctr_port = cp
-      };
+      (*out)[(*n)++]
+          = (struct kago_port_binding){ .proto = (enum kago_port_proto) kago_port_proto_parse (proto),
+                                        .host_ip = a,
+                                        .host_port = hp,
+                                        .ctr_port = cp };
     }
   return 0;
 }

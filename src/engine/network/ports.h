@@ -93,8 +93,8 @@ int kago_ports_reserve (const struct kago_port_binding *b, kago_error_t *err);
    namespace and record them in DIR/ports/HOLDER.  A key already in a map
    is Docker's `Bind for ... failed: port is already allocated`; nothing
    is left then.  */
-int kago_ports_publish (const char *dir, const char *holder, uint32_t ctr_addr, const struct kago_port_binding *b,
-                        size_t n, kago_error_t *err);
+int kago_ports_publish (const char *dir, const char *holder, uint32_t ctr_addr,
+                        const struct kago_port_binding *b, size_t n, kago_error_t *err);
 
 /* Delete what DIR/ports/HOLDER lists from the table and the file.  No
    file is no error.  */
