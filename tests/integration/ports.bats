@@ -320,3 +320,19 @@ NFT
   fetch "$H" 127.0.0.1 8080 || fail "not reached on 127.0.0.1"
   [ "$(elements)" = "8080 : 172.17.0.3 . 80" ] || fail "$(elements)"
 }
+
+@test "ports: restarts publish again; the last exit leaves no element" {
+  kn_d run -d --name rs --network bridge --restart on-failure:2 -p 8085:80 busybox sh -c 'sleep 0.5; exit 1'
+  kn_ok port rs
+  [ "$output" = "80/tcp -> 0.0.0.0:8085" ]
+  kn_ok wait rs
+  local i
+  for i in $(seq 1 50); do
+    [ "$(kn inspect -f '{{.RestartCount}} {{.State.Status}}' rs)" = "2 exited" ] && break
+    sleep 0.2
+  done
+  kn_ok inspect -f '{{.RestartCount}} {{.State.Status}} {{json .NetworkSettings.Ports}}' rs
+  [ "$output" = "2 exited {}" ] || fail "$output"
+  [ -z "$(elements)" ] || fail "$(elements)"
+  [ -z "$(ls -A "$IMG_ROOT/networks/bridge/ports")" ]
+}
