@@ -108,6 +108,8 @@ set_settings (json_value *rec, void *arg, kago_error_t *err)
   json_object_set (ns, "IPPrefixLen", json_int_new (s->ep ? s->ep->prefix : 0));
   json_object_set (ns, "Bridge", json_string_new (""));
   json_object_set (ns, "SandboxKey", json_string_new (s->sandbox_key ? s->sandbox_key : ""));
+  if (s->ep == NULL) /* published ports go with the connection */
+    json_object_set (ns, "Ports", json_object_new ());
   nets = json_object_new ();
   json_object_set (nets, KAGO_BRIDGE_NETWORK, entry);
   json_object_set (ns, "Networks", nets);

@@ -9,6 +9,7 @@
  *     chain forward { type filter hook forward priority 0; policy accept;
  *       iifname "BRIDGE" accept
  *       oifname "BRIDGE" ct state established,related accept }
+ *     (and the published ports' maps and chains: ports.h)
  *   }
  *
  * The rules act in the network namespace of the calling thread.  */
@@ -28,5 +29,11 @@ char *kago_nat_ruleset (const struct kago_subnet *subnet, const char *ifname);
 /* Apply kago_nat_ruleset.  An error when libnftables cannot be loaded or
    the kernel refuses (nf_tables missing).  */
 int kago_nat_apply (const struct kago_subnet *subnet, const char *ifname, kago_error_t *err);
+
+/* Run nft commands (one transaction) in the caller's namespace.  The
+   error is libnftables' first line; errno EEXIST for "File exists" (a
+   `create element` whose key is there), ENOENT for "No such file or
+   directory".  */
+int kago_nft_run (const char *cmds, kago_error_t *err);
 
 #endif
