@@ -37,6 +37,34 @@ REPO="$(dirname "$HERE")"
 RUNS="${1:-${RUNS:-20}}"
 WARMUP="${WARMUP:-2}"
 KAGO="${KAGO:-$REPO/build/kago}"
+# NETWORKS: the --network modes to time, each engine once per mode (default
+# "none"; bench/network.sh sets "none bridge" inside a network namespace of
+# its own).  With one mode the commands are named kago, podman, docker; with
+# several, kago-none, kago-bridge, ...
+NETWORKS="${NETWORKS:-none}"
+read -r -a NETS <<<"$NETWORKS"
+for n in "${NETS[@]}"; do
+  case "$n" in
+  none) ;;
+  bridge)
+    # The bridge, NAT rules and forwarding are made in the caller's network
+    # namespace: never the machine's own.
+    if [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
+      echo "bench-engine: NETWORKS=bridge must run in a network namespace of its own (bench/network.sh makes one)" >&2
+      exit 1
+    fi
+    ;;
+  *)
+    echo "bench-engine: NETWORKS: unknown mode '$n' (none, bridge)" >&2
+    exit 1
+    ;;
+  esac
+done
+HAS_BRIDGE=""
+case " $NETWORKS " in *" bridge "*) HAS_BRIDGE=1 ;; esac
+cmd_name() { # engine net
+  if [ "${#NETS[@]}" -eq 1 ]; then echo "$1"; else echo "$1-$2"; fi
+}
 
 if [ "$(id -u)" != 0 ]; then
   echo "bench-engine: must run as root" >&2
@@ -108,7 +136,7 @@ broken_cmd() { # name message: a command that fails with MESSAGE (reported as FA
 }
 
 expect="bench-ok pid=1"
-verify() { # name argv-prefix...: `PREFIX run --rm --network none busybox sh -c ...`
+verify() { # name argv-prefix...: `PREFIX run --rm --network NET busybox sh -c ...`
   local name="$1" out
   shift
   out="$("$@" sh -c 'echo bench-ok pid=$$' 2>"$T/verify.err" </dev/null)" || true
@@ -128,13 +156,17 @@ cmds=()
 versions=()
 
 # ---- kago
-KAGO_RUN=("$KAGO" --root "$T/kago" run --rm --network none busybox)
 if [ ! -x "$KAGO" ]; then
   broken_cmd kago "$KAGO: not built (make build)"
 elif ! "$KAGO" --root "$T/kago" import "$T/rootfs.tar" busybox:latest >"$T/kago-import.log" 2>&1; then
   broken_cmd kago "kago import failed: $(tail -c 300 "$T/kago-import.log" | tr '\n' ' ')"
-elif verify kago "${KAGO_RUN[@]}"; then
-  cmds+=(kago "${KAGO_RUN[@]}" true ";;")
+else
+  for net in "${NETS[@]}"; do
+    KAGO_RUN=("$KAGO" --root "$T/kago" run --rm --network "$net" busybox)
+    if verify "$(cmd_name kago "$net")" "${KAGO_RUN[@]}"; then
+      cmds+=("$(cmd_name kago "$net")" "${KAGO_RUN[@]}" true ";;")
+    fi
+  done
 fi
 versions+=("kago $("$KAGO" --version 2>/dev/null | head -1 || echo '?')")
 
@@ -156,14 +188,18 @@ else
     PODMAN_RUNTIME=(--runtime "$T/crun-wrap")
     rt_note="crun behind the hybrid-cgroup wrapper"
   fi
-  PODMAN_RUN=(podman_ run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 busybox)
   if ! podman_ load -i "$T/image.tar" >"$T/podman-load.log" 2>&1; then
     broken_cmd podman "podman load failed: $(tail -c 300 "$T/podman-load.log" | tr '\n' ' ')"
-  elif verify podman "${PODMAN_RUN[@]}"; then
-    # lifecycle execs a program: spell the function out.
-    cmds+=(podman podman --root "$T/podman/root" --runroot "$T/podman/run" --tmpdir "$T/podman/tmp"
-      --cgroup-manager cgroupfs "${PODMAN_RUNTIME[@]+"${PODMAN_RUNTIME[@]}"}"
-      run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 busybox true ";;")
+  else
+    for net in "${NETS[@]}"; do
+      PODMAN_RUN=(podman_ run --rm --network "$net" --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 busybox)
+      if verify "$(cmd_name podman "$net")" "${PODMAN_RUN[@]}"; then
+        # lifecycle execs a program: spell the function out.
+        cmds+=("$(cmd_name podman "$net")" podman --root "$T/podman/root" --runroot "$T/podman/run"
+          --tmpdir "$T/podman/tmp" --cgroup-manager cgroupfs "${PODMAN_RUNTIME[@]+"${PODMAN_RUNTIME[@]}"}"
+          run --rm --network "$net" --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 busybox true ";;")
+      fi
+    done
   fi
   versions+=("$(podman --version) ($rt_note)")
 fi
@@ -201,10 +237,17 @@ EOF
   for _ in $(seq 100); do [ -S "$T/ctd/sock" ] && break; sleep 0.1; done
   # daemon.json: so that dockerd reads nothing of the host's /etc/docker.
   jq -n --arg k "$T/docker/key.json" '{ "deprecated-key-path": $k }' >"$T/docker/daemon.json"
+  # Without a bridge mode, no docker0 and no rules; with one, dockerd's own
+  # defaults (docker0, iptables) in the namespace bench/network.sh made.
+  if [ -n "$HAS_BRIDGE" ]; then
+    DOCKER_NET_FLAGS=(--ip6tables=false)
+  else
+    DOCKER_NET_FLAGS=(--bridge=none --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false)
+  fi
   (cd "$T/docker" && exec dockerd --config-file "$T/docker/daemon.json" \
     --data-root "$T/docker/data" --exec-root "$T/docker/exec" --pidfile "$T/docker/pid" \
     -H "unix://$T/docker/sock" --containerd "$T/ctd/sock" \
-    --bridge=none --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false \
+    "${DOCKER_NET_FLAGS[@]}" \
     --userland-proxy=false --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/$CG_PARENT" \
     --default-ulimit nofile=1024:1024 </dev/null >"$T/docker/log" 2>&1) &
   DK_PID=$!
@@ -218,8 +261,12 @@ EOF
     broken_cmd docker "dockerd did not start: $(tail -n 5 "$T/docker/log" | tr '\n' ' ')"
   elif ! docker_ load -i "$T/image.tar" >"$T/docker-load.log" 2>&1; then
     broken_cmd docker "docker load failed: $(tail -c 300 "$T/docker-load.log" | tr '\n' ' ')"
-  elif verify docker docker_ run --rm --network none busybox; then
-    cmds+=(docker "$DOCKER_CLI" -H "unix://$T/docker/sock" run --rm --network none busybox true ";;")
+  else
+    for net in "${NETS[@]}"; do
+      if verify "$(cmd_name docker "$net")" docker_ run --rm --network "$net" busybox; then
+        cmds+=("$(cmd_name docker "$net")" "$DOCKER_CLI" -H "unix://$T/docker/sock" run --rm --network "$net" busybox true ";;")
+      fi
+    done
   fi
   versions+=("docker $(docker_ version --format '{{.Server.Version}}' 2>/dev/null || echo '?') (client $("$DOCKER_CLI" --version | sed 's/^Docker version //'))")
 fi
@@ -232,7 +279,7 @@ for v in "${versions[@]}"; do echo "bench-engine: $v"; done
 echo
 raw="$T/raw.csv"
 rc=0
-"$T/lifecycle" -n "$RUNS" -w "$WARMUP" -r kago -f none -T -o "$raw" -- "${cmds[@]}" || rc=$?
+"$T/lifecycle" -n "$RUNS" -w "$WARMUP" -r "$(cmd_name kago "${NETS[0]}")" -f none -T -o "$raw" -- "${cmds[@]}" || rc=$?
 [ -z "${BENCH_RAW:-}" ] || cp "$raw" "$BENCH_RAW"
 
 # The issue's targets, from the successful runs' medians.
@@ -240,16 +287,16 @@ median() { # name
   awk -F, -v n="$1" 'NR > 1 && $1 >= 0 && $2 == n && $3 == 1 { print $4 }' "$raw" | sort -n |
     awk '{ v[NR] = $1 } END { if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-k="$(median kago)"
+k="$(median "$(cmd_name kago "${NETS[0]}")")"
 echo
-echo "engine targets (issue 6):"
+echo "engine targets (issue 6, --network ${NETS[0]}):"
 if [ -z "$k" ]; then
   echo "  kago: no successful run, targets not measured"
 else
   awk -v k="$k" 'BEGIN { printf "  kago median <= 25 ms (%.2f ms): %s\n", k, k <= 25 ? "PASS" : "MISS" }'
 fi
 for peer in podman docker; do
-  p="$(median "$peer")"
+  p="$(median "$(cmd_name "$peer" "${NETS[0]}")")"
   [ -n "$p" ] || { echo "  $peer: not measured"; continue; }
   if [ -z "$k" ]; then
     awk -v p="$p" -v n="$peer" 'BEGIN { printf "  %s median %.2f ms (kago not measured)\n", n, p }'
@@ -260,6 +307,26 @@ for peer in podman docker; do
     if (n == "podman") printf ": >= 10x faster: %s", ((p >= 10 * k) ? "PASS" : "MISS")
     printf "\n" }'
 done
+
+# Each further mode's cost over the first, per engine (median - median).
+if [ "${#NETS[@]}" -gt 1 ]; then
+  echo
+  echo "network cost (median of --network MODE minus median of --network ${NETS[0]}):"
+  for net in "${NETS[@]:1}"; do
+    for eng in kago podman docker; do
+      a="$(median "$(cmd_name "$eng" "${NETS[0]}")")"
+      b="$(median "$(cmd_name "$eng" "$net")")"
+      if [ -z "$a" ] || [ -z "$b" ]; then
+        echo "  $eng $net: not measured"
+        continue
+      fi
+      awk -v a="$a" -v b="$b" -v e="$eng" -v n="$net" 'BEGIN {
+        printf "  %-7s %s %.2f ms - %s %.2f ms = +%.2f ms", e, n, b, "'"${NETS[0]}"'", a, b - a
+        if (e == "kago" && n == "bridge") printf ": <= 5 ms (issue 7): %s", ((b - a <= 5) ? "PASS" : "MISS")
+        printf "\n" }'
+    done
+  done
+fi
 
 # --rm: nothing of kago's containers may be left in its store.
 if [ -d "$T/kago/containers" ]; then

@@ -387,7 +387,7 @@ main (int argc, char **argv)
   double floor_med = floor_c && floor_c->n_ok ? median_ms (floor_c) : 0;
   printf ("%d runs per command (+%d warmup), interleaved; wall time of the whole command in ms\n", runs,
           warmup);
-  printf ("%-10s %7s %9s %9s %9s %10s %10s %9s %9s\n", "command", "ok", "median", "p10", "p90", "rss_med",
+  printf ("%-14s %7s %9s %9s %9s %10s %10s %9s %9s\n", "command", "ok", "median", "p10", "p90", "rss_med",
           "rss_max", ref->name, floor_c ? floor_c->name : "floor");
   bool all_ok = true;
   for (int i = 0; i < ncmds; i++)
@@ -401,7 +401,7 @@ main (int argc, char **argv)
         {
           char st[32];
           describe_status (c->first_fail_status, st, sizeof st);
-          printf ("%-10s %7s FAILED (%s): %.200s\n", c->name, okcol, st,
+          printf ("%-14s %7s FAILED (%s): %.200s\n", c->name, okcol, st,
                   c->first_err[0] ? c->first_err : "(no stderr)");
           continue;
         }
@@ -411,14 +411,14 @@ main (int argc, char **argv)
         snprintf (rref, sizeof rref, "%.2fx", med / ref_med);
       if (floor_med > 0)
         snprintf (rfloor, sizeof rfloor, "%.2fx", med / floor_med);
-      printf ("%-10s %7s %9.2f %9.2f %9.2f %10ld %10ld %9s %9s\n", c->name, okcol, med,
+      printf ("%-14s %7s %9.2f %9.2f %9.2f %10ld %10ld %9s %9s\n", c->name, okcol, med,
               pct (c->ms, c->n_ok, 0.1), pct (c->ms, c->n_ok, 0.9), median_rss (c), c->rss[c->n_ok - 1], rref,
               rfloor);
       if (c->n_fail)
         {
           char st[32];
           describe_status (c->first_fail_status, st, sizeof st);
-          printf ("%-10s %d failed run(s), first (%s): %.200s\n", "", c->n_fail, st,
+          printf ("%-14s %d failed run(s), first (%s): %.200s\n", "", c->n_fail, st,
                   c->first_err[0] ? c->first_err : "(no stderr)");
         }
     }

@@ -11,6 +11,7 @@
      nettool [-n NETNS] addr NAME A.B.C.D/N
      nettool [-n NETNS] route GATEWAY [NAME]
      nettool [-n NETNS] del NAME
+     nettool [-n NETNS] wait-gone NAME MS  "gone" or "present" after up to MS ms
      nettool [-n NETNS] ifindex NAME
      nettool [-n NETNS] show NAME        name kind mtu master up rx_bytes tx_bytes rx_packets tx_packets
      nettool [-n NETNS] links            one `show` line per link
@@ -33,7 +34,7 @@ usage (void)
 {
   fprintf (
       stderr,
-      "usage: nettool [-n NETNS] bridge|veth|up|down|mtu|master|addr|route|del|ifindex|show|links ...\n");
+      "usage: nettool [-n NETNS] bridge|veth|up|down|mtu|master|addr|route|del|wait-gone|ifindex|show|links ...\n");
   return 2;
 }
 
@@ -164,6 +165,15 @@ run (struct kago_nl *nl, int argc, char **argv, kago_error_t *err)
     {
       NEED (1);
       return kago_nl_link_delete (nl, argv[1], err) < 0 ? fail (err) : 0;
+    }
+  if (strcmp (cmd, "wait-gone") == 0)
+    {
+      NEED (2);
+      int r = kago_nl_link_wait_gone (nl, argv[1], (int) num (argv[2]), err);
+      if (r < 0)
+        return fail (err);
+      puts (r ? "gone" : "present");
+      return 0;
     }
   if (strcmp (cmd, "ifindex") == 0)
     {

@@ -29,6 +29,11 @@ teardown() {
   ! ip netns list | grep -q "^kago-test-$$-${BATS_TEST_NUMBER}-"
 }
 
+fail() {
+  echo "$*" >&2
+  return 1
+}
+
 # nettool in namespace NS: `nt NS ARGS...`
 nt() {
   local ns="$1"
@@ -193,4 +198,37 @@ ip_counter() {
   # Nothing new appeared in the host namespace.
   run nt "$H" links
   [ "${#lines[@]}" -eq 4 ]
+}
+
+@test "netlink: wait-gone sees a veth go with its peer's namespace, and times out on one that stays" {
+  nt "$H" bridge kt0 1500
+  # A namespace held only by a process: when it exits the kernel destroys
+  # the namespace, and the veth with it, without any delete request.
+  unshare --net sleep 60 &
+  local holder=$!
+  for _ in $(seq 50); do
+    [ "$(readlink "/proc/$holder/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
+    sleep 0.05
+  done
+  nt "$H" veth vC eth0 "/proc/$holder/ns/net" 1500
+  # Still there: "present" after the timeout.
+  local t0 t1
+  t0="$(date +%s%N)"
+  run nt "$H" wait-gone vC 300
+  t1="$(date +%s%N)"
+  [ "$status" -eq 0 ] && [ "$output" = present ] || fail "vC: $output"
+  [ $(((t1 - t0) / 1000000)) -ge 300 ] || fail "returned after $(((t1 - t0) / 1000000)) ms"
+  kill -9 "$holder"
+  wait "$holder" 2>/dev/null || true
+  t0="$(date +%s%N)"
+  run nt "$H" wait-gone vC 5000
+  t1="$(date +%s%N)"
+  [ "$status" -eq 0 ] && [ "$output" = gone ] || fail "vC: $output"
+  echo "# gone after $(((t1 - t0) / 1000000)) ms"
+  [ $(((t1 - t0) / 1000000)) -lt 5000 ]
+  run nt "$H" links
+  [ "${#lines[@]}" -eq 2 ] || fail "$output"
+  # A link that never existed is gone at once.
+  run nt "$H" wait-gone nosuch 5000
+  [ "$output" = gone ]
 }

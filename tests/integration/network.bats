@@ -187,18 +187,27 @@ ip_of() {
   ! grep -q 172.17.0.200 "$IMG_ROOT/networks/bridge/ipam"
 }
 
-@test "network: 10 concurrent run -d get 10 distinct addresses" {
-  local i
-  for i in $(seq 1 10); do
-    kn run -d --name "p$i" --network bridge busybox sleep 100 >"$TEST_DIR/run$i.log" 2>&1 3>&- &
+@test "network: 50 concurrent run -d -p get 50 distinct addresses and host ports; rm -f of all leaves nothing" {
+  local i n=50
+  for i in $(seq 1 $n); do
+    kn run -d --name "p$i" --network bridge -p 80 busybox sleep 100 >"$TEST_DIR/run$i.log" 2>&1 3>&- &
   done
   wait
-  for i in $(seq 1 10); do
+  for i in $(seq 1 $n); do
     ip_of "p$i"
   done >"$TEST_DIR/ips"
-  cat "$TEST_DIR/ips"
-  [ "$(sort -u "$TEST_DIR/ips" | grep -c '^172\.17\.0\.')" = 10 ] || fail "$(cat "$TEST_DIR"/run*.log)"
-  [ "$(host_veths | wc -l)" = 10 ]
-  kn_ok rm -f $(seq -f 'p%g' 1 10)
-  [ -z "$(host_veths)" ] && [ "$(leases)" = 0 ]
+  [ "$(sort -u "$TEST_DIR/ips" | grep -c '^172\.17\.0\.')" = $n ] || fail "$(cat "$TEST_DIR/ips" "$TEST_DIR"/run*.log)"
+  [ "$(leases)" = $n ]
+  [ "$(host_veths | wc -l)" = $n ]
+  for i in $(seq 1 $n); do
+    kn port "p$i" 80/tcp
+  done >"$TEST_DIR/ports"
+  [ "$(sed 's/.*://' "$TEST_DIR/ports" | sort -u | wc -l)" = $n ] || fail "$(cat "$TEST_DIR/ports")"
+  # One DNAT map element per container.
+  [ "$(ip netns exec "$H" nft -j list map ip kago tcp_any | jq '[.nftables[].map.elem // empty | length] | add')" = $n ]
+  kn_ok rm -f $(seq -f 'p%g' 1 $n)
+  [ -z "$(host_veths)" ] || fail "veths left: $(host_veths)"
+  [ "$(leases)" = 0 ] || fail "leases left: $(cat "$IMG_ROOT/networks/bridge/ipam")"
+  run ip netns exec "$H" nft -j list map ip kago tcp_any
+  [ "$(printf '%s' "$output" | jq '[.nftables[].map.elem // empty | length] | add // 0')" = 0 ] || fail "elements left: $output"
 }

@@ -404,10 +404,25 @@ TEST (usage_lists_flags)
   free (buf);
 }
 
+TEST (publish_checked_after_the_flags)
+{
+  /* docker's CLI: nat.ParsePortSpecs' words, no flag prefix.  */
+  CHECK_STR (FAILS ("run", "-p", "x", "img"), "invalid containerPort: x");
+  CHECK_STR (FAILS ("run", "-p", "8080:80", "--publish", "y:80", "img"), "invalid hostPort: y");
+  CHECK_STR (FAILS ("run", "-p", "80/icmp", "img"), "invalid proto: icmp");
+  struct kago_run_opts o;
+  kago_error_t e = NULL;
+  CHECK (PARSE (&o, &e, "run", "-p", "8080:80", "-p", "127.0.0.1::53/udp", "-P", "img") == 0);
+  CHECK (o.publish.n == 2 && o.publish_all);
+  CHECK_STR (o.publish.v[1], "127.0.0.1::53/udp");
+  kago_run_opts_free (&o);
+}
+
 int
 main (void)
 {
   RUN (sizes_as_go_units);
+  RUN (publish_checked_after_the_flags);
   RUN (go_integers_and_cpus);
   RUN (basic_flags_and_command);
   RUN (flag_errors_as_docker);

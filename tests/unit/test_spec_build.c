@@ -584,8 +584,26 @@ TEST (namespaces_and_sysctls)
   CHECK_STR (b.err, "Conflicting options: hostname and the UTS mode");
   b = BUILD (NULL, "run", "--pid", "container:other", "img");
   CHECK_STR (b.err, "--pid container:other: no container lookup available");
+  /* -p: Docker's network mode checks and records.  */
   b = BUILD (NULL, "run", "-p", "80:80", "img");
-  CHECK_CONTAINS (b.err, "publishing ports (-p) is not supported yet");
+  CHECK_CONTAINS (b.err, "publishing ports needs --network bridge");
+  b = BUILD (NULL, "run", "--network", "none", "-P", "img");
+  CHECK_STR (b.err, "conflicting options: port publishing and the container type network mode");
+  b = BUILD (NULL, "run", "--network", "host", "-p", "80", "img");
+  CHECK (b.rc == 0 && b.out.warnings && b.out.warnings[0]);
+  CHECK_STR (b.out.warnings[0], "Published ports are discarded when using host network mode");
+  kago_spec_output_free (&b.out);
+  b = BUILD (",\"ExposedPorts\":{\"443/tcp\":{}}", "run", "--network", "bridge", "-p", "8080:80", "-p",
+             "127.0.0.1:8081:80", "-p", "9000-9001:53-54/udp", "-P", "img");
+  CHECK (b.rc == 0);
+  cleanup_free char *pb = json_to_string (json_object_get (b.out.host_config, "PortBindings"), false);
+  CHECK_STR (pb, "{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"},{\"HostIp\":\"127.0.0.1\",\"HostPort\":"
+                 "\"8081\"}],\"53/udp\":[{\"HostIp\":\"\",\"HostPort\":\"9000\"}],\"54/udp\":[{\"HostIp\":\"\","
+                 "\"HostPort\":\"9001\"}]}");
+  CHECK (json_object_len (at (b.out.config, "ExposedPorts")) == 4);
+  CHECK (json_object_get (at (b.out.config, "ExposedPorts"), "54/udp") != NULL);
+  CHECK (json_object_get (b.out.host_config, "PublishAllPorts")->u.boolean);
+  kago_spec_output_free (&b.out);
 }
 
 TEST (namespaces_of_another_container)

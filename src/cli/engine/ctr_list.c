@@ -11,6 +11,7 @@
 #include "cli/engine/engine.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "engine/container/ctr_ports.h"
 #include "engine/container/lifecycle.h"
 #include "engine/container/logs.h"
 #include "engine/container/record.h"
@@ -144,7 +145,8 @@ ps_object (const struct kago_ctr_info *c, bool no_trunc, time_t now)
   json_object_set (o, "Names", json_string_new (c->name));
   const char *net = kago_rec_str (c->record, "HostConfig", "NetworkMode");
   json_object_set (o, "Networks", json_string_new (net ? net : ""));
-  json_object_set (o, "Ports", json_string_new (""));
+  cleanup_free char *ports = kago_ctr_ports_summary (json_object_get (json_object_get (c->record, "NetworkSettings"), "Ports"));
+  json_object_set (o, "Ports", json_string_new (ports));
   /* "5 seconds ago" without " ago" is RunningFor.  */
   char *ago = strstr (since, " ago");
   if (ago)
@@ -306,7 +308,8 @@ kago_cmd_ctr_ps (struct kago_engine_ctx *ctx, int argc, char **argv)
             const char *cells[] = {
               json_get_string (json_object_get (o, "ID")), v[i].image,
               json_get_string (json_object_get (o, "Command")), since,
-              json_get_string (json_object_get (o, "Status")), "", v[i].name,
+              json_get_string (json_object_get (o, "Status")), json_get_string (json_object_get (o, "Ports")),
+              v[i].name,
             };
             kago_table_add (&t, cells);
           }

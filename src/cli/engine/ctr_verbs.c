@@ -11,6 +11,7 @@
 #include "cli/engine/engine.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "engine/container/ctr_ports.h"
 #include "engine/container/lifecycle.h"
 #include "engine/container/record.h"
 #include "engine/image/image.h"
@@ -442,12 +443,17 @@ kago_cmd_ctr_port (struct kago_engine_ctx *ctx, int argc, char **argv)
     ret = kago_cli_ctr_fail (&err, 1);
   else
     {
-      /* No published ports without the bridge network (kago networking
-         comes with the network issue): nothing to list, or the error
-         docker gives for a port that is not published.  */
+      const json_value *ports = json_object_get (json_object_get (c.record, "NetworkSettings"), "Ports");
+      cleanup_free char *filter = NULL;
       if (argc == 3)
+        filter = strchr (argv[2], '/') ? xstrdup (argv[2]) : xasprintf ("%s/tcp", argv[2]);
+      cleanup_free char *lines = kago_ctr_ports_lines (ports, filter);
+      if (lines)
+        fputs (lines, stdout);
+      else if (filter)
         {
-          fprintf (stderr, "Error: No public port '%s' published for %s\n", argv[2], argv[1]);
+          /* docker's words for a port that is not published.  */
+          fprintf (stderr, "Error: No public port '%s' published for %s\n", filter, argv[1]);
           ret = 1;
         }
       kago_ctr_info_free (&c);

@@ -311,7 +311,11 @@ set_settings (json_value *rec, void *arg, kago_error_t *err)
   if (s->sandbox_key)
     json_object_set (ns, "SandboxKey", json_string_new (s->sandbox_key));
   else if (s->w == NULL && s->remove_key == NULL)
-    json_object_set (ns, "SandboxKey", json_string_new (""));
+    {
+      json_object_set (ns, "SandboxKey", json_string_new (""));
+      /* published ports go with the connection */
+      json_object_set (ns, "Ports", json_object_new ());
+    }
   return 0;
 }
 
@@ -434,6 +438,31 @@ kago_ctr_net_has_endpoints (struct kago_engine *e, const char *id)
           return true;
       }
   return false;
+}
+
+int
+kago_ctr_net_primary (struct kago_engine *e, const json_value *rec, uint32_t *addr, char ifname[IF_NAMESIZE],
+                      kago_error_t *err)
+{
+  *addr = 0;
+  ifname[0] = '\0';
+  const json_value *nets = networks_of (rec);
+  for (size_t i = 0; nets && i < json_object_len (nets); i++)
+    {
+      const json_value *entry = nets->u.obj.members[i].value;
+      const char *ip = kago_rec_str (entry, "IPAddress", NULL);
+      if (ip == NULL || *ip == '\0')
+        continue;
+      const char *nid = kago_rec_str (entry, "NetworkID", NULL);
+      struct kago_net n;
+      if (kago_ipv4_parse (ip, addr, err) < 0
+          || kago_net_find (e->root, nid && *nid ? nid : nets->u.obj.members[i].key, &n, err) < 0)
+        return -1;
+      snprintf (ifname, IF_NAMESIZE, "%s", n.ifname);
+      kago_net_clear (&n);
+      return 0;
+    }
+  return 0;
 }
 
 /* ---- connect, disconnect ---- */

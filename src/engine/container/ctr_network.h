@@ -10,7 +10,9 @@
 #ifndef KAGO_ENGINE_CTR_NETWORK_H
 #define KAGO_ENGINE_CTR_NETWORK_H
 
+#include <net/if.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -59,6 +61,12 @@ void kago_ctr_net_detach (struct kago_engine *e, const char *id, bool record);
 /* Whether the container has an endpoint on some network (connected while
    running: the monitor's run config did not know).  */
 bool kago_ctr_net_has_endpoints (struct kago_engine *e, const char *id);
+
+/* The address (host byte order) and the bridge of the container's first
+   network with an address, where its published ports go; *ADDR 0 when it
+   has none.  */
+int kago_ctr_net_primary (struct kago_engine *e, const json_value *rec, uint32_t *addr, char ifname[IF_NAMESIZE],
+                          kago_error_t *err);
 
 /* `kago network connect [--ip IP] [--alias A] NETWORK CONTAINER`: a
    running container gets the next free ethN at once; a stopped one is

@@ -1,6 +1,7 @@
 /* create, start, stop, kill, remove, wait, pause, rename (lifecycle.h).  */
 #include "engine/container/lifecycle.h"
 #include "engine/container/ctr_network.h"
+#include "engine/container/ctr_ports.h"
 
 #include "common/cleanup.h"
 #include "common/phase.h"
@@ -489,7 +490,10 @@ kago_ctr_remove_files (struct kago_engine *e, const char *id, kago_error_t *err)
     kago_error_release (&e2);
   /* A monitor that died without cleaning up: its veth and lease.  */
   if (kago_ctr_net_wanted (rec))
-    kago_ctr_net_detach (e, id, false);
+    {
+      kago_ctr_ports_detach (e, id, NULL);
+      kago_ctr_net_detach (e, id, false);
+    }
   const char *rootfs_dir = kago_rec_str (rec, "Kago", "RootfsDir");
   if (rootfs_dir && kago_rootfs_remove (rootfs_dir, err) < 0)
     {

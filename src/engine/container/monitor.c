@@ -6,6 +6,7 @@
 #include "common/fsutil.h"
 #include "common/xalloc.h"
 #include "engine/container/ctr_network.h"
+#include "engine/container/ctr_ports.h"
 #include "engine/container/lifecycle.h"
 #include "engine/container/logs.h"
 #include "engine/container/record.h"
@@ -47,6 +48,7 @@ struct mon
   const char *id;
   struct kago_runtime rt;
   struct kago_ctr_run_config rc; /* from the record: stdio, policy, log, rootfs */
+  struct kago_ctr_ports ports;   /* the published host ports' sockets */
   int master;        /* tty */
   int out_r, err_r;  /* pipes */
   int in_w;          /* the container's stdin (pipe write end or master) */
@@ -345,14 +347,20 @@ launch (struct mon *m, kago_error_t *err)
       r = kago_ctr_runtime_pid (&m->rt, m->id, &m->pid, err);
       /* The init waits in its new network namespace: connect it first.  */
       if (r == 0 && m->rc.net_bridge && (r = kago_ctr_net_attach (m->e, m->id, m->pid, err)) == 0)
-        attached = true;
+        {
+          attached = true;
+          r = kago_ctr_ports_attach (m->e, m->id, &m->ports, err);
+        }
       if (r == 0)
         r = kago_container_start (&m->rt, m->id, err);
     }
   if (r < 0)
     {
       if (attached)
-        kago_ctr_net_detach (m->e, m->id, true);
+        {
+          kago_ctr_ports_detach (m->e, m->id, &m->ports);
+          kago_ctr_net_detach (m->e, m->id, true);
+        }
       kago_error_t e2 = NULL;
       if (kago_container_delete (&m->rt, m->id, true, &e2) < 0)
         kago_error_release (&e2);
@@ -681,6 +689,7 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
          again at a restart).  */
       if (m.rc.net_bridge || kago_ctr_net_has_endpoints (e, id))
         {
+          kago_ctr_ports_detach (e, id, &m.ports);
           kago_ctr_net_detach (e, id, true);
           m.rc.net_bridge = true;
         }

@@ -14,6 +14,7 @@
 #include "common/xalloc.h"
 #include "engine/container/runopts_internal.h"
 #include "engine/container/units.h"
+#include "engine/network/ports.h"
 
 void
 kago_strv_push_take (struct kago_strv *s, char *str)
@@ -679,6 +680,16 @@ validate (struct kago_run_opts *o, kago_error_t *err)
 {
   if (o->detach && o->attach.n > 0)
     return kago_error_set (err, 0, "Conflicting options: -a and -d");
+  /* -p as docker's CLI checks it after the flags: its own words, no
+     flag prefix.  */
+  for (size_t i = 0; i < o->publish.n; i++)
+    {
+      struct kago_port_spec *ps;
+      size_t n;
+      if (kago_port_spec_parse (o->publish.v[i], &ps, &n, err) < 0)
+        return -1;
+      free (ps);
+    }
   if (o->rm && o->restart.name && strcmp (o->restart.name, "no") != 0 && o->restart.name[0] != '\0')
     return kago_error_set (err, 0, "Conflicting options: --restart and --rm");
   if (o->restart.name && ro_validate_restart (&o->restart, err) < 0)

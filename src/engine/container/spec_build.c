@@ -458,8 +458,19 @@ namespaces (struct spec_ctx *c, kago_error_t *err)
   if (!c->net_user && o->network_alias.n)
     return kago_error_set (err, 0, "network-scoped alias is supported only for containers in user defined networks");
   c->net_mode = xstrdup (net);
-  if (o->publish.n && !c->net_host)
-    return kago_error_set (err, 0, "publishing ports (-p) is not supported yet");
+  /* Docker's checks (its daemon's words); kago's default is no network.  */
+  if (c->net_host)
+    {
+      if (o->publish.n)
+        spec_warn (c, "Published ports are discarded when using host network mode");
+    }
+  else if ((o->publish.n || o->publish_all)
+           && (strcmp (net, "none") == 0 || strncmp (net, "container:", 10) == 0))
+    return kago_error_set (err, 0, "conflicting options: port publishing and the container type network mode");
+  else if ((o->publish.n || o->publish_all) && strcmp (net, "default") == 0)
+    return kago_error_set (err, 0,
+                           "publishing ports needs --network bridge (kago's default network is loopback "
+                           "only)");
 
   /* ipc */
   const char *ipc = o->ipc && o->ipc[0] ? o->ipc : "private";

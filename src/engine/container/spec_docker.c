@@ -7,6 +7,7 @@
 #include "common/xalloc.h"
 #include "engine/container/ctr_network.h"
 #include "engine/container/spec_internal.h"
+#include "engine/network/ports.h"
 
 /* Remove KEY from OBJ and hand its value over (a null when absent).  */
 static json_value *
@@ -68,6 +69,24 @@ exposed_ports (struct spec_ctx *c, json_value **out, kago_error_t *err)
           json_object_set (p, k, json_object_new ());
         }
     }
+  /* Published ports are exposed too, as Docker records them.  */
+  for (size_t i = 0; i < c->o->publish.n; i++)
+    {
+      struct kago_port_spec *ps;
+      size_t n;
+      if (kago_port_spec_parse (c->o->publish.v[i], &ps, &n, err) < 0)
+        {
+          json_free (p);
+          return -1;
+        }
+      for (size_t j = 0; j < n; j++)
+        {
+          cleanup_free char *k = xasprintf ("%u/%s", ps[j].ctr_port, ps[j].proto);
+          if (json_object_get (p, k) == NULL)
+            json_object_set (p, k, json_object_new ());
+        }
+      free (ps);
+    }
   if (json_object_len (p) == 0)
     {
       json_free (p);
@@ -75,6 +94,41 @@ exposed_ports (struct spec_ctx *c, json_value **out, kago_error_t *err)
     }
   *out = p;
   return 0;
+}
+
+/* HostConfig.PortBindings: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}
+   (the -p values were checked at parse time).  */
+static json_value *
+port_bindings (const struct kago_run_opts *o)
+{
+  json_value *pb = json_object_new ();
+  for (size_t i = 0; i < o->publish.n; i++)
+    {
+      struct kago_port_spec *ps;
+      size_t n;
+      kago_error_t e = NULL;
+      if (kago_port_spec_parse (o->publish.v[i], &ps, &n, &e) < 0)
+        {
+          kago_error_release (&e);
+          continue;
+        }
+      for (size_t j = 0; j < n; j++)
+        {
+          cleanup_free char *k = xasprintf ("%u/%s", ps[j].ctr_port, ps[j].proto);
+          json_value *list = json_object_get (pb, k);
+          if (list == NULL)
+            {
+              list = json_array_new ();
+              json_object_set (pb, k, list);
+            }
+          json_value *b = json_object_new ();
+          json_object_set (b, "HostIp", json_string_new (ps[j].host_ip));
+          json_object_set (b, "HostPort", json_string_new (ps[j].host_port));
+          json_array_append (list, b);
+        }
+      free (ps);
+    }
+  return pb;
 }
 
 static int
@@ -197,7 +251,7 @@ host_config (struct spec_ctx *c)
       c->net_entry = NULL;
       json_object_set (h, KAGO_CTR_NET_PENDING, nets);
     }
-  json_object_set (h, "PortBindings", json_object_new ());
+  json_object_set (h, "PortBindings", port_bindings (o));
   json_value *rp = json_object_new ();
   json_object_set (rp, "Name", json_string_new (o->restart.name ? o->restart.name : "no"));
   json_object_set (rp, "MaximumRetryCount", json_int_new (o->restart.max_retries));

@@ -1,5 +1,6 @@
 /* kago's nftables table through libnftables, loaded on demand (nat.h).  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "engine/network/nat.h"
+#include "engine/network/ports.h"
 
 /* libnftables' public interface (nftables/libnftables.h, stable since
    0.9); declared here so that no development package is needed.  */
@@ -121,7 +123,55 @@ kago_nat_ruleset (const struct kago_nat_net *nets, size_t n)
   strbuf sb = STRBUF_INIT;
   base_chains (&sb);
   kago_nat_network_rules (&sb, nets, n);
+  /* The published ports' maps and chains, and their postrouting rules
+     for each bridge (postrouting was flushed above).  */
+  cleanup_free char *ports = kago_ports_ruleset (n ? nets[0].ifname : "kago0");
+  strbuf_adds (&sb, ports);
+  for (size_t i = 1; i < n; i++)
+    kago_ports_bridge_rules (&sb, nets[i].ifname);
   return strbuf_detach (&sb);
+}
+
+/* The first line of libnftables' error buffer ("Error: ...").  */
+static char *
+first_error (struct nft_ctx *ctx)
+{
+  const char *e = nft.get_error_buffer (ctx);
+  char *msg = xstrdup (e && *e ? e : "refused");
+  size_t n = strlen (msg);
+  while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+    msg[--n] = '\0';
+  char *nl = strchr (msg, '\n');
+  if (nl)
+    *nl = '\0';
+  return msg;
+}
+
+int
+kago_nft_run (const char *cmds, kago_error_t *err)
+{
+  pthread_once (&once, load);
+  if (load_error)
+    return kago_error_set (err, 0, "%s", load_error);
+  struct nft_ctx *ctx = nft.ctx_new (0);
+  if (ctx == NULL)
+    return kago_error_set (err, 0, "nft_ctx_new failed");
+  nft.buffer_output (ctx);
+  nft.buffer_error (ctx);
+  int ret = 0;
+  if (nft.run_cmd_from_buffer (ctx, cmds) != 0)
+    {
+      cleanup_free char *msg = first_error (ctx);
+      int errnum = strstr (msg, "File exists") ? EEXIST : strstr (msg, "No such file") ? ENOENT : 0;
+      /* The errno's text is added by kago_error_string: not twice.  */
+      const char *text = errnum ? strerror (errnum) : NULL;
+      size_t n = strlen (msg), t = text ? strlen (text) : 0;
+      if (text && n > t + 2 && strcmp (msg + n - t, text) == 0 && msg[n - t - 2] == ':')
+        msg[n - t - 2] = '\0';
+      ret = kago_error_set (err, errnum, "nftables: %s", msg);
+    }
+  nft.ctx_free (ctx);
+  return ret;
 }
 
 int
@@ -139,14 +189,7 @@ kago_nat_apply (const struct kago_nat_net *nets, size_t n, kago_error_t *err)
   int ret = 0;
   if (nft.run_cmd_from_buffer (ctx, cmds) != 0)
     {
-      const char *e = nft.get_error_buffer (ctx);
-      cleanup_free char *msg = xstrdup (e && *e ? e : "refused");
-      size_t len = strlen (msg);
-      while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-        msg[--len] = '\0';
-      char *nl = strchr (msg, '\n');
-      if (nl)
-        *nl = '\0'; /* the first line: "Error: ..." */
+      cleanup_free char *msg = first_error (ctx);
       ret = kago_error_set (err, 0, "set up the nftables table %s: %s", KAGO_NFT_TABLE, msg);
     }
   nft.ctx_free (ctx);

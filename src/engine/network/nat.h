@@ -16,12 +16,14 @@
  *     chain isolation {
  *       iifname "br-a" oifname { "br-b" } drop
  *       iifname "br-b" oifname { "br-a" } drop }
+ *     (and the published ports' maps and chains: ports.h)
  *   }
  *
  * The whole set is rewritten in one transaction from the list of networks
  * when a network is created or removed, or when a bridge had to be made
- * (a new network namespace): kago's three chains are created when missing,
- * flushed and refilled; other chains and maps of the table are left alone.
+ * (a new network namespace): kago's chains (those three and the published
+ * ports' chains) are created when missing, flushed and refilled; the ports'
+ * maps and their elements stay.
  * The rules act in the network namespace of the calling thread.  */
 #ifndef KAGO_NETWORK_NAT_H
 #define KAGO_NETWORK_NAT_H
@@ -53,5 +55,11 @@ char *kago_nat_ruleset (const struct kago_nat_net *nets, size_t n);
 /* Apply kago_nat_ruleset.  An error when libnftables cannot be loaded or
    the kernel refuses (nf_tables missing).  */
 int kago_nat_apply (const struct kago_nat_net *nets, size_t n, kago_error_t *err);
+
+/* Run nft commands (one transaction) in the caller's namespace.  The
+   error is libnftables' first line; errno EEXIST for "File exists" (a
+   `create element` whose key is there), ENOENT for "No such file or
+   directory".  */
+int kago_nft_run (const char *cmds, kago_error_t *err);
 
 #endif

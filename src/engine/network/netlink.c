@@ -1,8 +1,10 @@
 /* rtnetlink requests on libmnl (netlink.h).  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -586,4 +588,93 @@ kago_nl_link_list (struct kago_nl *nl, struct kago_nl_link **out, size_t *n, kag
   *out = ll.v;
   *n = ll.n;
   return 0;
+}
+
+/* An RTM_DELLINK of the index in ARG among a datagram's messages.  */
+static bool
+saw_dellink (const char *buf, size_t n, int index)
+{
+  const struct nlmsghdr *nlh = (const struct nlmsghdr *) buf;
+  int len = (int) n;
+  for (; mnl_nlmsg_ok (nlh, len); nlh = mnl_nlmsg_next (nlh, &len))
+    if (nlh->nlmsg_type == RTM_DELLINK
+        && nlh->nlmsg_len >= NLMSG_LENGTH (sizeof (struct ifinfomsg)))
+      {
+        const struct ifinfomsg *ifi = mnl_nlmsg_get_payload (nlh);
+        if (ifi->ifi_index == index)
+          return true;
+      }
+  return false;
+}
+
+int
+kago_nl_link_wait_gone (struct kago_nl *nl, const char *name, int timeout_ms, kago_error_t *err)
+{
+  /* Subscribed before the look-up, so that a removal between the two is
+     not missed.  */
+  struct mnl_socket *ev = mnl_socket_open2 (NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (ev == NULL)
+    return kago_error_set (err, errno, "open a netlink socket");
+  if (mnl_socket_bind (ev, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0)
+    {
+      int en = errno;
+      mnl_socket_close (ev);
+      return kago_error_set (err, en, "subscribe to link events");
+    }
+  kago_error_t e = NULL;
+  int index = kago_nl_ifindex (nl, name, &e);
+  int ret = 0;
+  struct timespec t0;
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  while (index > 0)
+    {
+      struct timespec t;
+      clock_gettime (CLOCK_MONOTONIC, &t);
+      long left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+      if (left <= 0)
+        break;
+      struct pollfd p = { .fd = mnl_socket_get_fd (ev), .events = POLLIN };
+      int pr = poll (&p, 1, (int) left);
+      if (pr < 0 && errno != EINTR)
+        {
+          index = -1;
+          kago_error_set (&e, errno, "wait for link events");
+          break;
+        }
+      if (pr <= 0)
+        continue;
+      for (;;)
+        {
+          ssize_t n = mnl_socket_recvfrom (ev, nl->buf, sizeof nl->buf);
+          if (n < 0 && errno == ENOBUFS)
+            {
+              /* Events were lost: look again.  */
+              int again = kago_nl_ifindex (nl, name, &e);
+              if (again != index)
+                index = again < 0 ? again : 0;
+              continue;
+            }
+          if (n <= 0)
+            break;
+          if (saw_dellink (nl->buf, (size_t) n, index))
+            {
+              index = 0;
+              break;
+            }
+        }
+    }
+  if (index > 0)
+    ret = 0; /* still there */
+  else if (index == 0 || (e && e->errnum == ENODEV))
+    {
+      kago_error_release (&e);
+      ret = 1;
+    }
+  else
+    {
+      *err = e;
+      ret = -1;
+    }
+  mnl_socket_close (ev);
+  return ret;
 }

@@ -67,6 +67,12 @@ int kago_nl_link_set_master (struct kago_nl *nl, const char *name, const char *m
 /* Delete NAME (for a veth, its peer goes too).  Errnum ENODEV when absent.  */
 int kago_nl_link_delete (struct kago_nl *nl, const char *name, kago_error_t *err);
 
+/* Wait up to TIMEOUT_MS for the link NAME to go away (e.g. a veth whose
+   peer's network namespace is being destroyed: the kernel unregisters both
+   ends in its own time, far sooner than a delete request returns).  1 when
+   it is gone (or was never there), 0 when it is still there.  */
+int kago_nl_link_wait_gone (struct kago_nl *nl, const char *name, int timeout_ms, kago_error_t *err);
+
 /* ADDR/PREFIX on NAME (ADDR in network byte order), with the subnet's
    broadcast address.  */
 int kago_nl_addr_add_v4 (struct kago_nl *nl, const char *name, struct in_addr addr, unsigned prefix,
