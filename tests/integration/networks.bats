@@ -306,3 +306,32 @@ outside() {
   kn_ok exec d1 ip -o -4 addr show dev eth0
   [[ "$output" == *"inet 10.40.0."* ]] || fail "$output"
 }
+
+HTTPD='mkdir -p /www && echo from-container >/www/x && exec httpd -f -p 80 -h /www'
+
+# An HTTP GET of /x from namespace NS to ADDR:PORT, retried while the
+# server comes up.
+fetch() {
+  local ns="$1" addr="$2" port="$3" i
+  for i in $(seq 1 20); do
+    if ip netns exec "$ns" sh -c "printf 'GET /x HTTP/1.0\r\n\r\n' | busybox nc -w 2 $addr $port" 2>/dev/null | grep -q from-container; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+
+@test "networks: -p publishes a port of a container on a user-defined network" {
+  outside
+  ip -n "$H" link set lo up
+  kn_ok network create --subnet 10.50.0.0/24 na
+  kn_d run -d --name web --network na -p 8080:80 busybox sh -c "$HTTPD"
+  fetch "$O" 10.200.0.1 8080 || fail "not reached from the outside"
+  fetch "$H" 127.0.0.1 8080 || fail "not reached on 127.0.0.1"
+  nft_kago | grep -q '8080 : 10.50.0.2 . 80' || fail "$(nft_kago)"
+  [ "$(ip netns exec "$H" cat "/proc/sys/net/ipv4/conf/br-$(kn network inspect -f '{{.Id}}' na | cut -c1-12)/route_localnet")" = 1 ]
+  kn_ok rm -f web
+  ! nft_kago | grep -q '10.50.0.2'
+  kn_ok network rm na
+}
