@@ -269,6 +269,8 @@ outside() {
   kn_ok exec b1 ping -c1 -W2 10.41.0.50
   kn_ok inspect -f '{{.NetworkSettings.Networks.nb.IPAddress}} {{json .NetworkSettings.Networks.nb.Aliases}}' a1
   [ "$output" = '10.41.0.50 ["second"]' ] || fail "$output"
+  kn_ok ps --format '{{.Names}} {{.Networks}}'
+  [[ "$output" == *"a1 na,nb"* && "$output" == *"b1 nb"* ]] || fail "$output"
   run_kn network connect nb a1
   [ "$status" -eq 1 ] && [ "$output" = "kago: endpoint with name a1 already exists in network nb" ]
   kn_ok network disconnect nb a1

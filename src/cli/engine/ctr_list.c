@@ -10,12 +10,20 @@
 
 #include "cli/engine/engine.h"
 #include "common/cleanup.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "engine/container/ctr_ports.h"
 #include "engine/container/lifecycle.h"
 #include "engine/container/logs.h"
 #include "engine/container/record.h"
 #include "runtime/runtime.h"
+
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
 
 /* ---- ps ---- */
 
@@ -143,8 +151,20 @@ ps_object (const struct kago_ctr_info *c, bool no_trunc, time_t now)
   json_object_set (o, "LocalVolumes", json_string_new ("0"));
   json_object_set (o, "Mounts", json_string_new (""));
   json_object_set (o, "Names", json_string_new (c->name));
+  /* Docker's: the names of the networks it is connected to, else the
+     mode (host, none, container:X, kago's default).  */
   const char *net = kago_rec_str (c->record, "HostConfig", "NetworkMode");
-  json_object_set (o, "Networks", json_string_new (net ? net : ""));
+  const json_value *nets = json_object_get (json_object_get (c->record, "NetworkSettings"), "Networks");
+  size_t nn = nets && nets->type == JSON_OBJECT ? json_object_len (nets) : 0;
+  const char **names = xcalloc (nn + 1, sizeof *names);
+  for (size_t i = 0; i < nn; i++)
+    names[i] = nets->u.obj.members[i].key;
+  qsort (names, nn, sizeof *names, cmp_str);
+  cleanup_strbuf strbuf nb = STRBUF_INIT;
+  for (size_t i = 0; i < nn; i++)
+    strbuf_addf (&nb, "%s%s", i ? "," : "", names[i]);
+  free (names);
+  json_object_set (o, "Networks", json_string_new (nb.len ? nb.buf : net ? net : ""));
   cleanup_free char *ports = kago_ctr_ports_summary (json_object_get (json_object_get (c->record, "NetworkSettings"), "Ports"));
   json_object_set (o, "Ports", json_string_new (ports));
   /* "5 seconds ago" without " ago" is RunningFor.  */
