@@ -169,6 +169,30 @@ ip_of() {
   [ -n "$(ip_of cs)" ] && [ "$(leases)" = 1 ]
 }
 
+@test "network: run --rm frees the lease at once and the dying namespace takes the veth soon after" {
+  local i
+  for i in 1 2 3; do
+    kn_ok run --rm --network bridge busybox true
+    # The lease is released before run returns ...
+    [ "$(leases)" = 0 ] || fail "lease left: $(cat "$IMG_ROOT/networks/bridge/ipam")"
+    # ... the veth goes with the container's namespace, in the kernel's
+    # time (the monitor waits for it, and deletes it itself after 500 ms).
+    for _ in $(seq 100); do
+      [ -z "$(host_veths)" ] && break
+      sleep 0.02
+    done
+    [ -z "$(host_veths)" ] || fail "veth left: $(host_veths)"
+  done
+  # No monitor stays behind in this host namespace either.
+  sleep 0.6
+  local ino p left=""
+  ino="$(stat -L -c %i "/run/netns/$H")"
+  for p in $(pgrep -f "kago-mon-" || true); do
+    [ "$(stat -L -c %i "/proc/$p/ns/net" 2>/dev/null)" != "$ino" ] || left="$left $p"
+  done
+  [ -z "$left" ] || fail "monitors left:$left"
+}
+
 @test "network: a failed start leaves no veth and no lease" {
   run -127 kn run --network bridge busybox no-such-command
   [ -z "$(host_veths)" ] || fail "veths left: $(host_veths)"

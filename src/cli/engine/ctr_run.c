@@ -319,6 +319,7 @@ run_or_create (struct kago_engine_ctx *ctx, int argc, char **argv, bool run)
       /* The bridge, forwarding and NAT in our namespace, here where a
          notice can be printed (the monitor repeats it silently).  */
       cleanup_free char *notice = NULL;
+      KAGO_PHASE ("eng:created");
       if (kago_ctr_net_prepare (&e, id, &notice, &err) < 0)
         {
           kago_error_t e2 = NULL;
@@ -329,6 +330,7 @@ run_or_create (struct kago_engine_ctx *ctx, int argc, char **argv, bool run)
         }
       if (notice)
         fprintf (stderr, "kago: %s\n", notice);
+      KAGO_PHASE ("eng:net-prepared");
     }
   if (o.cidfile && write_cidfile (o.cidfile, id, &err) < 0)
     {

@@ -341,7 +341,7 @@ attach_one (struct kago_engine *e, const char *id, const char *ctr_name, int net
   if (kago_net_endpoint_save (w->net.dir, &nep, err) < 0)
     {
       kago_error_t e2 = NULL;
-      if (kago_bridge_detach (&w->net, id, &e2) < 0)
+      if (kago_bridge_detach (&w->net, id, 0, &e2) < 0)
         kago_error_release (&e2);
       return kago_error_wrap (err, "network %s", w->net.name);
     }
@@ -350,12 +350,12 @@ attach_one (struct kago_engine *e, const char *id, const char *ctr_name, int net
 }
 
 static void
-detach_one (const struct kago_net *n, const char *id)
+detach_one (const struct kago_net *n, const char *id, int wait_ms)
 {
   kago_error_t err = NULL;
   if (kago_net_endpoint_remove (n->dir, id, &err) < 0)
     kago_error_release (&err);
-  if (kago_bridge_detach (n, id, &err) < 0)
+  if (kago_bridge_detach (n, id, wait_ms, &err) < 0)
     kago_error_release (&err);
 }
 
@@ -396,14 +396,14 @@ kago_ctr_net_attach (struct kago_engine *e, const char *id, pid_t pid, kago_erro
   if (r < 0)
     for (size_t i = 0; i < n; i++)
       if (w[i].attached)
-        detach_one (&w[i].net, id);
+        detach_one (&w[i].net, id, 0);
   wants_free (w, n);
   json_free (rec);
   return r;
 }
 
 void
-kago_ctr_net_detach (struct kago_engine *e, const char *id, bool record)
+kago_ctr_net_detach (struct kago_engine *e, const char *id, bool record, int wait_ms)
 {
   kago_error_t err = NULL;
   struct kago_net *v;
@@ -414,12 +414,29 @@ kago_ctr_net_detach (struct kago_engine *e, const char *id, bool record)
     {
       for (size_t i = 0; i < n; i++)
         if (kago_net_is_bridge (&v[i]))
-          detach_one (&v[i], id);
+          detach_one (&v[i], id, wait_ms);
       kago_nets_free (v, n);
     }
   struct settings s = { .id = id };
   if (record && kago_ctr_record_update (e, id, set_settings, &s, &err) < 0)
     kago_error_release (&err);
+}
+
+void
+kago_ctr_net_veths_gone (struct kago_engine *e, const char *id, int wait_ms)
+{
+  kago_error_t err = NULL;
+  struct kago_net *v;
+  size_t n;
+  if (kago_net_list (e->root, &v, &n, &err) < 0)
+    {
+      kago_error_release (&err);
+      return;
+    }
+  for (size_t i = 0; i < n; i++)
+    if (kago_net_is_bridge (&v[i]) && kago_bridge_veth_gone (&v[i], id, wait_ms, &err) < 0)
+      kago_error_release (&err);
+  kago_nets_free (v, n);
 }
 
 bool
@@ -564,7 +581,7 @@ kago_ctr_net_connect (struct kago_engine *e, const char *net_ref, const char *ct
       struct settings s = { .w = &w, .n = 1, .id = ci.id };
       r = kago_ctr_record_update (e, ci.id, set_settings, &s, err);
       if (r < 0 && w.attached)
-        detach_one (&w.net, ci.id);
+        detach_one (&w.net, ci.id, 0);
     }
   free (w.key);
   kago_net_clear (&w.net);
@@ -644,7 +661,7 @@ kago_ctr_net_disconnect (struct kago_engine *e, const char *net_ref, const char 
     r = kago_error_set (err, 0, "container %s is not connected to network %s", ci.id, net_ref);
   if (r == 0 && n.id[0] && kago_net_is_bridge (&n))
     {
-      detach_one (&n, ci.id);
+      detach_one (&n, ci.id, 0);
       if (ci.pid > 0 && (ci.status == KAGO_CTR_RUNNING || ci.status == KAGO_CTR_PAUSED))
         default_route_again (e, &ci);
     }

@@ -55,8 +55,22 @@ int kago_ctr_net_attach (struct kago_engine *e, const char *id, pid_t pid, kago_
 /* Undo attach on every network: the veths (when still there), the
    leases, the endpoints and (RECORD) the addresses in NetworkSettings.
    Never fails: what cannot be done is left to the kernel (the veth goes
-   with the namespace) or to the next prepare (the lease).  */
-void kago_ctr_net_detach (struct kago_engine *e, const char *id, bool record);
+   with the namespace) or to the next prepare (the lease).  WAIT_MS: 0
+   deletes the veths now; > 0 the container's processes are gone, give its
+   dying network namespace that long to take them (kago_bridge_veth_gone);
+   KAGO_NET_LEAVE_VETH leaves them to it (the monitor, which answers its
+   clients first and calls kago_ctr_net_veths_gone afterwards).  */
+void kago_ctr_net_detach (struct kago_engine *e, const char *id, bool record, int wait_ms);
+/* Make sure the container's veths on every bridge network are gone
+   (kago_bridge_veth_gone): what `stop`, `rm` and the monitor's last step
+   wait for.  */
+void kago_ctr_net_veths_gone (struct kago_engine *e, const char *id, int wait_ms);
+/* What a dead container's namespace is given to take its veths (10-40 ms
+   here); one still held elsewhere costs this and a delete.  */
+#define KAGO_NET_GONE_WAIT_MS 500
+/* kago_ctr_net_detach's WAIT_MS that leaves the veths to the namespace
+   (network/bridge.h's KAGO_BRIDGE_LEAVE_VETH).  */
+#define KAGO_NET_LEAVE_VETH (-1)
 
 /* Whether the container has an endpoint on some network (connected while
    running: the monitor's run config did not know).  */

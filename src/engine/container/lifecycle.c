@@ -479,7 +479,7 @@ kago_ctr_monitor_gone (struct kago_engine *e, const char *id, pid_t monitor)
 }
 
 int
-kago_ctr_remove_files (struct kago_engine *e, const char *id, kago_error_t *err)
+kago_ctr_remove_files (struct kago_engine *e, const char *id, int net_wait_ms, kago_error_t *err)
 {
   json_value *rec = kago_ctr_record_load (e, id, err);
   if (rec == NULL)
@@ -492,7 +492,7 @@ kago_ctr_remove_files (struct kago_engine *e, const char *id, kago_error_t *err)
   if (kago_ctr_net_wanted (rec))
     {
       kago_ctr_ports_detach (e, id, NULL);
-      kago_ctr_net_detach (e, id, false);
+      kago_ctr_net_detach (e, id, false, net_wait_ms);
     }
   const char *rootfs_dir = kago_rec_str (rec, "Kago", "RootfsDir");
   if (rootfs_dir && kago_rootfs_remove (rootfs_dir, err) < 0)

@@ -85,8 +85,12 @@ void kago_ctr_record_failed_start (struct kago_engine *e, const char *id, kago_e
 void kago_ctr_record_running (struct kago_engine *e, const char *id, pid_t pid, int restarts, pid_t monitor);
 void kago_ctr_record_exited (struct kago_engine *e, const char *id, int code, bool oom, bool restarting);
 void kago_ctr_monitor_gone (struct kago_engine *e, const char *id, pid_t monitor);
-/* Unmount the rootfs, drop the runtime state, the directory and the name.  */
-int kago_ctr_remove_files (struct kago_engine *e, const char *id, kago_error_t *err);
+/* Unmount the rootfs, drop the runtime state, the directory and the name;
+   and what a monitor that died left of the networks (ports, leases,
+   endpoints; veths waited for up to NET_WAIT_MS, see
+   kago_ctr_net_detach: the monitor's own --rm passes
+   KAGO_NET_LEAVE_VETH, having detached already).  */
+int kago_ctr_remove_files (struct kago_engine *e, const char *id, int net_wait_ms, kago_error_t *err);
 
 _Noreturn void kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct kago_spawn_opts *o);
 

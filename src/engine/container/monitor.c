@@ -345,10 +345,12 @@ launch (struct mon *m, kago_error_t *err)
   if (r == 0)
     {
       r = kago_ctr_runtime_pid (&m->rt, m->id, &m->pid, err);
+      KAGO_PHASE ("mon:created");
       /* The init waits in its new network namespace: connect it first.  */
       if (r == 0 && m->rc.net_bridge && (r = kago_ctr_net_attach (m->e, m->id, m->pid, err)) == 0)
         {
           attached = true;
+          KAGO_PHASE ("mon:net-attached");
           r = kago_ctr_ports_attach (m->e, m->id, &m->ports, err);
         }
       if (r == 0)
@@ -359,7 +361,7 @@ launch (struct mon *m, kago_error_t *err)
       if (attached)
         {
           kago_ctr_ports_detach (m->e, m->id, &m->ports);
-          kago_ctr_net_detach (m->e, m->id, true);
+          kago_ctr_net_detach (m->e, m->id, true, 0);
         }
       kago_error_t e2 = NULL;
       if (kago_container_delete (&m->rt, m->id, true, &e2) < 0)
@@ -685,12 +687,16 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
         kago_error_release (&err);
       if (kago_container_delete (&m.rt, id, true, &err) < 0)
         kago_error_release (&err);
+      KAGO_PHASE ("mon:rt-deleted");
       /* Networks connected while it ran count too (and are connected
          again at a restart).  */
       if (m.rc.net_bridge || kago_ctr_net_has_endpoints (e, id))
         {
           kago_ctr_ports_detach (e, id, &m.ports);
-          kago_ctr_net_detach (e, id, true);
+          /* The veths go with the namespace; waited for after the
+             clients have their answer (below).  */
+          kago_ctr_net_detach (e, id, true, KAGO_NET_LEAVE_VETH);
+          KAGO_PHASE ("mon:net-detached");
           m.rc.net_bridge = true;
         }
       m.pid = 0;
@@ -700,7 +706,7 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
         {
           /* --rm: the record goes with the rest (recorded only when the
              removal fails).  */
-          removed = kago_ctr_remove_files (e, id, &err) == 0;
+          removed = kago_ctr_remove_files (e, id, KAGO_NET_LEAVE_VETH, &err) == 0;
           if (!removed)
             {
               kago_error_release (&err);
@@ -743,6 +749,11 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
 #endif
   KAGO_PHASE_DUMP ();
   finish_clients (&m, code);
+  /* The kernel destroys the dead container's namespace and its veths in
+     its own time (10-40 ms): `run` has its answer already; `stop` and `rm`
+     wait for the same (kago_ctr_net_veths_gone) before they return.  */
+  if (m.rc.net_bridge)
+    kago_ctr_net_veths_gone (e, id, KAGO_NET_GONE_WAIT_MS);
   _exit (0);
 
 fail_early:

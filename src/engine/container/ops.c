@@ -7,6 +7,7 @@
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/xalloc.h"
+#include "engine/container/ctr_network.h"
 #include "engine/container/record.h"
 #include "engine/image/image.h"
 #include "runtime/runtime.h"
@@ -418,6 +419,10 @@ kago_ctr_stop (struct kago_engine *e, const char *id, int sig, int timeout, kago
       if (rec && status_live (kago_rec_str (rec, "State", "Status")))
         ret = stop_orphan (e, id, rec, SIGKILL, 0, err);
     }
+  /* The monitor leaves the veths to the dying namespace: stopped means
+     they are gone too.  */
+  if (ret == 0 && rec && kago_ctr_net_wanted (rec))
+    kago_ctr_net_veths_gone (e, id, KAGO_NET_GONE_WAIT_MS);
 out:
   json_free (rec);
   return ret;
@@ -492,7 +497,7 @@ kago_ctr_remove (struct kago_engine *e, const char *id, bool force, bool volumes
     }
   kago_error_t e2 = NULL;
   int r = 0;
-  if (kago_ctr_remove_files (e, id, &e2) < 0)
+  if (kago_ctr_remove_files (e, id, KAGO_NET_GONE_WAIT_MS, &e2) < 0)
     {
       /* --rm's monitor removed it first.  */
       if (strncmp (e2->msg, "No such container", 17) == 0)

@@ -308,14 +308,18 @@ fail_lease:
 }
 
 int
-kago_bridge_detach (const struct kago_net *b, const char *holder, kago_error_t *err)
+kago_bridge_veth_gone (const struct kago_net *b, const char *holder, int wait_ms, kago_error_t *err)
 {
   char host_if[IF_NAMESIZE];
   kago_bridge_host_ifname (b, holder, host_if);
   struct kago_nl *nl = kago_nl_open (err);
   if (nl == NULL)
     return -1;
-  int r = kago_nl_link_delete (nl, host_if, err);
+  int r = wait_ms > 0 ? kago_nl_link_wait_gone (nl, host_if, wait_ms, err) : 0;
+  if (r == 0)
+    r = kago_nl_link_delete (nl, host_if, err);
+  else if (r > 0)
+    r = 0;
   kago_nl_close (nl);
   if (r < 0)
     {
@@ -323,5 +327,13 @@ kago_bridge_detach (const struct kago_net *b, const char *holder, kago_error_t *
         return -1;
       kago_error_release (err);
     }
+  return 0;
+}
+
+int
+kago_bridge_detach (const struct kago_net *b, const char *holder, int wait_ms, kago_error_t *err)
+{
+  if (wait_ms >= 0 && kago_bridge_veth_gone (b, holder, wait_ms, err) < 0)
+    return -1;
   return kago_ipam_release (b->dir, holder, err) < 0 ? -1 : 0;
 }

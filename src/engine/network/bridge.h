@@ -63,7 +63,19 @@ int kago_bridge_attach (const struct kago_net *n, const char *holder, int netns_
                         uint32_t requested, struct kago_endpoint *ep, kago_error_t *err);
 
 /* Delete HOLDER's veth on N (when it is still there) and release its
-   lease.  No veth or no lease is not an error.  */
-int kago_bridge_detach (const struct kago_net *n, const char *holder, kago_error_t *err);
+   lease.  No veth or no lease is not an error.  WAIT_MS: see
+   kago_bridge_veth_gone; KAGO_BRIDGE_LEAVE_VETH (< 0) leaves the veth to
+   the container's dying namespace and only releases the lease.  */
+#define KAGO_BRIDGE_LEAVE_VETH (-1)
+int kago_bridge_detach (const struct kago_net *n, const char *holder, int wait_ms, kago_error_t *err);
+
+/* Make sure HOLDER's veth on N is gone.  WAIT_MS > 0: the container's
+   processes are gone and its network namespace is being destroyed, which
+   takes the veth with it (the kernel's namespace cleanup, 10-40 ms here);
+   wait up to WAIT_MS for that and delete only what is still there then (a
+   namespace some other process still holds).  A delete request costs the
+   same 20-40 ms on the caller's path, which is why the monitor answers its
+   clients first and waits afterwards.  0: delete at once.  */
+int kago_bridge_veth_gone (const struct kago_net *n, const char *holder, int wait_ms, kago_error_t *err);
 
 #endif
