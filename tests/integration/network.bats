@@ -167,6 +167,13 @@ ip_of() {
   [ "$output" = "[]" ]
   kn_ok start cs
   [ -n "$(ip_of cs)" ] && [ "$(leases)" = 1 ]
+  # /etc/hosts names the container's hostname (its short id) at its
+  # address, as Docker's, once, after a restart too.
+  local short
+  short="$(kn inspect -f '{{.Id}}' cs | cut -c1-12)"
+  kn_ok exec cs cat /etc/hosts
+  [ "$(printf '%s\n' "$output" | grep -c "	$short\$")" = 1 ] || fail "hosts: $output"
+  printf '%s\n' "$output" | grep -qx "$(ip_of cs)	$short"
 }
 
 @test "network: run --rm frees the lease at once and the dying namespace takes the veth soon after" {

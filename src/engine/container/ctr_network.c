@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fsutil.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "engine/container/record.h"
 #include "engine/network/bridge.h"
@@ -359,6 +361,58 @@ detach_one (const struct kago_net *n, const char *id, int wait_ms)
     kago_error_release (&err);
 }
 
+/* The container's /etc/hosts (R/containers/ID/hosts, bind-mounted: written
+   in place) gets "ADDR\tHOSTNAME" for each address, as Docker's; such lines
+   of an earlier run (an address in one of these networks) are replaced.  */
+static void
+hosts_add (struct kago_engine *e, const char *id, const char *hostname, const struct want *w, size_t n)
+{
+  if (hostname == NULL || *hostname == '\0')
+    return;
+  cleanup_free char *path = kago_ctr_path (e, id, "hosts"), *buf = NULL;
+  size_t len;
+  kago_error_t err = NULL;
+  if (read_file (path, &buf, &len, &err) < 0)
+    {
+      /* --network container:X shares X's files; none written: nothing.  */
+      kago_error_release (&err);
+      return;
+    }
+  strbuf sb = STRBUF_INIT;
+  char *save = NULL;
+  for (char *line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *tab = strchr (line, '\t');
+      bool ours = false;
+      if (tab && strcmp (tab + 1, hostname) == 0)
+        {
+          *tab = '\0';
+          uint32_t a;
+          kago_error_t e2 = NULL;
+          if (kago_ipv4_parse (line, &a, &e2) == 0)
+            for (size_t i = 0; i < n && !ours; i++)
+              ours = kago_subnet_contains (&w[i].net.pool.subnet, a);
+          kago_error_release (&e2);
+          *tab = '\t';
+        }
+      if (!ours)
+        strbuf_addf (&sb, "%s\n", line);
+    }
+  for (size_t i = 0; i < n; i++)
+    if (w[i].attached)
+      {
+        char ip[KAGO_IPV4_STRLEN];
+        kago_ipv4_format (w[i].ep.addr, ip);
+        strbuf_addf (&sb, "%s\t%s\n", ip, hostname);
+      }
+  /* A failed write leaves the container what it had: not worth failing a
+     start for.  */
+  cleanup_close int fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+  if (fd >= 0)
+    (void) write_all (fd, sb.buf, sb.len);
+  strbuf_release (&sb);
+}
+
 static const char *
 rec_name (const json_value *rec)
 {
@@ -393,6 +447,8 @@ kago_ctr_net_attach (struct kago_engine *e, const char *id, pid_t pid, kago_erro
       struct settings s = { .w = w, .n = n, .sandbox_key = path, .id = id };
       r = kago_ctr_record_update (e, id, set_settings, &s, err);
     }
+  if (r == 0)
+    hosts_add (e, id, kago_rec_str (rec, "Config", "Hostname"), w, n);
   if (r < 0)
     for (size_t i = 0; i < n; i++)
       if (w[i].attached)
