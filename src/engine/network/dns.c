@@ -1,0 +1,751 @@
+/* The embedded DNS resolver (see dns.h): wire format after RFC 1035, a
+ * poll loop in a thread of its own, forwarding with a table of queries in
+ * flight.  */
+#include "engine/network/dns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+#include "engine/network/netlink.h"
+
+#define HDR 12
+#define UDP_MAX 512       /* RFC 1035 4.2.1: our own answers stay within it */
+#define BUF_SIZE 65536    /* any UDP payload */
+#define STACK_SIZE (128 * 1024)
+
+enum
+{
+  RCODE_NOERROR = 0,
+  RCODE_FORMERR = 1,
+  RCODE_SERVFAIL = 2,
+  RCODE_NOTIMP = 4,
+  RCODE_REFUSED = 5,
+};
+
+enum
+{
+  TYPE_A = 1,
+  TYPE_PTR = 12,
+  TYPE_ANY = 255,
+  CLASS_IN = 1,
+};
+
+/* Flags, second and third bytes of the header.  */
+#define F_QR 0x8000
+#define F_AA 0x0400
+#define F_TC 0x0200
+#define F_RD 0x0100
+#define F_RA 0x0080
+
+struct question
+{
+  char name[256];  /* lowercase, dots between labels, no trailing dot */
+  bool plain;      /* every label printable ASCII without '.': fit for the lookup */
+  uint16_t qtype, qclass;
+  size_t end;      /* offset just past the question */
+};
+
+struct pending
+{
+  int fd;           /* connected to the upstream; -1: a free slot */
+  uint16_t id;      /* the id the upstream was sent */
+  uint16_t client_id;
+  struct sockaddr_in client;
+  size_t upstream;  /* index of the upstream tried */
+  uint64_t deadline; /* ms, CLOCK_MONOTONIC */
+  uint8_t *query;   /* the client's query (its id overwritten when sent) */
+  size_t len, qend;
+};
+
+struct kago_dns_server
+{
+  pthread_t thread;
+  int udp_fd, stop_fd;
+  struct kago_dns_upstream upstreams[KAGO_DNS_MAX_UPSTREAMS];
+  size_t n_upstreams;
+  unsigned timeout_ms;
+  int (*lookup) (const char *, uint32_t *, size_t, void *);
+  int (*reverse) (uint32_t, char *, size_t, void *);
+  void *arg;
+  struct pending pending[KAGO_DNS_MAX_PENDING];
+  uint8_t *buf; /* BUF_SIZE: what is received */
+};
+
+static uint64_t
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+static uint16_t
+get16 (const uint8_t *p)
+{
+  return (uint16_t) (p[0] << 8 | p[1]);
+}
+
+static void
+put16 (uint8_t *p, uint16_t v)
+{
+  p[0] = (uint8_t) (v >> 8);
+  p[1] = (uint8_t) v;
+}
+
+static void
+put32 (uint8_t *p, uint32_t v)
+{
+  put16 (p, (uint16_t) (v >> 16));
+  put16 (p + 2, (uint16_t) v);
+}
+
+static char
+lower (uint8_t c)
+{
+  return (char) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+}
+
+/* Parsing.  */
+
+enum
+{
+  PARSE_OK = 0,
+  PARSE_DROP = -1,
+};
+
+/* Parse the query P (N bytes) into Q.  Returns PARSE_OK, PARSE_DROP, or
+   the rcode to answer with (FORMERR, NOTIMP).  */
+static int
+parse_query (const uint8_t *p, size_t n, struct question *q)
+{
+  if (n < HDR)
+    return PARSE_DROP;
+  uint16_t flags = get16 (p + 2);
+  if (flags & F_QR)
+    return PARSE_DROP; /* a response: answering it could loop between two resolvers */
+  if (((flags >> 11) & 0xf) != 0)
+    return RCODE_NOTIMP;
+  if (get16 (p + 4) != 1)
+    return RCODE_FORMERR;
+
+  size_t off = HDR, wire = 1, t = 0;
+  q->plain = true;
+  for (;;)
+    {
+      if (off >= n)
+        return RCODE_FORMERR;
+      uint8_t l = p[off++];
+      if (l == 0)
+        break;
+      /* 0xc0: a compression pointer, 0x40 and 0x80: reserved (RFC 6891
+         retired the extended label types).  */
+      if (l & 0xc0)
+        return RCODE_FORMERR;
+      if (l > n - off)
+        return RCODE_FORMERR;
+      wire += (size_t) l + 1;
+      if (wire > 255)
+        return RCODE_FORMERR;
+      if (t > 0)
+        q->name[t++] = '.';
+      for (size_t i = 0; i < l; i++)
+        {
+          uint8_t c = p[off + i];
+          if (c == '.' || c <= ' ' || c >= 0x7f)
+            q->plain = false;
+          q->name[t++] = lower (c);
+        }
+      off += l;
+    }
+  q->name[t] = '\0'; /* wire <= 255 bounds t at 253 */
+  if (t == 0)
+    q->plain = false; /* the root */
+  if (n - off < 4)
+    return RCODE_FORMERR;
+  q->qtype = get16 (p + off);
+  q->qclass = get16 (p + off + 2);
+  q->end = off + 4;
+  return PARSE_OK;
+}
+
+/* "D.C.B.A.in-addr.arpa" (lowercase) into the address A.B.C.D, host byte
+   order.  Strict: four decimal labels without leading zeros.  */
+static bool
+parse_reverse (const char *name, uint32_t *addr)
+{
+  static const char suffix[] = ".in-addr.arpa";
+  size_t n = strlen (name), sl = sizeof suffix - 1;
+  if (n <= sl || strcmp (name + n - sl, suffix) != 0)
+    return false;
+  const char *s = name, *end = name + n - sl;
+  uint32_t a = 0;
+  for (int i = 0; i < 4; i++)
+    {
+      unsigned v = 0;
+      const char *d = s;
+      while (s < end && *s >= '0' && *s <= '9' && s - d < 3)
+        v = v * 10 + (unsigned) (*s++ - '0');
+      if (s == d || v > 255 || (*d == '0' && s - d > 1))
+        return false;
+      a |= v << (8 * i);
+      if (i < 3)
+        {
+          if (s >= end || *s != '.')
+            return false;
+          s++;
+        }
+    }
+  if (s != end)
+    return false;
+  *addr = a;
+  return true;
+}
+
+/* Answers.  */
+
+/* The header of an answer to QUERY with RCODE and the counts given, into
+   OUT.  */
+static void
+put_header (uint8_t *out, const uint8_t *query, uint16_t extra_flags, int rcode, uint16_t qd, uint16_t an)
+{
+  uint16_t qflags = get16 (query + 2);
+  memcpy (out, query, 2); /* the id */
+  put16 (out + 2, (uint16_t) (F_QR | (qflags & (0x7800 | F_RD)) | extra_flags | (rcode & 0xf)));
+  put16 (out + 4, qd);
+  put16 (out + 6, an);
+  put16 (out + 8, 0);
+  put16 (out + 10, 0);
+}
+
+static void
+send_to (int fd, const uint8_t *p, size_t n, const struct sockaddr_in *to)
+{
+  /* A client that cannot take it now is one that will ask again.  */
+  (void) sendto (fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *) to, sizeof *to);
+}
+
+/* An answer with no records: RCODE, the question echoed when QEND > 0.  */
+static void
+reply_empty (struct kago_dns_server *s, const uint8_t *query, size_t qend, int rcode, uint16_t extra_flags,
+             const struct sockaddr_in *to)
+{
+  uint8_t out[UDP_MAX];
+  if (qend > sizeof out)
+    qend = 0;
+  put_header (out, query, extra_flags, rcode, qend > 0, 0);
+  size_t n = HDR;
+  if (qend > 0)
+    {
+      memcpy (out + HDR, query + HDR, qend - HDR);
+      n = qend;
+    }
+  send_to (s->udp_fd, out, n, to);
+}
+
+static uint16_t
+ra_flag (const struct kago_dns_server *s)
+{
+  return s->n_upstreams > 0 ? F_RA : 0;
+}
+
+/* The A records of a known name.  */
+static void
+reply_addrs (struct kago_dns_server *s, const uint8_t *query, const struct question *q, const uint32_t *addrs,
+             size_t n_addrs, const struct sockaddr_in *to)
+{
+  uint8_t out[UDP_MAX];
+  size_t n = q->end;
+  uint16_t flags = F_AA | ra_flag (s), an = 0;
+  if (q->qtype == TYPE_A || q->qtype == TYPE_ANY)
+    for (size_t i = 0; i < n_addrs; i++)
+      {
+        if (n + 16 > sizeof out)
+          {
+            flags |= F_TC;
+            break;
+          }
+        uint8_t *r = out + n;
+        put16 (r, 0xc000 | HDR); /* the question's name */
+        put16 (r + 2, TYPE_A);
+        put16 (r + 4, CLASS_IN);
+        put32 (r + 6, KAGO_DNS_TTL);
+        put16 (r + 10, 4);
+        put32 (r + 12, addrs[i]);
+        n += 16;
+        an++;
+      }
+  put_header (out, query, flags, RCODE_NOERROR, 1, an);
+  memcpy (out + HDR, query + HDR, q->end - HDR);
+  send_to (s->udp_fd, out, n, to);
+}
+
+/* A PTR record: NAME (dotted, no trailing dot) as the answer.  Returns
+   false when NAME cannot be encoded.  */
+static bool
+reply_ptr (struct kago_dns_server *s, const uint8_t *query, const struct question *q, const char *name,
+           const struct sockaddr_in *to)
+{
+  uint8_t out[UDP_MAX];
+  uint8_t rdata[256];
+  size_t rl = 0;
+  for (const char *l = name; *l;)
+    {
+      size_t len = strcspn (l, ".");
+      if (len == 0 || len > 63 || rl + 1 + len + 1 > 255)
+        return false;
+      rdata[rl++] = (uint8_t) len;
+      memcpy (rdata + rl, l, len);
+      rl += len;
+      l += len;
+      if (*l == '.')
+        l++;
+    }
+  if (rl == 0)
+    return false;
+  rdata[rl++] = 0;
+  if (q->end + 12 + rl > sizeof out)
+    return false;
+  put_header (out, query, F_AA | ra_flag (s), RCODE_NOERROR, 1, 1);
+  memcpy (out + HDR, query + HDR, q->end - HDR);
+  uint8_t *r = out + q->end;
+  put16 (r, 0xc000 | HDR);
+  put16 (r + 2, TYPE_PTR);
+  put16 (r + 4, CLASS_IN);
+  put32 (r + 6, KAGO_DNS_TTL);
+  put16 (r + 10, (uint16_t) rl);
+  memcpy (r + 12, rdata, rl);
+  send_to (s->udp_fd, out, q->end + 12 + rl, to);
+  return true;
+}
+
+/* Forwarding.  */
+
+static void
+pending_free (struct pending *p)
+{
+  if (p->fd >= 0)
+    close (p->fd);
+  p->fd = -1;
+  free (p->query);
+  p->query = NULL;
+}
+
+static uint16_t
+new_id (struct kago_dns_server *s)
+{
+  for (;;)
+    {
+      uint16_t id;
+      if (getrandom (&id, sizeof id, GRND_NONBLOCK) != (ssize_t) sizeof id)
+        {
+          /* No entropy yet (early boot): still different from the last.  */
+          static _Thread_local uint32_t x = 0x9e3779b9u;
+          x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+          id = (uint16_t) (x ^ (uint32_t) now_ms ());
+        }
+      bool used = false;
+      for (size_t i = 0; i < KAGO_DNS_MAX_PENDING; i++)
+        if (s->pending[i].fd >= 0 && s->pending[i].id == id)
+          used = true;
+      if (!used)
+        return id;
+    }
+}
+
+/* Send P's query to its current upstream from a new socket.  */
+static int
+send_upstream (struct kago_dns_server *s, struct pending *p)
+{
+  const struct kago_dns_upstream *u = &s->upstreams[p->upstream];
+  struct sockaddr_in sa = { .sin_family = AF_INET,
+                            .sin_port = htons (u->port ? u->port : KAGO_DNS_PORT),
+                            .sin_addr.s_addr = htonl (u->addr) };
+  int fd = socket (AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  if (connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  p->fd = fd; /* a slot in use from here on, for new_id */
+  p->id = 0;
+  p->id = new_id (s);
+  put16 (p->query, p->id);
+  if (send (fd, p->query, p->len, MSG_NOSIGNAL) != (ssize_t) p->len)
+    {
+      close (fd);
+      p->fd = -1;
+      return -1;
+    }
+  p->deadline = now_ms () + s->timeout_ms;
+  return 0;
+}
+
+/* Give up on P's current upstream: the next one, or SERVFAIL.  */
+static void
+next_upstream (struct kago_dns_server *s, struct pending *p)
+{
+  if (p->fd >= 0)
+    close (p->fd);
+  p->fd = -1;
+  while (++p->upstream < s->n_upstreams)
+    if (send_upstream (s, p) == 0)
+      return;
+  put16 (p->query, p->client_id);
+  reply_empty (s, p->query, p->qend, RCODE_SERVFAIL, ra_flag (s), &p->client);
+  pending_free (p);
+}
+
+static void
+forward (struct kago_dns_server *s, const uint8_t *query, size_t n, const struct question *q,
+         const struct sockaddr_in *from)
+{
+  struct pending *p = NULL;
+  for (size_t i = 0; i < KAGO_DNS_MAX_PENDING && p == NULL; i++)
+    if (s->pending[i].fd < 0 && s->pending[i].query == NULL)
+      p = &s->pending[i];
+  if (s->n_upstreams == 0 || p == NULL)
+    {
+      reply_empty (s, query, q->end, RCODE_SERVFAIL, ra_flag (s), from);
+      return;
+    }
+  p->query = xmalloc (n);
+  memcpy (p->query, query, n);
+  p->len = n;
+  p->qend = q->end;
+  p->client_id = get16 (query);
+  p->client = *from;
+  p->upstream = 0;
+  if (send_upstream (s, p) < 0)
+    next_upstream (s, p);
+}
+
+static bool
+same_question (const uint8_t *a, const uint8_t *b, size_t qend)
+{
+  for (size_t i = HDR; i < qend; i++)
+    if (lower (a[i]) != lower (b[i]))
+      return false;
+  return true;
+}
+
+/* What P's upstream sent.  */
+static void
+on_upstream (struct kago_dns_server *s, struct pending *p)
+{
+  ssize_t n = recv (p->fd, s->buf, BUF_SIZE, MSG_DONTWAIT);
+  if (n < 0)
+    {
+      if (errno == EAGAIN || errno == EINTR)
+        return;
+      next_upstream (s, p); /* ECONNREFUSED: nothing listens there */
+      return;
+    }
+  const uint8_t *r = s->buf;
+  size_t len = (size_t) n;
+  /* The connected socket sees only the upstream's address; the id and the
+     question must match too, or it is not the answer (a spoof, or a late
+     answer to a query the socket no longer asks).  */
+  if (len < p->qend || get16 (r) != p->id || !(get16 (r + 2) & F_QR) || get16 (r + 4) != 1
+      || !same_question (r, p->query, p->qend))
+    return;
+  int rcode = get16 (r + 2) & 0xf;
+  if ((rcode == RCODE_SERVFAIL || rcode == RCODE_REFUSED) && p->upstream + 1 < s->n_upstreams)
+    {
+      next_upstream (s, p);
+      return;
+    }
+  put16 (s->buf, p->client_id);
+  send_to (s->udp_fd, s->buf, len, &p->client);
+  pending_free (p);
+}
+
+/* A query from a client.  */
+static void
+on_query (struct kago_dns_server *s, const uint8_t *query, size_t n, const struct sockaddr_in *from)
+{
+  struct question q;
+  int r = parse_query (query, n, &q);
+  if (r == PARSE_DROP)
+    return;
+  if (r != PARSE_OK)
+    {
+      reply_empty (s, query, 0, r, ra_flag (s), from);
+      return;
+    }
+  if (q.plain && q.qclass == CLASS_IN)
+    {
+      uint32_t ptr_addr;
+      if (q.qtype == TYPE_PTR && s->reverse != NULL && parse_reverse (q.name, &ptr_addr))
+        {
+          char name[256];
+          int k = s->reverse (ptr_addr, name, sizeof name, s->arg);
+          name[sizeof name - 1] = '\0';
+          if (k < 0 || (k > 0 && !reply_ptr (s, query, &q, name, from)))
+            reply_empty (s, query, q.end, RCODE_SERVFAIL, ra_flag (s), from);
+          if (k != 0)
+            return;
+        }
+      else
+        {
+          uint32_t addrs[KAGO_DNS_MAX_ADDRS];
+          int k = s->lookup (q.name, addrs, KAGO_DNS_MAX_ADDRS, s->arg);
+          if (k < 0)
+            {
+              reply_empty (s, query, q.end, RCODE_SERVFAIL, ra_flag (s), from);
+              return;
+            }
+          if (k > 0)
+            {
+              reply_addrs (s, query, &q, addrs, k > KAGO_DNS_MAX_ADDRS ? KAGO_DNS_MAX_ADDRS : (size_t) k, from);
+              return;
+            }
+        }
+    }
+  forward (s, query, n, &q, from);
+}
+
+/* The thread.  */
+
+static void
+drain_queries (struct kago_dns_server *s)
+{
+  /* A bounded batch, so that answers from upstreams are not starved.  */
+  for (int i = 0; i < 64; i++)
+    {
+      struct sockaddr_in from;
+      socklen_t fl = sizeof from;
+      ssize_t n = recvfrom (s->udp_fd, s->buf, BUF_SIZE, MSG_DONTWAIT, (struct sockaddr *) &from, &fl);
+      if (n < 0)
+        return;
+      if (fl != sizeof from || from.sin_family != AF_INET)
+        continue;
+      on_query (s, s->buf, (size_t) n, &from);
+    }
+}
+
+static void *
+server_thread (void *arg)
+{
+  struct kago_dns_server *s = arg;
+  struct pollfd pfd[2 + KAGO_DNS_MAX_PENDING];
+  size_t slot[KAGO_DNS_MAX_PENDING];
+  for (;;)
+    {
+      size_t nfd = 2;
+      uint64_t now = now_ms (), next = UINT64_MAX;
+      pfd[0] = (struct pollfd) { .fd = s->stop_fd, .events = POLLIN };
+      pfd[1] = (struct pollfd) { .fd = s->udp_fd, .events = POLLIN };
+      for (size_t i = 0; i < KAGO_DNS_MAX_PENDING; i++)
+        if (s->pending[i].fd >= 0)
+          {
+            slot[nfd - 2] = i;
+            pfd[nfd++] = (struct pollfd) { .fd = s->pending[i].fd, .events = POLLIN };
+            if (s->pending[i].deadline < next)
+              next = s->pending[i].deadline;
+          }
+      int timeout = next == UINT64_MAX ? -1 : next <= now ? 0 : (int) (next - now);
+      int r = poll (pfd, nfd, timeout);
+      if (r < 0 && errno != EINTR)
+        break; /* cannot happen with valid fds; do not spin */
+      if (r > 0 && pfd[0].revents)
+        break;
+      if (r > 0)
+        {
+          if (pfd[1].revents)
+            drain_queries (s);
+          for (size_t j = 2; j < nfd; j++)
+            {
+              struct pending *p = &s->pending[slot[j - 2]];
+              /* Handling one may have freed or reused another's slot.  */
+              if (pfd[j].revents && p->fd == pfd[j].fd)
+                on_upstream (s, p);
+            }
+        }
+      now = now_ms ();
+      for (size_t i = 0; i < KAGO_DNS_MAX_PENDING; i++)
+        if (s->pending[i].fd >= 0 && s->pending[i].deadline <= now)
+          next_upstream (s, &s->pending[i]);
+    }
+  return NULL;
+}
+
+int
+kago_dns_start (const struct kago_dns_config *cfg, struct kago_dns_server **out, kago_error_t *err)
+{
+  if (cfg->udp_fd < 0 || cfg->lookup == NULL || cfg->n_upstreams > KAGO_DNS_MAX_UPSTREAMS)
+    return kago_error_set (err, EINVAL, "start the DNS resolver: invalid configuration");
+  struct kago_dns_server *s = xzalloc (sizeof *s);
+  s->udp_fd = cfg->udp_fd;
+  memcpy (s->upstreams, cfg->upstreams, sizeof s->upstreams);
+  s->n_upstreams = cfg->n_upstreams;
+  s->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : KAGO_DNS_TIMEOUT_MS;
+  s->lookup = cfg->lookup;
+  s->reverse = cfg->reverse;
+  s->arg = cfg->arg;
+  for (size_t i = 0; i < KAGO_DNS_MAX_PENDING; i++)
+    s->pending[i].fd = -1;
+  s->stop_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (s->stop_fd < 0)
+    {
+      kago_error_set (err, errno, "start the DNS resolver: eventfd");
+      free (s);
+      return -1;
+    }
+  int fl = fcntl (s->udp_fd, F_GETFL);
+  if (fl < 0 || fcntl (s->udp_fd, F_SETFL, fl | O_NONBLOCK) < 0)
+    {
+      kago_error_set (err, errno, "start the DNS resolver: the listening socket");
+      close (s->stop_fd);
+      free (s);
+      return -1;
+    }
+  s->buf = xmalloc (BUF_SIZE);
+
+  pthread_attr_t attr;
+  pthread_attr_init (&attr);
+  size_t stack = STACK_SIZE;
+  if (stack < (size_t) PTHREAD_STACK_MIN)
+    stack = PTHREAD_STACK_MIN;
+  pthread_attr_setstacksize (&attr, stack);
+  /* Signals stay with the monitor's own thread.  */
+  sigset_t all, old;
+  sigfillset (&all);
+  pthread_sigmask (SIG_SETMASK, &all, &old);
+  int r = pthread_create (&s->thread, &attr, server_thread, s);
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy (&attr);
+  if (r != 0)
+    {
+      kago_error_set (err, r, "start the DNS resolver's thread");
+      close (s->stop_fd);
+      free (s->buf);
+      free (s);
+      return -1;
+    }
+  *out = s;
+  return 0;
+}
+
+void
+kago_dns_stop (struct kago_dns_server *s)
+{
+  if (s == NULL)
+    return;
+  uint64_t one = 1;
+  /* An eventfd's counter cannot overflow from one write.  */
+  while (write (s->stop_fd, &one, sizeof one) < 0 && errno == EINTR)
+    ;
+  pthread_join (s->thread, NULL);
+  for (size_t i = 0; i < KAGO_DNS_MAX_PENDING; i++)
+    pending_free (&s->pending[i]);
+  close (s->stop_fd);
+  close (s->udp_fd);
+  free (s->buf);
+  free (s);
+}
+
+/* Sockets and configuration.  */
+
+int
+kago_dns_listen (uint32_t addr, uint16_t port, int *udp_fd, kago_error_t *err)
+{
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port), .sin_addr.s_addr = htonl (addr) };
+  char a[INET_ADDRSTRLEN];
+  inet_ntop (AF_INET, &sa.sin_addr, a, sizeof a);
+  int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return kago_error_set (err, errno, "DNS: socket");
+  int one = 1;
+  if (setsockopt (fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one) < 0
+      || bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return kago_error_set (err, e, "DNS: bind %s:%u", a, (unsigned) port);
+    }
+  *udp_fd = fd;
+  return 0;
+}
+
+static int
+listen_in_ns (void *arg, kago_error_t *err)
+{
+  return kago_dns_listen (KAGO_DNS_ADDR, KAGO_DNS_PORT, arg, err);
+}
+
+int
+kago_dns_listen_netns (int netns_fd, int *udp_fd, kago_error_t *err)
+{
+  int fd = -1;
+  if (kago_netns_run (netns_fd, listen_in_ns, &fd, err) < 0)
+    {
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  *udp_fd = fd;
+  return 0;
+}
+
+size_t
+kago_dns_upstreams_from_resolv_conf (const char *text, struct kago_dns_upstream *out, size_t max, size_t *skipped)
+{
+  size_t n = 0, skip = 0;
+  for (const char *line = text; line && *line;)
+    {
+      const char *eol = strchr (line, '\n');
+      size_t len = eol ? (size_t) (eol - line) : strlen (line);
+      const char *p = line, *end = line + len;
+      line = eol ? eol + 1 : NULL;
+      while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+      static const char kw[] = "nameserver";
+      size_t kl = sizeof kw - 1;
+      if ((size_t) (end - p) <= kl || memcmp (p, kw, kl) != 0 || (p[kl] != ' ' && p[kl] != '\t'))
+        continue;
+      p += kl;
+      while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+      size_t al = 0;
+      while (p + al < end && p[al] != ' ' && p[al] != '\t' && p[al] != '\r' && p[al] != '#' && p[al] != ';')
+        al++;
+      char a[64];
+      struct in_addr ia;
+      if (al == 0)
+        continue;
+      if (al >= sizeof a)
+        {
+          skip++;
+          continue;
+        }
+      memcpy (a, p, al);
+      a[al] = '\0';
+      if (inet_pton (AF_INET, a, &ia) != 1)
+        {
+          skip++; /* IPv6 (or not an address) */
+          continue;
+        }
+      if (n < max)
+        out[n++] = (struct kago_dns_upstream) { .addr = ntohl (ia.s_addr), .port = 0 };
+    }
+  if (skipped)
+    *skipped = skip;
+  return n;
+}
