@@ -60,12 +60,20 @@ struct question
   size_t end;      /* offset just past the question */
 };
 
+/* A client: its address, and the address it sent to (the answer must
+   come from there, see send_to).  */
+struct peer
+{
+  struct sockaddr_in addr;
+  struct in_addr local;
+};
+
 struct pending
 {
   int fd;           /* connected to the upstream; -1: a free slot */
   uint16_t id;      /* the id the upstream was sent */
   uint16_t client_id;
-  struct sockaddr_in client;
+  struct peer client;
   size_t upstream;  /* index of the upstream tried */
   uint64_t deadline; /* ms, CLOCK_MONOTONIC */
   uint8_t *query;   /* the client's query (its id overwritten when sent) */
@@ -233,16 +241,39 @@ put_header (uint8_t *out, const uint8_t *query, uint16_t extra_flags, int rcode,
 }
 
 static void
-send_to (int fd, const uint8_t *p, size_t n, const struct sockaddr_in *to)
+send_to (int fd, const uint8_t *p, size_t n, const struct peer *to)
 {
+  /* From the address the query went to, whatever the socket's own source
+     address is: a socket bound to 127.0.0.11 before `lo` was up sends from
+     127.0.0.1, and a client that asked 127.0.0.11 drops that.  */
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (struct in_pktinfo))];
+    struct cmsghdr align;
+  } ctl;
+  memset (&ctl, 0, sizeof ctl);
+  struct iovec iov = { .iov_base = (void *) p, .iov_len = n };
+  struct msghdr m = { .msg_name = (void *) &to->addr, .msg_namelen = sizeof to->addr, .msg_iov = &iov,
+                      .msg_iovlen = 1 };
+  if (to->local.s_addr != 0)
+    {
+      m.msg_control = ctl.buf;
+      m.msg_controllen = sizeof ctl.buf;
+      struct cmsghdr *c = CMSG_FIRSTHDR (&m);
+      c->cmsg_level = IPPROTO_IP;
+      c->cmsg_type = IP_PKTINFO;
+      c->cmsg_len = CMSG_LEN (sizeof (struct in_pktinfo));
+      struct in_pktinfo pi = { .ipi_spec_dst = to->local };
+      memcpy (CMSG_DATA (c), &pi, sizeof pi);
+    }
   /* A client that cannot take it now is one that will ask again.  */
-  (void) sendto (fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *) to, sizeof *to);
+  (void) sendmsg (fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /* An answer with no records: RCODE, the question echoed when QEND > 0.  */
 static void
 reply_empty (struct kago_dns_server *s, const uint8_t *query, size_t qend, int rcode, uint16_t extra_flags,
-             const struct sockaddr_in *to)
+             const struct peer *to)
 {
   uint8_t out[UDP_MAX];
   if (qend > sizeof out)
@@ -266,7 +297,7 @@ ra_flag (const struct kago_dns_server *s)
 /* The A records of a known name.  */
 static void
 reply_addrs (struct kago_dns_server *s, const uint8_t *query, const struct question *q, const uint32_t *addrs,
-             size_t n_addrs, const struct sockaddr_in *to)
+             size_t n_addrs, const struct peer *to)
 {
   uint8_t out[UDP_MAX];
   size_t n = q->end;
@@ -298,7 +329,7 @@ reply_addrs (struct kago_dns_server *s, const uint8_t *query, const struct quest
    false when NAME cannot be encoded.  */
 static bool
 reply_ptr (struct kago_dns_server *s, const uint8_t *query, const struct question *q, const char *name,
-           const struct sockaddr_in *to)
+           const struct peer *to)
 {
   uint8_t out[UDP_MAX];
   uint8_t rdata[256];
@@ -414,7 +445,7 @@ next_upstream (struct kago_dns_server *s, struct pending *p)
 
 static void
 forward (struct kago_dns_server *s, const uint8_t *query, size_t n, const struct question *q,
-         const struct sockaddr_in *from)
+         const struct peer *from)
 {
   struct pending *p = NULL;
   for (size_t i = 0; i < KAGO_DNS_MAX_PENDING && p == NULL; i++)
@@ -478,7 +509,7 @@ on_upstream (struct kago_dns_server *s, struct pending *p)
 
 /* A query from a client.  */
 static void
-on_query (struct kago_dns_server *s, const uint8_t *query, size_t n, const struct sockaddr_in *from)
+on_query (struct kago_dns_server *s, const uint8_t *query, size_t n, const struct peer *from)
 {
   struct question q;
   int r = parse_query (query, n, &q);
@@ -529,13 +560,28 @@ drain_queries (struct kago_dns_server *s)
   /* A bounded batch, so that answers from upstreams are not starved.  */
   for (int i = 0; i < 64; i++)
     {
-      struct sockaddr_in from;
-      socklen_t fl = sizeof from;
-      ssize_t n = recvfrom (s->udp_fd, s->buf, BUF_SIZE, MSG_DONTWAIT, (struct sockaddr *) &from, &fl);
+      struct peer from = { .local.s_addr = 0 };
+      union
+      {
+        char buf[CMSG_SPACE (sizeof (struct in_pktinfo))];
+        struct cmsghdr align;
+      } ctl;
+      struct iovec iov = { .iov_base = s->buf, .iov_len = BUF_SIZE };
+      struct msghdr m = { .msg_name = &from.addr, .msg_namelen = sizeof from.addr, .msg_iov = &iov,
+                          .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+      ssize_t n = recvmsg (s->udp_fd, &m, MSG_DONTWAIT);
       if (n < 0)
         return;
-      if (fl != sizeof from || from.sin_family != AF_INET)
+      if (m.msg_namelen != sizeof from.addr || from.addr.sin_family != AF_INET || (m.msg_flags & MSG_TRUNC))
         continue;
+      for (struct cmsghdr *c = CMSG_FIRSTHDR (&m); c; c = CMSG_NXTHDR (&m, c))
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO
+            && c->cmsg_len >= CMSG_LEN (sizeof (struct in_pktinfo)))
+          {
+            struct in_pktinfo pi;
+            memcpy (&pi, CMSG_DATA (c), sizeof pi);
+            from.local = pi.ipi_addr;
+          }
       on_query (s, s->buf, (size_t) n, &from);
     }
 }
@@ -672,8 +718,9 @@ kago_dns_listen (uint32_t addr, uint16_t port, int *udp_fd, kago_error_t *err)
   int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return kago_error_set (err, errno, "DNS: socket");
+  /* IP_PKTINFO: the address each query went to, to answer from it.  */
   int one = 1;
-  if (setsockopt (fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one) < 0
+  if (setsockopt (fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) < 0
       || bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
     {
       int e = errno;

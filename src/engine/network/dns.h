@@ -68,7 +68,8 @@ struct kago_dns_upstream
 
 struct kago_dns_config
 {
-  /* A UDP socket bound where the resolver answers (kago_dns_listen*).
+  /* A UDP socket bound where the resolver answers, made by
+     kago_dns_listen or kago_dns_listen_netns (for its IP_PKTINFO).
      kago_dns_start takes it over (and makes it non-blocking) when it
      succeeds; after a failure it is still the caller's.  */
   int udp_fd;
@@ -105,8 +106,9 @@ int kago_dns_start (const struct kago_dns_config *cfg, struct kago_dns_server **
 void kago_dns_stop (struct kago_dns_server *server);
 
 /* A UDP socket bound to ADDR:PORT (host byte order; PORT 0: any) in the
-   caller's namespace, close-on-exec.  IP_FREEBIND: it may be made before
-   the address is up (127.0.0.11 exists once `lo` is).  */
+   caller's namespace, close-on-exec, with IP_PKTINFO (answers go out from
+   the address the query was sent to).  It may be made before `lo` is up.
+   The resolver needs this option on a socket it is given.  */
 int kago_dns_listen (uint32_t addr, uint16_t port, int *udp_fd, kago_error_t *err);
 
 /* kago_dns_listen (KAGO_DNS_ADDR, KAGO_DNS_PORT) in the network namespace
