@@ -31,8 +31,8 @@
  *     answer (matched on id, source and question) goes back to the client
  *     with the client's id; a timeout, SERVFAIL, REFUSED or an unreachable
  *     upstream moves on to the next one; when none is left, or there are
- *     none, the client gets SERVFAIL (as from Docker's resolver when no
- *     external server answers: a stub resolver then tries its next server);
+ *     none, the client gets SERVFAIL (as from Docker's resolver when it cannot
+ *     forward: a stub resolver then tries its next server);
  *   - malformed queries: a header shorter than 12 bytes or a response (QR
  *     set) are dropped; a question that runs past the packet, a label of 64
  *     or more (compression pointers included: a query's question has nothing
