@@ -14,7 +14,8 @@
      nettool [-n NETNS] ifindex NAME
      nettool [-n NETNS] show NAME        name kind mtu master up rx_bytes tx_bytes rx_packets tx_packets
      nettool [-n NETNS] links            one `show` line per link
-     nettool [-n NETNS] dns-serve [-l ADDR:PORT] [-u ADDR[:PORT]]... [-r RESOLV.CONF] [-t MS] NAME=ADDR[,ADDR]...
+     nettool [-n NETNS] dns-serve [-l ADDR:PORT] [-u ADDR[:PORT]]... [-r RESOLV.CONF] [-t MS]
+             NAME=ADDR[,ADDR]...
          the embedded resolver (src/engine/network/dns.h) serving the names
          given, at 127.0.0.11:53 in NETNS (kago_dns_listen_netns) or at
          ADDR:PORT here; forwarding to the upstreams given and those of
@@ -273,7 +274,7 @@ addr_port (const char *s)
       if (port > 65535)
         exit (usage ());
     }
-  return (struct kago_dns_upstream) { .addr = ntohl (addr4 (buf).s_addr), .port = (uint16_t) port };
+  return (struct kago_dns_upstream){ .addr = ntohl (addr4 (buf).s_addr), .port = (uint16_t) port };
 }
 
 static int

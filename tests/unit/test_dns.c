@@ -104,8 +104,8 @@ loopback_socket (void)
 struct fixture
 {
   struct kago_dns_server *server;
-  int client;       /* connected to the server */
-  uint16_t port;    /* the server's */
+  int client;    /* connected to the server */
+  uint16_t port; /* the server's */
 };
 
 /* A server with N upstreams at the loopback ports PORTS.  */
@@ -117,7 +117,7 @@ fixture_start (struct fixture *f, const uint16_t *ports, size_t n, unsigned time
   if (cfg.udp_fd < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
-    cfg.upstreams[i] = (struct kago_dns_upstream) { .addr = IP (127, 0, 0, 1), .port = ports[i] };
+    cfg.upstreams[i] = (struct kago_dns_upstream){ .addr = IP (127, 0, 0, 1), .port = ports[i] };
   cfg.n_upstreams = n;
   f->port = port_of (cfg.udp_fd);
   kago_error_t err = NULL;
@@ -129,8 +129,8 @@ fixture_start (struct fixture *f, const uint16_t *ports, size_t n, unsigned time
       return -1;
     }
   f->client = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (f->port),
-                            .sin_addr.s_addr = htonl (IP (127, 0, 0, 1)) };
+  struct sockaddr_in sa
+      = { .sin_family = AF_INET, .sin_port = htons (f->port), .sin_addr.s_addr = htonl (IP (127, 0, 0, 1)) };
   if (connect (f->client, (struct sockaddr *) &sa, sizeof sa) < 0)
     return -1;
   return 0;

@@ -24,8 +24,8 @@
 #include "engine/network/netlink.h"
 
 #define HDR 12
-#define UDP_MAX 512       /* RFC 1035 4.2.1: our own answers stay within it */
-#define BUF_SIZE 65536    /* any UDP payload */
+#define UDP_MAX 512    /* RFC 1035 4.2.1: our own answers stay within it */
+#define BUF_SIZE 65536 /* any UDP payload */
 #define STACK_SIZE (128 * 1024)
 
 enum
@@ -54,10 +54,10 @@ enum
 
 struct question
 {
-  char name[256];  /* lowercase, dots between labels, no trailing dot */
-  bool plain;      /* every label printable ASCII without '.': fit for the lookup */
+  char name[256]; /* lowercase, dots between labels, no trailing dot */
+  bool plain;     /* every label printable ASCII without '.': fit for the lookup */
   uint16_t qtype, qclass;
-  size_t end;      /* offset just past the question */
+  size_t end; /* offset just past the question */
 };
 
 /* A client: its address, and the address it sent to (the answer must
@@ -70,13 +70,13 @@ struct peer
 
 struct pending
 {
-  int fd;           /* connected to the upstream; -1: a free slot */
-  uint16_t id;      /* the id the upstream was sent */
+  int fd;      /* connected to the upstream; -1: a free slot */
+  uint16_t id; /* the id the upstream was sent */
   uint16_t client_id;
   struct peer client;
-  size_t upstream;  /* index of the upstream tried */
+  size_t upstream;   /* index of the upstream tried */
   uint64_t deadline; /* ms, CLOCK_MONOTONIC */
-  uint8_t *query;   /* the client's query (its id overwritten when sent) */
+  uint8_t *query;    /* the client's query (its id overwritten when sent) */
   size_t len, qend;
 };
 
@@ -253,8 +253,8 @@ send_to (int fd, const uint8_t *p, size_t n, const struct peer *to)
   } ctl;
   memset (&ctl, 0, sizeof ctl);
   struct iovec iov = { .iov_base = (void *) p, .iov_len = n };
-  struct msghdr m = { .msg_name = (void *) &to->addr, .msg_namelen = sizeof to->addr, .msg_iov = &iov,
-                      .msg_iovlen = 1 };
+  struct msghdr m
+      = { .msg_name = (void *) &to->addr, .msg_namelen = sizeof to->addr, .msg_iov = &iov, .msg_iovlen = 1 };
   if (to->local.s_addr != 0)
     {
       m.msg_control = ctl.buf;
@@ -544,7 +544,8 @@ on_query (struct kago_dns_server *s, const uint8_t *query, size_t n, const struc
             }
           if (k > 0)
             {
-              reply_addrs (s, query, &q, addrs, k > KAGO_DNS_MAX_ADDRS ? KAGO_DNS_MAX_ADDRS : (size_t) k, from);
+              reply_addrs (s, query, &q, addrs, k > KAGO_DNS_MAX_ADDRS ? KAGO_DNS_MAX_ADDRS : (size_t) k,
+                           from);
               return;
             }
         }
@@ -567,8 +568,12 @@ drain_queries (struct kago_dns_server *s)
         struct cmsghdr align;
       } ctl;
       struct iovec iov = { .iov_base = s->buf, .iov_len = BUF_SIZE };
-      struct msghdr m = { .msg_name = &from.addr, .msg_namelen = sizeof from.addr, .msg_iov = &iov,
-                          .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+      struct msghdr m = { .msg_name = &from.addr,
+                          .msg_namelen = sizeof from.addr,
+                          .msg_iov = &iov,
+                          .msg_iovlen = 1,
+                          .msg_control = ctl.buf,
+                          .msg_controllen = sizeof ctl.buf };
       ssize_t n = recvmsg (s->udp_fd, &m, MSG_DONTWAIT);
       if (n < 0)
         return;
@@ -596,13 +601,13 @@ server_thread (void *arg)
     {
       size_t nfd = 2;
       uint64_t now = now_ms (), next = UINT64_MAX;
-      pfd[0] = (struct pollfd) { .fd = s->stop_fd, .events = POLLIN };
-      pfd[1] = (struct pollfd) { .fd = s->udp_fd, .events = POLLIN };
+      pfd[0] = (struct pollfd){ .fd = s->stop_fd, .events = POLLIN };
+      pfd[1] = (struct pollfd){ .fd = s->udp_fd, .events = POLLIN };
       for (size_t i = 0; i < KAGO_DNS_MAX_PENDING; i++)
         if (s->pending[i].fd >= 0)
           {
             slot[nfd - 2] = i;
-            pfd[nfd++] = (struct pollfd) { .fd = s->pending[i].fd, .events = POLLIN };
+            pfd[nfd++] = (struct pollfd){ .fd = s->pending[i].fd, .events = POLLIN };
             if (s->pending[i].deadline < next)
               next = s->pending[i].deadline;
           }
@@ -712,7 +717,8 @@ kago_dns_stop (struct kago_dns_server *s)
 int
 kago_dns_listen (uint32_t addr, uint16_t port, int *udp_fd, kago_error_t *err)
 {
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port), .sin_addr.s_addr = htonl (addr) };
+  struct sockaddr_in sa
+      = { .sin_family = AF_INET, .sin_port = htons (port), .sin_addr.s_addr = htonl (addr) };
   char a[INET_ADDRSTRLEN];
   inet_ntop (AF_INET, &sa.sin_addr, a, sizeof a);
   int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -752,7 +758,8 @@ kago_dns_listen_netns (int netns_fd, int *udp_fd, kago_error_t *err)
 }
 
 size_t
-kago_dns_upstreams_from_resolv_conf (const char *text, struct kago_dns_upstream *out, size_t max, size_t *skipped)
+kago_dns_upstreams_from_resolv_conf (const char *text, struct kago_dns_upstream *out, size_t max,
+                                     size_t *skipped)
 {
   size_t n = 0, skip = 0;
   for (const char *line = text; line && *line;)
@@ -790,7 +797,7 @@ kago_dns_upstreams_from_resolv_conf (const char *text, struct kago_dns_upstream 
           continue;
         }
       if (n < max)
-        out[n++] = (struct kago_dns_upstream) { .addr = ntohl (ia.s_addr), .port = 0 };
+        out[n++] = (struct kago_dns_upstream){ .addr = ntohl (ia.s_addr), .port = 0 };
     }
   if (skipped)
     *skipped = skip;

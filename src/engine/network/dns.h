@@ -56,9 +56,9 @@
 #define KAGO_DNS_PORT 53
 #define KAGO_DNS_TTL 600
 #define KAGO_DNS_MAX_UPSTREAMS 8
-#define KAGO_DNS_MAX_PENDING 64        /* forwarded queries in flight; more get SERVFAIL */
-#define KAGO_DNS_TIMEOUT_MS 3000       /* per upstream tried */
-#define KAGO_DNS_MAX_ADDRS 32          /* addresses asked of the lookup per name */
+#define KAGO_DNS_MAX_PENDING 64  /* forwarded queries in flight; more get SERVFAIL */
+#define KAGO_DNS_TIMEOUT_MS 3000 /* per upstream tried */
+#define KAGO_DNS_MAX_ADDRS 32    /* addresses asked of the lookup per name */
 
 struct kago_dns_upstream
 {
