@@ -17,7 +17,7 @@
      nettool [-n NETNS] dns-serve [-l ADDR:PORT] [-u ADDR[:PORT]]... [-r RESOLV.CONF] [-t MS]
              NAME=ADDR[,ADDR]...
          the embedded resolver (src/engine/network/dns.h) serving the names
-         given, at 127.0.0.11:53 in NETNS (kago_dns_listen_netns) or at
+         given over UDP and TCP, at 127.0.0.11:53 in NETNS (kago_dns_listen_netns) or at
          ADDR:PORT here; forwarding to the upstreams given and those of
          RESOLV.CONF, from the namespace nettool runs in.  Prints "ready"
          once it listens, serves until SIGTERM or SIGINT.
@@ -280,7 +280,7 @@ addr_port (const char *s)
 static int
 dns_serve (const char *ns, int argc, char **argv)
 {
-  struct kago_dns_config cfg = { .udp_fd = -1, .lookup = dns_lookup, .reverse = dns_reverse };
+  struct kago_dns_config cfg = { .udp_fd = -1, .tcp_fd = -1, .lookup = dns_lookup, .reverse = dns_reverse };
   struct dns_names names;
   const char *listen_at = NULL;
   kago_error_t err = NULL;
@@ -318,13 +318,13 @@ dns_serve (const char *ns, int argc, char **argv)
   if (ns)
     {
       cleanup_close int fd = open_ns (ns);
-      if (kago_dns_listen_netns (fd, &cfg.udp_fd, &err) < 0)
+      if (kago_dns_listen_netns (fd, &cfg.udp_fd, &cfg.tcp_fd, &err) < 0)
         return fail (&err);
     }
   else
     {
       struct kago_dns_upstream at = addr_port (listen_at);
-      if (kago_dns_listen (at.addr, at.port, &cfg.udp_fd, &err) < 0)
+      if (kago_dns_listen (at.addr, at.port, &cfg.udp_fd, &cfg.tcp_fd, &err) < 0)
         return fail (&err);
     }
   sigset_t stop;
@@ -336,6 +336,7 @@ dns_serve (const char *ns, int argc, char **argv)
   if (kago_dns_start (&cfg, &server, &err) < 0)
     {
       close (cfg.udp_fd);
+      close (cfg.tcp_fd);
       return fail (&err);
     }
   printf ("ready\n");

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,19 +87,26 @@ port_of (int fd)
   return ntohs (sa.sin_port);
 }
 
-/* A UDP socket on 127.0.0.1, any port.  */
+/* A UDP socket on 127.0.0.1, any port, and with TCP a listening TCP
+   socket on the same port.  */
 static int
-loopback_socket (void)
+loopback_sockets (int *tcp)
 {
   kago_error_t err = NULL;
   int fd = -1;
-  if (kago_dns_listen (IP (127, 0, 0, 1), 0, &fd, &err) < 0)
+  if (kago_dns_listen (IP (127, 0, 0, 1), 0, &fd, tcp, &err) < 0)
     {
       printf ("# listen: %s\n", err->msg);
       kago_error_release (&err);
       return -1;
     }
   return fd;
+}
+
+static int
+loopback_socket (void)
+{
+  return loopback_sockets (NULL);
 }
 
 struct fixture
@@ -113,7 +121,7 @@ static int
 fixture_start (struct fixture *f, const uint16_t *ports, size_t n, unsigned timeout_ms)
 {
   struct kago_dns_config cfg = { .lookup = lookup, .reverse = reverse, .timeout_ms = timeout_ms };
-  cfg.udp_fd = loopback_socket ();
+  cfg.udp_fd = loopback_sockets (&cfg.tcp_fd);
   if (cfg.udp_fd < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
@@ -126,6 +134,7 @@ fixture_start (struct fixture *f, const uint16_t *ports, size_t n, unsigned time
       printf ("# start: %s\n", err->msg);
       kago_error_release (&err);
       close (cfg.udp_fd);
+      close (cfg.tcp_fd);
       return -1;
     }
   f->client = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -568,7 +577,7 @@ TEST (stop_with_queries_in_flight)
 
 TEST (start_refuses_a_bad_config)
 {
-  struct kago_dns_config cfg = { .udp_fd = -1, .lookup = lookup };
+  struct kago_dns_config cfg = { .udp_fd = -1, .tcp_fd = -1, .lookup = lookup };
   struct kago_dns_server *s = NULL;
   kago_error_t err = NULL;
   CHECK (kago_dns_start (&cfg, &s, &err) < 0 && err != NULL && s == NULL);
@@ -577,7 +586,189 @@ TEST (start_refuses_a_bad_config)
   cfg.lookup = NULL;
   CHECK (kago_dns_start (&cfg, &s, &err) < 0 && err != NULL);
   kago_error_release (&err);
+  /* A zeroed tcp_fd is fd 0, not a listening socket: refused.  */
+  cfg.lookup = lookup;
+  cfg.tcp_fd = 0;
+  CHECK (kago_dns_start (&cfg, &s, &err) < 0 && err != NULL);
+  if (err)
+    CHECK_CONTAINS (err->msg, "not a listening TCP socket");
+  kago_error_release (&err);
   close (cfg.udp_fd); /* still ours after a failure */
+}
+
+/* A TCP connection to the server.  */
+static int
+tcp_connect (uint16_t port)
+{
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in sa
+      = { .sin_family = AF_INET, .sin_port = htons (port), .sin_addr.s_addr = htonl (IP (127, 0, 0, 1)) };
+  if (connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+/* Read exactly N bytes within MS each; false on EOF or timeout.  */
+static bool
+read_full (int fd, uint8_t *buf, size_t n, int ms)
+{
+  size_t got = 0;
+  while (got < n)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      if (poll (&p, 1, ms) != 1)
+        return false;
+      ssize_t r = recv (fd, buf + got, n - got, 0);
+      if (r <= 0)
+        return false;
+      got += (size_t) r;
+    }
+  return true;
+}
+
+/* One length-prefixed message from FD into BUF: its length, or -1.  */
+static ssize_t
+read_msg (int fd, uint8_t *buf, size_t size)
+{
+  uint8_t l[2];
+  if (!read_full (fd, l, 2, 3000))
+    return -1;
+  size_t n = g16 (l);
+  if (n > size || !read_full (fd, buf, n, 3000))
+    return -1;
+  return (ssize_t) n;
+}
+
+/* Q (N bytes) with its length before it, at OUT.  */
+static size_t
+framed (uint8_t *out, const uint8_t *q, size_t n)
+{
+  out[0] = (uint8_t) (n >> 8), out[1] = (uint8_t) n;
+  memcpy (out + 2, q, n);
+  return n + 2;
+}
+
+TEST (tcp_queries_pipelined)
+{
+  struct fixture f;
+  CHECK (fixture_start (&f, NULL, 0, 0) == 0);
+  int c = tcp_connect (f.port);
+  CHECK (c >= 0);
+  uint8_t q[512], out[2048], r[4096];
+  size_t o = 0, qn1, qn2;
+  qn1 = make_query (q, 0x0a0a, "web", 1);
+  o += framed (out + o, q, qn1);
+  qn2 = make_query (q, 0x0b0b, "db", 1);
+  o += framed (out + o, q, qn2);
+  /* The second query split across two writes.  */
+  CHECK (send (c, out, o - 5, 0) == (ssize_t) (o - 5));
+  usleep (50 * 1000);
+  CHECK (send (c, out + o - 5, 5, 0) == 5);
+  ssize_t n = read_msg (c, r, sizeof r);
+  CHECK (n == (ssize_t) qn1 + 32 && g16 (r) == 0x0a0a && ANCOUNT (r) == 2);
+  n = read_msg (c, r, sizeof r);
+  CHECK (n == (ssize_t) qn2 + 16 && g16 (r) == 0x0b0b && ANCOUNT (r) == 1);
+  /* Malformed over TCP: FORMERR too.  */
+  uint8_t bad[14] = { 0, 12, 0x12, 0x34, 0x01, 0, 0, 2 };
+  CHECK (send (c, bad, sizeof bad, 0) == sizeof bad);
+  n = read_msg (c, r, sizeof r);
+  CHECK (n == 12 && g16 (r) == 0x1234 && RCODE (r) == 1);
+  /* A query longer than the resolver takes over TCP: the connection closes.  */
+  uint8_t huge[2] = { 0xff, 0xff };
+  CHECK (send (c, huge, 2, 0) == 2);
+  CHECK (read_msg (c, r, sizeof r) < 0);
+  close (c);
+  check_alive (&f);
+  fixture_stop (&f);
+}
+
+TEST (tcp_query_forwarded_over_tcp)
+{
+  int up_tcp = -1;
+  int up = loopback_sockets (&up_tcp);
+  uint16_t port = port_of (up);
+  struct fixture f;
+  CHECK (fixture_start (&f, &port, 1, 2000) == 0);
+  int c = tcp_connect (f.port);
+  uint8_t q[512], out[600], r[8192], uq[4096];
+  size_t qn = make_query (q, 0x7777, "big.example", 16);
+  CHECK (send (c, out, framed (out, q, qn), 0) == (ssize_t) qn + 2);
+  /* The upstream is asked over TCP, under a new id.  */
+  struct pollfd p = { .fd = up_tcp, .events = POLLIN };
+  CHECK (poll (&p, 1, 3000) == 1);
+  int uc = accept (up_tcp, NULL, NULL);
+  ssize_t un = read_msg (uc, uq, sizeof uq);
+  CHECK (un == (ssize_t) qn && memcmp (uq + 2, q + 2, qn - 2) == 0);
+  if (un == (ssize_t) qn)
+    {
+      /* An answer larger than UDP's 512 bytes: one TXT record of 3000
+         bytes, sent in pieces.  */
+      static uint8_t a[4096];
+      memcpy (a, uq, qn);
+      a[2] |= 0x80, a[3] = 0x80, a[7] = 1;
+      size_t m = qn;
+      const uint8_t rr[] = { 0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 30, 3000 >> 8, 3000 & 0xff };
+      memcpy (a + m, rr, sizeof rr);
+      m += sizeof rr;
+      for (int i = 0; i < 12; i++)
+        {
+          a[m++] = 249;
+          memset (a + m, 'x', 249);
+          m += 249;
+        }
+      a[m++] = 11;
+      memset (a + m, 'y', 11);
+      m += 11;
+      uint8_t l[2] = { (uint8_t) (m >> 8), (uint8_t) m };
+      CHECK (send (uc, l, 1, 0) == 1);
+      usleep (20 * 1000);
+      CHECK (send (uc, l + 1, 1, 0) == 1);
+      CHECK (send (uc, a, 1000, 0) == 1000);
+      usleep (20 * 1000);
+      CHECK (send (uc, a + 1000, m - 1000, 0) == (ssize_t) (m - 1000));
+      ssize_t n = read_msg (c, r, sizeof r);
+      CHECK (n == (ssize_t) m);
+      CHECK (n > 0 && g16 (r) == 0x7777 && memcmp (r + 2, a + 2, m - 2) == 0);
+    }
+  if (uc >= 0)
+    close (uc);
+  close (c);
+  fixture_stop (&f);
+  close (up);
+  close (up_tcp);
+}
+
+TEST (tcp_upstream_refused_then_next)
+{
+  /* The first upstream has no TCP listener (refused), the second does.  */
+  int dead = loopback_socket (), up_tcp = -1;
+  int up = loopback_sockets (&up_tcp);
+  uint16_t ports[] = { port_of (dead), port_of (up) };
+  struct fixture f;
+  CHECK (fixture_start (&f, ports, 2, 2000) == 0);
+  int c = tcp_connect (f.port);
+  uint8_t q[512], out[600], r[4096], uq[512];
+  size_t qn = make_query (q, 0x0101, "example.net", 1);
+  CHECK (send (c, out, framed (out, q, qn), 0) == (ssize_t) qn + 2);
+  struct pollfd p = { .fd = up_tcp, .events = POLLIN };
+  CHECK (poll (&p, 1, 3000) == 1);
+  int uc = accept (up_tcp, NULL, NULL);
+  ssize_t un = read_msg (uc, uq, sizeof uq);
+  CHECK (un == (ssize_t) qn);
+  if (un > 0)
+    {
+      uq[2] |= 0x80, uq[3] = 0x83; /* NXDOMAIN */
+      CHECK (send (uc, out, framed (out, uq, (size_t) un), 0) == un + 2);
+    }
+  ssize_t n = read_msg (c, r, sizeof r);
+  CHECK (n == (ssize_t) qn && g16 (r) == 0x0101 && RCODE (r) == 3);
+  close (uc);
+  close (c);
+  fixture_stop (&f);
+  close (dead), close (up), close (up_tcp);
 }
 
 TEST (upstreams_from_resolv_conf)
@@ -627,6 +818,9 @@ main (void)
   RUN (random_packets_do_not_crash);
   RUN (stop_with_queries_in_flight);
   RUN (start_refuses_a_bad_config);
+  RUN (tcp_queries_pipelined);
+  RUN (tcp_query_forwarded_over_tcp);
+  RUN (tcp_upstream_refused_then_next);
   RUN (upstreams_from_resolv_conf);
   return tap_done ();
 }

@@ -21,11 +21,11 @@
 #include <unistd.h>
 
 #include "common/xalloc.h"
+#include "engine/network/dns_internal.h"
 #include "engine/network/netlink.h"
 
 #define HDR 12
-#define UDP_MAX 512    /* RFC 1035 4.2.1: our own answers stay within it */
-#define BUF_SIZE 65536 /* any UDP payload */
+#define UDP_MAX 512 /* RFC 1035 4.2.1: our own answers stay within it */
 #define STACK_SIZE (128 * 1024)
 
 enum
@@ -60,42 +60,8 @@ struct question
   size_t end; /* offset just past the question */
 };
 
-/* A client: its address, and the address it sent to (the answer must
-   come from there, see send_to).  */
-struct peer
-{
-  struct sockaddr_in addr;
-  struct in_addr local;
-};
-
-struct pending
-{
-  int fd;      /* connected to the upstream; -1: a free slot */
-  uint16_t id; /* the id the upstream was sent */
-  uint16_t client_id;
-  struct peer client;
-  size_t upstream;   /* index of the upstream tried */
-  uint64_t deadline; /* ms, CLOCK_MONOTONIC */
-  uint8_t *query;    /* the client's query (its id overwritten when sent) */
-  size_t len, qend;
-};
-
-struct kago_dns_server
-{
-  pthread_t thread;
-  int udp_fd, stop_fd;
-  struct kago_dns_upstream upstreams[KAGO_DNS_MAX_UPSTREAMS];
-  size_t n_upstreams;
-  unsigned timeout_ms;
-  int (*lookup) (const char *, uint32_t *, size_t, void *);
-  int (*reverse) (uint32_t, char *, size_t, void *);
-  void *arg;
-  struct pending pending[KAGO_DNS_MAX_PENDING];
-  uint8_t *buf; /* BUF_SIZE: what is received */
-};
-
-static uint64_t
-now_ms (void)
+uint64_t
+dns_now_ms (void)
 {
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
@@ -241,8 +207,13 @@ put_header (uint8_t *out, const uint8_t *query, uint16_t extra_flags, int rcode,
 }
 
 static void
-send_to (int fd, const uint8_t *p, size_t n, const struct peer *to)
+respond (struct kago_dns_server *s, const struct peer *to, const uint8_t *p, size_t n)
 {
+  if (to->conn >= 0)
+    {
+      dns_tcp_send (s, to, p, n);
+      return;
+    }
   /* From the address the query went to, whatever the socket's own source
      address is: a socket bound to 127.0.0.11 before `lo` was up sends from
      127.0.0.1, and a client that asked 127.0.0.11 drops that.  */
@@ -267,7 +238,7 @@ send_to (int fd, const uint8_t *p, size_t n, const struct peer *to)
       memcpy (CMSG_DATA (c), &pi, sizeof pi);
     }
   /* A client that cannot take it now is one that will ask again.  */
-  (void) sendmsg (fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+  (void) sendmsg (s->udp_fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /* An answer with no records: RCODE, the question echoed when QEND > 0.  */
@@ -285,7 +256,7 @@ reply_empty (struct kago_dns_server *s, const uint8_t *query, size_t qend, int r
       memcpy (out + HDR, query + HDR, qend - HDR);
       n = qend;
     }
-  send_to (s->udp_fd, out, n, to);
+  respond (s, to, out, n);
 }
 
 static uint16_t
@@ -322,7 +293,7 @@ reply_addrs (struct kago_dns_server *s, const uint8_t *query, const struct quest
       }
   put_header (out, query, flags, RCODE_NOERROR, 1, an);
   memcpy (out + HDR, query + HDR, q->end - HDR);
-  send_to (s->udp_fd, out, n, to);
+  respond (s, to, out, n);
 }
 
 /* A PTR record: NAME (dotted, no trailing dot) as the answer.  Returns
@@ -360,7 +331,7 @@ reply_ptr (struct kago_dns_server *s, const uint8_t *query, const struct questio
   put32 (r + 6, KAGO_DNS_TTL);
   put16 (r + 10, (uint16_t) rl);
   memcpy (r + 12, rdata, rl);
-  send_to (s->udp_fd, out, q->end + 12 + rl, to);
+  respond (s, to, out, q->end + 12 + rl);
   return true;
 }
 
@@ -374,6 +345,8 @@ pending_free (struct pending *p)
   p->fd = -1;
   free (p->query);
   p->query = NULL;
+  free (p->answer);
+  p->answer = NULL;
 }
 
 static uint16_t
@@ -387,7 +360,7 @@ new_id (struct kago_dns_server *s)
           /* No entropy yet (early boot): still different from the last.  */
           static _Thread_local uint32_t x = 0x9e3779b9u;
           x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-          id = (uint16_t) (x ^ (uint32_t) now_ms ());
+          id = (uint16_t) (x ^ (uint32_t) dns_now_ms ());
         }
       bool used = false;
       for (size_t i = 0; i < KAGO_DNS_MAX_PENDING; i++)
@@ -406,6 +379,11 @@ send_upstream (struct kago_dns_server *s, struct pending *p)
   struct sockaddr_in sa = { .sin_family = AF_INET,
                             .sin_port = htons (u->port ? u->port : KAGO_DNS_PORT),
                             .sin_addr.s_addr = htonl (u->addr) };
+  p->id = new_id (s);
+  put16 (p->query, p->id);
+  p->deadline = dns_now_ms () + s->timeout_ms;
+  if (p->tcp)
+    return dns_tcp_upstream_connect (s, p);
   int fd = socket (AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return -1;
@@ -414,17 +392,14 @@ send_upstream (struct kago_dns_server *s, struct pending *p)
       close (fd);
       return -1;
     }
-  p->fd = fd; /* a slot in use from here on, for new_id */
-  p->id = 0;
-  p->id = new_id (s);
-  put16 (p->query, p->id);
+  p->fd = fd;
+  p->state = UP_UDP;
   if (send (fd, p->query, p->len, MSG_NOSIGNAL) != (ssize_t) p->len)
     {
       close (fd);
       p->fd = -1;
       return -1;
     }
-  p->deadline = now_ms () + s->timeout_ms;
   return 0;
 }
 
@@ -435,6 +410,8 @@ next_upstream (struct kago_dns_server *s, struct pending *p)
   if (p->fd >= 0)
     close (p->fd);
   p->fd = -1;
+  free (p->answer);
+  p->answer = NULL;
   while (++p->upstream < s->n_upstreams)
     if (send_upstream (s, p) == 0)
       return;
@@ -462,6 +439,7 @@ forward (struct kago_dns_server *s, const uint8_t *query, size_t n, const struct
   p->qend = q->end;
   p->client_id = get16 (query);
   p->client = *from;
+  p->tcp = from->conn >= 0;
   p->upstream = 0;
   if (send_upstream (s, p) < 0)
     next_upstream (s, p);
@@ -478,38 +456,56 @@ same_question (const uint8_t *a, const uint8_t *b, size_t qend)
 
 /* What P's upstream sent.  */
 static void
-on_upstream (struct kago_dns_server *s, struct pending *p)
+on_upstream (struct kago_dns_server *s, struct pending *p, short revents)
 {
-  ssize_t n = recv (p->fd, s->buf, BUF_SIZE, MSG_DONTWAIT);
-  if (n < 0)
+  uint8_t *r;
+  size_t len;
+  if (p->tcp)
     {
-      if (errno == EAGAIN || errno == EINTR)
+      int k = dns_tcp_upstream_io (p, revents);
+      if (k < 0)
+        next_upstream (s, p);
+      if (k <= 0)
         return;
-      next_upstream (s, p); /* ECONNREFUSED: nothing listens there */
-      return;
+      r = p->answer + 2;
+      len = get16 (p->answer);
     }
-  const uint8_t *r = s->buf;
-  size_t len = (size_t) n;
+  else
+    {
+      ssize_t n = recv (p->fd, s->buf, 65536, MSG_DONTWAIT);
+      if (n < 0)
+        {
+          if (errno != EAGAIN && errno != EINTR)
+            next_upstream (s, p); /* ECONNREFUSED: nothing listens there */
+          return;
+        }
+      r = s->buf;
+      len = (size_t) n;
+    }
   /* The connected socket sees only the upstream's address; the id and the
      question must match too, or it is not the answer (a spoof, or a late
      answer to a query the socket no longer asks).  */
   if (len < p->qend || get16 (r) != p->id || !(get16 (r + 2) & F_QR) || get16 (r + 4) != 1
       || !same_question (r, p->query, p->qend))
-    return;
+    {
+      if (p->tcp)
+        next_upstream (s, p); /* a TCP stream carries only this answer */
+      return;
+    }
   int rcode = get16 (r + 2) & 0xf;
   if ((rcode == RCODE_SERVFAIL || rcode == RCODE_REFUSED) && p->upstream + 1 < s->n_upstreams)
     {
       next_upstream (s, p);
       return;
     }
-  put16 (s->buf, p->client_id);
-  send_to (s->udp_fd, s->buf, len, &p->client);
+  put16 (r, p->client_id);
+  respond (s, &p->client, r, len);
   pending_free (p);
 }
 
 /* A query from a client.  */
-static void
-on_query (struct kago_dns_server *s, const uint8_t *query, size_t n, const struct peer *from)
+void
+dns_query (struct kago_dns_server *s, const uint8_t *query, size_t n, const struct peer *from)
 {
   struct question q;
   int r = parse_query (query, n, &q);
@@ -561,13 +557,13 @@ drain_queries (struct kago_dns_server *s)
   /* A bounded batch, so that answers from upstreams are not starved.  */
   for (int i = 0; i < 64; i++)
     {
-      struct peer from = { .local.s_addr = 0 };
+      struct peer from = { .local.s_addr = 0, .conn = -1 };
       union
       {
         char buf[CMSG_SPACE (sizeof (struct in_pktinfo))];
         struct cmsghdr align;
       } ctl;
-      struct iovec iov = { .iov_base = s->buf, .iov_len = BUF_SIZE };
+      struct iovec iov = { .iov_base = s->buf, .iov_len = 65536 };
       struct msghdr m = { .msg_name = &from.addr,
                           .msg_namelen = sizeof from.addr,
                           .msg_iov = &iov,
@@ -587,7 +583,7 @@ drain_queries (struct kago_dns_server *s)
             memcpy (&pi, CMSG_DATA (c), sizeof pi);
             from.local = pi.ipi_addr;
           }
-      on_query (s, s->buf, (size_t) n, &from);
+      dns_query (s, s->buf, (size_t) n, &from);
     }
 }
 
@@ -595,22 +591,37 @@ static void *
 server_thread (void *arg)
 {
   struct kago_dns_server *s = arg;
-  struct pollfd pfd[2 + KAGO_DNS_MAX_PENDING];
-  size_t slot[KAGO_DNS_MAX_PENDING];
+  struct pollfd pfd[3 + DNS_MAX_TCP + KAGO_DNS_MAX_PENDING];
+  /* What pfd[3 + i] is: a connection (< DNS_MAX_TCP) or a pending query.  */
+  size_t slot[DNS_MAX_TCP + KAGO_DNS_MAX_PENDING];
   for (;;)
     {
-      size_t nfd = 2;
-      uint64_t now = now_ms (), next = UINT64_MAX;
+      size_t nfd = 3;
+      uint64_t now = dns_now_ms (), next = UINT64_MAX;
       pfd[0] = (struct pollfd){ .fd = s->stop_fd, .events = POLLIN };
       pfd[1] = (struct pollfd){ .fd = s->udp_fd, .events = POLLIN };
+      pfd[2] = (struct pollfd){ .fd = s->tcp_fd, .events = POLLIN }; /* -1: ignored by poll */
+      for (size_t i = 0; i < DNS_MAX_TCP; i++)
+        {
+          struct tcp_conn *c = &s->conns[i];
+          if (c->fd < 0)
+            continue;
+          slot[nfd - 3] = i;
+          pfd[nfd++] = (struct pollfd){ .fd = c->fd, .events = POLLIN | (c->out_len ? POLLOUT : 0) };
+          if (c->deadline < next)
+            next = c->deadline;
+        }
       for (size_t i = 0; i < KAGO_DNS_MAX_PENDING; i++)
-        if (s->pending[i].fd >= 0)
-          {
-            slot[nfd - 2] = i;
-            pfd[nfd++] = (struct pollfd){ .fd = s->pending[i].fd, .events = POLLIN };
-            if (s->pending[i].deadline < next)
-              next = s->pending[i].deadline;
-          }
+        {
+          struct pending *p = &s->pending[i];
+          if (p->fd < 0)
+            continue;
+          bool out = p->state == UP_TCP_CONNECTING || p->state == UP_TCP_WRITING;
+          slot[nfd - 3] = DNS_MAX_TCP + i;
+          pfd[nfd++] = (struct pollfd){ .fd = p->fd, .events = out ? POLLOUT : POLLIN };
+          if (p->deadline < next)
+            next = p->deadline;
+        }
       int timeout = next == UINT64_MAX ? -1 : next <= now ? 0 : (int) (next - now);
       int r = poll (pfd, nfd, timeout);
       if (r < 0 && errno != EINTR)
@@ -621,29 +632,64 @@ server_thread (void *arg)
         {
           if (pfd[1].revents)
             drain_queries (s);
-          for (size_t j = 2; j < nfd; j++)
+          if (pfd[2].revents)
+            dns_tcp_accept (s);
+          for (size_t j = 3; j < nfd; j++)
             {
-              struct pending *p = &s->pending[slot[j - 2]];
-              /* Handling one may have freed or reused another's slot.  */
-              if (pfd[j].revents && p->fd == pfd[j].fd)
-                on_upstream (s, p);
+              if (pfd[j].revents == 0)
+                continue;
+              /* Handling one may have closed, freed or reused another's
+                 slot: only one whose fd is still the one polled.  */
+              if (slot[j - 3] < DNS_MAX_TCP)
+                {
+                  struct tcp_conn *c = &s->conns[slot[j - 3]];
+                  if (c->fd == pfd[j].fd)
+                    dns_tcp_conn_io (s, c, pfd[j].revents);
+                }
+              else
+                {
+                  struct pending *p = &s->pending[slot[j - 3] - DNS_MAX_TCP];
+                  if (p->fd == pfd[j].fd)
+                    on_upstream (s, p, pfd[j].revents);
+                }
             }
         }
-      now = now_ms ();
+      now = dns_now_ms ();
       for (size_t i = 0; i < KAGO_DNS_MAX_PENDING; i++)
         if (s->pending[i].fd >= 0 && s->pending[i].deadline <= now)
           next_upstream (s, &s->pending[i]);
+      for (size_t i = 0; i < DNS_MAX_TCP; i++)
+        if (s->conns[i].fd >= 0 && s->conns[i].deadline <= now)
+          dns_tcp_conn_close (&s->conns[i]);
     }
   return NULL;
+}
+
+/* Is FD a socket of TYPE (listening when LISTENING)?  */
+static bool
+socket_of_type (int fd, int type, bool listening)
+{
+  int v = 0;
+  socklen_t l = sizeof v;
+  if (getsockopt (fd, SOL_SOCKET, SO_TYPE, &v, &l) < 0 || v != type)
+    return false;
+  l = sizeof v;
+  return !listening || (getsockopt (fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) == 0 && v == 1);
 }
 
 int
 kago_dns_start (const struct kago_dns_config *cfg, struct kago_dns_server **out, kago_error_t *err)
 {
-  if (cfg->udp_fd < 0 || cfg->lookup == NULL || cfg->n_upstreams > KAGO_DNS_MAX_UPSTREAMS)
+  if (cfg->lookup == NULL || cfg->n_upstreams > KAGO_DNS_MAX_UPSTREAMS)
     return kago_error_set (err, EINVAL, "start the DNS resolver: invalid configuration");
+  if (!socket_of_type (cfg->udp_fd, SOCK_DGRAM, false))
+    return kago_error_set (err, EINVAL, "start the DNS resolver: fd %d is not a UDP socket", cfg->udp_fd);
+  if (cfg->tcp_fd != -1 && !socket_of_type (cfg->tcp_fd, SOCK_STREAM, true))
+    return kago_error_set (
+        err, EINVAL, "start the DNS resolver: fd %d is not a listening TCP socket (-1: none)", cfg->tcp_fd);
   struct kago_dns_server *s = xzalloc (sizeof *s);
   s->udp_fd = cfg->udp_fd;
+  s->tcp_fd = cfg->tcp_fd;
   memcpy (s->upstreams, cfg->upstreams, sizeof s->upstreams);
   s->n_upstreams = cfg->n_upstreams;
   s->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : KAGO_DNS_TIMEOUT_MS;
@@ -652,6 +698,8 @@ kago_dns_start (const struct kago_dns_config *cfg, struct kago_dns_server **out,
   s->arg = cfg->arg;
   for (size_t i = 0; i < KAGO_DNS_MAX_PENDING; i++)
     s->pending[i].fd = -1;
+  for (size_t i = 0; i < DNS_MAX_TCP; i++)
+    s->conns[i].fd = -1;
   s->stop_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (s->stop_fd < 0)
     {
@@ -659,15 +707,16 @@ kago_dns_start (const struct kago_dns_config *cfg, struct kago_dns_server **out,
       free (s);
       return -1;
     }
-  int fl = fcntl (s->udp_fd, F_GETFL);
-  if (fl < 0 || fcntl (s->udp_fd, F_SETFL, fl | O_NONBLOCK) < 0)
+  int fl = fcntl (s->udp_fd, F_GETFL), tfl = s->tcp_fd < 0 ? 0 : fcntl (s->tcp_fd, F_GETFL);
+  if (fl < 0 || fcntl (s->udp_fd, F_SETFL, fl | O_NONBLOCK) < 0 || tfl < 0
+      || (s->tcp_fd >= 0 && fcntl (s->tcp_fd, F_SETFL, tfl | O_NONBLOCK) < 0))
     {
       kago_error_set (err, errno, "start the DNS resolver: the listening socket");
       close (s->stop_fd);
       free (s);
       return -1;
     }
-  s->buf = xmalloc (BUF_SIZE);
+  s->buf = xmalloc (65536);
 
   pthread_attr_t attr;
   pthread_attr_init (&attr);
@@ -706,100 +755,12 @@ kago_dns_stop (struct kago_dns_server *s)
   pthread_join (s->thread, NULL);
   for (size_t i = 0; i < KAGO_DNS_MAX_PENDING; i++)
     pending_free (&s->pending[i]);
+  for (size_t i = 0; i < DNS_MAX_TCP; i++)
+    dns_tcp_conn_close (&s->conns[i]);
   close (s->stop_fd);
   close (s->udp_fd);
+  if (s->tcp_fd >= 0)
+    close (s->tcp_fd);
   free (s->buf);
   free (s);
-}
-
-/* Sockets and configuration.  */
-
-int
-kago_dns_listen (uint32_t addr, uint16_t port, int *udp_fd, kago_error_t *err)
-{
-  struct sockaddr_in sa
-      = { .sin_family = AF_INET, .sin_port = htons (port), .sin_addr.s_addr = htonl (addr) };
-  char a[INET_ADDRSTRLEN];
-  inet_ntop (AF_INET, &sa.sin_addr, a, sizeof a);
-  int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return kago_error_set (err, errno, "DNS: socket");
-  /* IP_PKTINFO: the address each query went to, to answer from it.  */
-  int one = 1;
-  if (setsockopt (fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) < 0
-      || bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return kago_error_set (err, e, "DNS: bind %s:%u", a, (unsigned) port);
-    }
-  *udp_fd = fd;
-  return 0;
-}
-
-static int
-listen_in_ns (void *arg, kago_error_t *err)
-{
-  return kago_dns_listen (KAGO_DNS_ADDR, KAGO_DNS_PORT, arg, err);
-}
-
-int
-kago_dns_listen_netns (int netns_fd, int *udp_fd, kago_error_t *err)
-{
-  int fd = -1;
-  if (kago_netns_run (netns_fd, listen_in_ns, &fd, err) < 0)
-    {
-      if (fd >= 0)
-        close (fd);
-      return -1;
-    }
-  *udp_fd = fd;
-  return 0;
-}
-
-size_t
-kago_dns_upstreams_from_resolv_conf (const char *text, struct kago_dns_upstream *out, size_t max,
-                                     size_t *skipped)
-{
-  size_t n = 0, skip = 0;
-  for (const char *line = text; line && *line;)
-    {
-      const char *eol = strchr (line, '\n');
-      size_t len = eol ? (size_t) (eol - line) : strlen (line);
-      const char *p = line, *end = line + len;
-      line = eol ? eol + 1 : NULL;
-      while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
-      static const char kw[] = "nameserver";
-      size_t kl = sizeof kw - 1;
-      if ((size_t) (end - p) <= kl || memcmp (p, kw, kl) != 0 || (p[kl] != ' ' && p[kl] != '\t'))
-        continue;
-      p += kl;
-      while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
-      size_t al = 0;
-      while (p + al < end && p[al] != ' ' && p[al] != '\t' && p[al] != '\r' && p[al] != '#' && p[al] != ';')
-        al++;
-      char a[64];
-      struct in_addr ia;
-      if (al == 0)
-        continue;
-      if (al >= sizeof a)
-        {
-          skip++;
-          continue;
-        }
-      memcpy (a, p, al);
-      a[al] = '\0';
-      if (inet_pton (AF_INET, a, &ia) != 1)
-        {
-          skip++; /* IPv6 (or not an address) */
-          continue;
-        }
-      if (n < max)
-        out[n++] = (struct kago_dns_upstream){ .addr = ntohl (ia.s_addr), .port = 0 };
-    }
-  if (skipped)
-    *skipped = skip;
-  return n;
 }

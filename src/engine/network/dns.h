@@ -10,16 +10,17 @@
  * servers, loopback ones such as systemd-resolved's 127.0.0.53 included,
  * are reachable as they are from Docker's resolver.
  *
- *   int udp;
- *   kago_dns_listen_netns (netns_fd, &udp, err);     127.0.0.11:53 in there
- *   struct kago_dns_config cfg = { .udp_fd = udp, .lookup = names, .arg = ctr };
+ *   int udp, tcp;
+ *   kago_dns_listen_netns (netns_fd, &udp, &tcp, err);   127.0.0.11:53 in there
+ *   struct kago_dns_config cfg = { .udp_fd = udp, .tcp_fd = tcp, .lookup = names, .arg = ctr };
  *   cfg.n_upstreams = kago_dns_upstreams_from_resolv_conf (text, cfg.upstreams,
  *                                                          KAGO_DNS_MAX_UPSTREAMS, NULL);
- *   kago_dns_start (&cfg, &server, err);             owns udp from here on
+ *   kago_dns_start (&cfg, &server, err);             owns udp and tcp from here on
  *   ...
  *   kago_dns_stop (server);                          joins, closes everything
  *
- * Queries (UDP, one question):
+ * Queries (UDP, and TCP with the two-byte length before each message;
+ * one question):
  *   - a name the lookup knows: type A (and ANY) answered with its addresses,
  *     TTL 600 (Docker's), AA set, the question echoed as sent; any other
  *     type NOERROR with no answer, so that a client does not go on to ask
@@ -40,9 +41,11 @@
  *     other than 1 get FORMERR; an opcode other than QUERY gets NOTIMP.
  *     Nothing is read past the end of the packet.
  *
- * TCP is not served: answers are at most 512 bytes (TC set when a name has
- * more addresses than fit), and a forwarded answer is relayed whole, at the
- * size the client's own EDNS option asked the upstream for.
+ * Our own answers are at most 512 bytes (TC set when a name has more
+ * addresses than fit); a forwarded answer is relayed whole.  A query that
+ * came over TCP is forwarded over TCP (its client fell back to TCP for an
+ * answer too large for UDP).  At most 16 TCP connections at once, closed
+ * after 10 s without a query.
  */
 #ifndef KAGO_NETWORK_DNS_H
 #define KAGO_NETWORK_DNS_H
@@ -73,6 +76,10 @@ struct kago_dns_config
      kago_dns_start takes it over (and makes it non-blocking) when it
      succeeds; after a failure it is still the caller's.  */
   int udp_fd;
+  /* A listening TCP socket on the same address and port (kago_dns_listen*
+     too), taken over likewise; -1: no TCP.  Checked: a socket of another
+     kind (e.g. 0 left by a zeroed initializer) is an error.  */
+  int tcp_fd;
   struct kago_dns_upstream upstreams[KAGO_DNS_MAX_UPSTREAMS];
   size_t n_upstreams;
   /* Per upstream tried; 0: KAGO_DNS_TIMEOUT_MS.  */
@@ -108,12 +115,14 @@ void kago_dns_stop (struct kago_dns_server *server);
 /* A UDP socket bound to ADDR:PORT (host byte order; PORT 0: any) in the
    caller's namespace, close-on-exec, with IP_PKTINFO (answers go out from
    the address the query was sent to).  It may be made before `lo` is up.
-   The resolver needs this option on a socket it is given.  */
-int kago_dns_listen (uint32_t addr, uint16_t port, int *udp_fd, kago_error_t *err);
+   The resolver needs this option on a socket it is given.  With TCP_FD,
+   also a listening TCP socket on the same address and port.  */
+int kago_dns_listen (uint32_t addr, uint16_t port, int *udp_fd, int *tcp_fd, kago_error_t *err);
 
 /* kago_dns_listen (KAGO_DNS_ADDR, KAGO_DNS_PORT) in the network namespace
-   NETNS_FD (kago_netns_run); the caller's threads keep their namespace.  */
-int kago_dns_listen_netns (int netns_fd, int *udp_fd, kago_error_t *err);
+   NETNS_FD (kago_netns_run); the caller's threads keep their namespace.
+   TCP_FD may be NULL (UDP only).  */
+int kago_dns_listen_netns (int netns_fd, int *udp_fd, int *tcp_fd, kago_error_t *err);
 
 /* The IPv4 `nameserver` lines of a resolv.conf TEXT, in order, at most MAX
    into OUT (port 0); returns how many.  IPv6 nameservers are skipped (the
