@@ -124,6 +124,53 @@ serve_ctr() {
   grep -q "SERVFAIL" <<<"$output"
 }
 
+# A query over TCP to 127.0.0.11:53 from the container namespace (busybox
+# nslookup has no TCP): `tcp_query NAME` prints the rcode and the A records.
+tcp_query() {
+  ip netns exec "$C" python3 - "$1" <<'PY'
+import socket, struct, sys
+name = sys.argv[1]
+q = struct.pack(">HHHHHH", 0x5151, 0x0100, 1, 0, 0, 0)
+q += b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
+s = socket.create_connection(("127.0.0.11", 53), timeout=10)
+s.sendall(struct.pack(">H", len(q)) + q)
+def read(n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            sys.exit("connection closed")
+        b += c
+    return b
+a = read(struct.unpack(">H", read(2))[0])
+ident, flags, qd, an = struct.unpack(">HHHH", a[:8])
+assert ident == 0x5151, ident
+print("rcode", flags & 15)
+off = len(q)
+for _ in range(an):
+    typ, cls, ttl, rdlen = struct.unpack(">HHIH", a[off + 2 : off + 12])
+    if typ == 1:
+        print("A", socket.inet_ntoa(a[off + 12 : off + 16]))
+    off += 12 + rdlen
+PY
+}
+
+@test "over TCP too, forwarded over TCP" {
+  command -v python3 >/dev/null || skip "python3 is not installed"
+  ip netns exec "$C" ip link set lo up
+  serve up "$H" dns-serve -l 127.0.0.1:5353 outside.example=192.0.2.9
+  serve_ctr
+  run tcp_query web
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'rcode 0\nA 10.0.0.2\nA 10.0.0.3')" ]
+  run tcp_query outside.example
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'rcode 0\nA 192.0.2.9')" ]
+  run tcp_query nowhere.example
+  [ "$status" -eq 0 ]
+  [ "$output" = "rcode 2" ]
+}
+
 @test "the upstreams of a resolv.conf; IPv6 ones are skipped" {
   ip netns exec "$C" ip link set lo up
   serve up "$H" dns-serve -l 127.0.0.1:53 outside.example=192.0.2.8
