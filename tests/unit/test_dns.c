@@ -97,6 +97,7 @@ loopback_sockets (int *tcp)
   if (kago_dns_listen (IP (127, 0, 0, 1), 0, &fd, tcp, &err) < 0)
     {
       printf ("# listen: %s\n", err->msg);
+      fflush (stdout);
       kago_error_release (&err);
       return -1;
     }
@@ -120,6 +121,8 @@ struct fixture
 static int
 fixture_start (struct fixture *f, const uint16_t *ports, size_t n, unsigned timeout_ms)
 {
+  f->server = NULL;
+  f->client = -1;
   struct kago_dns_config cfg = { .lookup = lookup, .reverse = reverse, .timeout_ms = timeout_ms };
   cfg.udp_fd = loopback_sockets (&cfg.tcp_fd);
   if (cfg.udp_fd < 0)
@@ -149,7 +152,8 @@ static void
 fixture_stop (struct fixture *f)
 {
   kago_dns_stop (f->server);
-  close (f->client);
+  if (f->client >= 0)
+    close (f->client);
 }
 
 /* A query for NAME (dotted, as given: its case is kept) of type QTYPE.  */
@@ -771,6 +775,62 @@ TEST (tcp_upstream_refused_then_next)
   close (dead), close (up), close (up_tcp);
 }
 
+TEST (pending_table_full_is_servfail)
+{
+  int up = loopback_socket ();
+  uint16_t port = port_of (up);
+  struct fixture f;
+  CHECK (fixture_start (&f, &port, 1, 5000) == 0);
+  uint8_t q[512], r[4096], uq[512];
+  for (int i = 0; i < KAGO_DNS_MAX_PENDING; i++)
+    {
+      size_t qn = make_query (q, (uint16_t) i, "slow.example", 1);
+      send (f.client, q, qn, 0);
+    }
+  int seen = 0;
+  while (recv_within (up, uq, sizeof uq, 1000, NULL) > 0)
+    seen++;
+  CHECK (seen == KAGO_DNS_MAX_PENDING);
+  /* One more: no room, SERVFAIL at once, and no query upstream.  */
+  size_t qn = make_query (q, 0x9999, "slow.example", 1);
+  ssize_t n = ask (&f, q, qn, r, 1000);
+  CHECK (n == (ssize_t) qn && g16 (r) == 0x9999 && RCODE (r) == 2);
+  CHECK (recv_within (up, uq, sizeof uq, 100, NULL) < 0);
+  /* Container names do not need a slot.  */
+  check_alive (&f);
+  fixture_stop (&f);
+  close (up);
+}
+
+TEST (tcp_random_bytes_do_not_crash)
+{
+  struct fixture f;
+  CHECK (fixture_start (&f, NULL, 0, 0) == 0);
+  unsigned seed = 777;
+  uint8_t junk[300], r[4096];
+  for (int round = 0; round < 200; round++)
+    {
+      int c = tcp_connect (f.port);
+      CHECK (c >= 0);
+      if (c < 0)
+        break;
+      size_t n = (size_t) (rand_r (&seed) % sizeof junk);
+      for (size_t j = 0; j < n; j++)
+        junk[j] = (uint8_t) rand_r (&seed);
+      if (n > 2 && (round & 1))
+        {
+          /* A plausible length, so that the message is parsed.  */
+          junk[0] = 0, junk[1] = (uint8_t) (n - 2);
+        }
+      send (c, junk, n, MSG_NOSIGNAL);
+      while (recv (c, r, sizeof r, MSG_DONTWAIT) > 0)
+        ;
+      close (c);
+    }
+  check_alive (&f);
+  fixture_stop (&f);
+}
+
 TEST (upstreams_from_resolv_conf)
 {
   const char *text = "# generated\n"
@@ -821,6 +881,8 @@ main (void)
   RUN (tcp_queries_pipelined);
   RUN (tcp_query_forwarded_over_tcp);
   RUN (tcp_upstream_refused_then_next);
+  RUN (pending_table_full_is_servfail);
+  RUN (tcp_random_bytes_do_not_crash);
   RUN (upstreams_from_resolv_conf);
   return tap_done ();
 }

@@ -44,32 +44,36 @@ bind_socket (int type, uint32_t addr, uint16_t port, int *out, kago_error_t *err
 int
 kago_dns_listen (uint32_t addr, uint16_t port, int *udp_fd, int *tcp_fd, kago_error_t *err)
 {
-  int u = -1;
-  if (bind_socket (SOCK_DGRAM, addr, port, &u, err) < 0)
-    return -1;
-  if (tcp_fd != NULL)
+  /* With PORT 0 and TCP: the port the kernel gave the UDP socket may be
+     taken for TCP (another connection's local port): another try.  */
+  for (int attempt = 0;; attempt++)
     {
-      if (port == 0)
+      int u = -1;
+      if (bind_socket (SOCK_DGRAM, addr, port, &u, err) < 0)
+        return -1;
+      if (tcp_fd == NULL)
         {
-          /* The same port as the UDP socket's.  */
-          struct sockaddr_in sa;
-          socklen_t l = sizeof sa;
-          if (getsockname (u, (struct sockaddr *) &sa, &l) < 0)
-            {
-              int e = errno;
-              close (u);
-              return kago_error_set (err, e, "DNS: getsockname");
-            }
-          port = ntohs (sa.sin_port);
+          *udp_fd = u;
+          return 0;
         }
-      if (bind_socket (SOCK_STREAM, addr, port, tcp_fd, err) < 0)
+      struct sockaddr_in sa;
+      socklen_t l = sizeof sa;
+      if (getsockname (u, (struct sockaddr *) &sa, &l) < 0)
         {
+          int e = errno;
           close (u);
-          return -1;
+          return kago_error_set (err, e, "DNS: getsockname");
         }
+      if (bind_socket (SOCK_STREAM, addr, ntohs (sa.sin_port), tcp_fd, err) == 0)
+        {
+          *udp_fd = u;
+          return 0;
+        }
+      close (u);
+      if (port != 0 || (*err)->errnum != EADDRINUSE || attempt == 15)
+        return -1;
+      kago_error_release (err);
     }
-  *udp_fd = u;
-  return 0;
 }
 
 struct listen_job
