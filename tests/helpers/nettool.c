@@ -15,18 +15,28 @@
      nettool [-n NETNS] ifindex NAME
      nettool [-n NETNS] show NAME        name kind mtu master up rx_bytes tx_bytes rx_packets tx_packets
      nettool [-n NETNS] links            one `show` line per link
+     nettool [-n NETNS] dns-serve [-l ADDR:PORT] [-u ADDR[:PORT]]... [-r RESOLV.CONF] [-t MS]
+             NAME=ADDR[,ADDR]...
+         the embedded resolver (src/engine/network/dns.h) serving the names
+         given over UDP and TCP, at 127.0.0.11:53 in NETNS (kago_dns_listen_netns) or at
+         ADDR:PORT here; forwarding to the upstreams given and those of
+         RESOLV.CONF, from the namespace nettool runs in.  Prints "ready"
+         once it listens, serves until SIGTERM or SIGINT.
 
    Errors go to stderr as "nettool: MESSAGE" with exit status 1; status 2 for
    a usage error.  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fsutil.h"
+#include "engine/network/dns.h"
 #include "engine/network/netlink.h"
 
 static int
@@ -209,6 +219,144 @@ run (struct kago_nl *nl, int argc, char **argv, kago_error_t *err)
   return usage ();
 }
 
+/* dns-serve's table: NAME=ADDR[,ADDR]... as given.  */
+struct dns_names
+{
+  char **argv;
+  int argc;
+};
+
+static int
+dns_lookup (const char *name, uint32_t *addrs, size_t max, void *arg)
+{
+  const struct dns_names *t = arg;
+  size_t n = 0;
+  for (int i = 0; i < t->argc; i++)
+    {
+      const char *eq = strchr (t->argv[i], '=');
+      size_t nl = (size_t) (eq - t->argv[i]);
+      if (strlen (name) != nl || strncasecmp (name, t->argv[i], nl) != 0)
+        continue;
+      for (const char *a = eq + 1; *a && n < max;)
+        {
+          char buf[INET_ADDRSTRLEN];
+          size_t l = strcspn (a, ",");
+          snprintf (buf, sizeof buf, "%.*s", (int) (l < sizeof buf ? l : sizeof buf - 1), a);
+          addrs[n++] = ntohl (addr4 (buf).s_addr);
+          a += l + (a[l] == ',');
+        }
+    }
+  return (int) n;
+}
+
+static int
+dns_reverse (uint32_t addr, char *name, size_t size, void *arg)
+{
+  const struct dns_names *t = arg;
+  for (int i = 0; i < t->argc; i++)
+    {
+      const char *eq = strchr (t->argv[i], '=');
+      uint32_t a[KAGO_DNS_MAX_ADDRS];
+      cleanup_free char *nm = strndup (t->argv[i], (size_t) (eq - t->argv[i]));
+      int n = dns_lookup (nm, a, KAGO_DNS_MAX_ADDRS, arg);
+      for (int j = 0; j < n; j++)
+        if (a[j] == addr)
+          {
+            snprintf (name, size, "%s", nm);
+            return 1;
+          }
+    }
+  return 0;
+}
+
+/* ADDR[:PORT], host byte order.  */
+static struct kago_dns_upstream
+addr_port (const char *s)
+{
+  char buf[64];
+  snprintf (buf, sizeof buf, "%s", s);
+  char *colon = strchr (buf, ':');
+  unsigned port = 0;
+  if (colon)
+    {
+      *colon = '\0';
+      port = num (colon + 1);
+      if (port > 65535)
+        exit (usage ());
+    }
+  return (struct kago_dns_upstream){ .addr = ntohl (addr4 (buf).s_addr), .port = (uint16_t) port };
+}
+
+static int
+dns_serve (const char *ns, int argc, char **argv)
+{
+  struct kago_dns_config cfg = { .udp_fd = -1, .tcp_fd = -1, .lookup = dns_lookup, .reverse = dns_reverse };
+  struct dns_names names;
+  const char *listen_at = NULL;
+  kago_error_t err = NULL;
+  int i;
+  for (i = 1; i + 1 < argc && argv[i][0] == '-'; i += 2)
+    {
+      if (strcmp (argv[i], "-l") == 0)
+        listen_at = argv[i + 1];
+      else if (strcmp (argv[i], "-u") == 0 && cfg.n_upstreams < KAGO_DNS_MAX_UPSTREAMS)
+        cfg.upstreams[cfg.n_upstreams++] = addr_port (argv[i + 1]);
+      else if (strcmp (argv[i], "-t") == 0)
+        cfg.timeout_ms = num (argv[i + 1]);
+      else if (strcmp (argv[i], "-r") == 0)
+        {
+          cleanup_free char *text = NULL;
+          if (read_file_at (AT_FDCWD, argv[i + 1], &text, NULL, &err) < 0)
+            return fail (&err);
+          size_t skipped;
+          cfg.n_upstreams += kago_dns_upstreams_from_resolv_conf (
+              text, cfg.upstreams + cfg.n_upstreams, KAGO_DNS_MAX_UPSTREAMS - cfg.n_upstreams, &skipped);
+          if (skipped)
+            fprintf (stderr, "nettool: %zu nameserver(s) of %s skipped (IPv6)\n", skipped, argv[i + 1]);
+        }
+      else
+        return usage ();
+    }
+  names.argv = argv + i;
+  names.argc = argc - i;
+  for (int j = 0; j < names.argc; j++)
+    if (strchr (names.argv[j], '=') == NULL)
+      return usage ();
+  cfg.arg = &names;
+  if ((ns == NULL) == (listen_at == NULL))
+    return usage ();
+  if (ns)
+    {
+      cleanup_close int fd = open_ns (ns);
+      if (kago_dns_listen_netns (fd, &cfg.udp_fd, &cfg.tcp_fd, &err) < 0)
+        return fail (&err);
+    }
+  else
+    {
+      struct kago_dns_upstream at = addr_port (listen_at);
+      if (kago_dns_listen (at.addr, at.port, &cfg.udp_fd, &cfg.tcp_fd, &err) < 0)
+        return fail (&err);
+    }
+  sigset_t stop;
+  sigemptyset (&stop);
+  sigaddset (&stop, SIGTERM);
+  sigaddset (&stop, SIGINT);
+  sigprocmask (SIG_BLOCK, &stop, NULL);
+  struct kago_dns_server *server;
+  if (kago_dns_start (&cfg, &server, &err) < 0)
+    {
+      close (cfg.udp_fd);
+      close (cfg.tcp_fd);
+      return fail (&err);
+    }
+  printf ("ready\n");
+  fflush (stdout);
+  int sig;
+  sigwait (&stop, &sig);
+  kago_dns_stop (server);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -222,6 +370,8 @@ main (int argc, char **argv)
     }
   if (argc < 1)
     return usage ();
+  if (strcmp (argv[0], "dns-serve") == 0)
+    return dns_serve (ns, argc, argv);
   struct kago_nl *nl;
   if (ns)
     {
