@@ -337,3 +337,51 @@ fetch() {
   ! nft_kago | grep -q '10.50.0.2'
   kn_ok network rm na
 }
+
+@test "networks: containers resolve each other by name, alias and short id at 127.0.0.11; other names are forwarded" {
+  local nettool="$REPO/build/tests/helpers/nettool"
+  [ -x "$nettool" ] || skip "nettool is not built"
+  # A fake upstream on the host namespace's loopback (the containers'
+  # --dns): only the monitor's resolver, in the host namespace, reaches it.
+  ip -n "$H" link set lo up
+  ip netns exec "$H" "$nettool" dns-serve -l 127.0.0.1:53 outside.test=10.9.9.9 >"$TEST_DIR/up.out" 2>&1 3>&- &
+  HTTPD_PID=$!
+  for _ in $(seq 100); do
+    grep -q '^ready$' "$TEST_DIR/up.out" && break
+    sleep 0.05
+  done
+  grep -q '^ready$' "$TEST_DIR/up.out" || fail "upstream: $(cat "$TEST_DIR/up.out")"
+  kn_ok network create na
+  kn_ok network create nb
+  kn_d run -d --name a1 --network na --network-alias www --dns 127.0.0.1 busybox sleep 100
+  kn_d run -d --name a2 --network na --dns 127.0.0.1 busybox sleep 100
+  kn_d run -d --name b1 --network nb --dns 127.0.0.1 busybox sleep 100
+  local a1ip short
+  a1ip="$(ip_on na a1)"
+  short="$(kn inspect -f '{{.Id}}' a1 | cut -c1-12)"
+  kn_ok exec a2 cat /etc/resolv.conf
+  [[ "$output" == *"# ExtServers: [127.0.0.1]"* ]] || fail "$output"
+  local name
+  for name in a1 www WWW. "$short"; do
+    kn_ok exec a2 nslookup "$name"
+    [[ "$output" == *"Address: $a1ip"* ]] || fail "$name: $output"
+  done
+  kn_ok exec a2 ping -c1 -W2 a1
+  # Forwarded from the host namespace to the upstream.
+  kn_ok exec a1 nslookup outside.test
+  [[ "$output" == *"Address: 10.9.9.9"* ]] || fail "$output"
+  # A container of another network is not a name here (forwarded: unknown).
+  run kn exec b1 nslookup a1
+  [ "$status" -ne 0 ] && [[ "$output" != *"$a1ip"* ]] || fail "b1 resolved a1: $output"
+  # The monitor's server answers in the container's namespace only.
+  run kn exec b1 nslookup b1
+  [[ "$output" == *"Address: $(ip_on nb b1)"* ]] || fail "$output"
+  # A stopped container's name goes with its endpoint.
+  kn_ok stop -t 0 a1
+  run kn exec a2 nslookup a1
+  [ "$status" -ne 0 ] || fail "a1 still resolves: $output"
+  # The server's sockets do not keep a stopped container's namespace (and
+  # its veth) alive.
+  kn_ok rm -f a1 a2 b1
+  [ -z "$(host_veths)" ] || fail "veths left: $(host_veths)"
+}

@@ -7,6 +7,7 @@
 #include "common/xalloc.h"
 #include "engine/container/ctr_network.h"
 #include "engine/container/ctr_ports.h"
+#include "engine/container/ctr_dns.h"
 #include "engine/container/lifecycle.h"
 #include "engine/container/logs.h"
 #include "engine/container/record.h"
@@ -49,6 +50,7 @@ struct mon
   struct kago_runtime rt;
   struct kago_ctr_run_config rc; /* from the record: stdio, policy, log, rootfs */
   struct kago_ctr_ports ports;   /* the published host ports' sockets */
+  struct kago_ctr_dns dns;       /* the embedded DNS server (user-defined networks) */
   int master;        /* tty */
   int out_r, err_r;  /* pipes */
   int in_w;          /* the container's stdin (pipe write end or master) */
@@ -352,6 +354,8 @@ launch (struct mon *m, kago_error_t *err)
           attached = true;
           KAGO_PHASE ("mon:net-attached");
           r = kago_ctr_ports_attach (m->e, m->id, &m->ports, err);
+          if (r == 0)
+            r = kago_ctr_dns_start (m->e, m->id, m->pid, &m->dns, err);
         }
       if (r == 0)
         r = kago_container_start (&m->rt, m->id, err);
@@ -360,6 +364,7 @@ launch (struct mon *m, kago_error_t *err)
     {
       if (attached)
         {
+          kago_ctr_dns_stop (&m->dns);
           kago_ctr_ports_detach (m->e, m->id, &m->ports);
           kago_ctr_net_detach (m->e, m->id, true, 0);
         }
@@ -685,6 +690,8 @@ kago_mon_main (struct kago_engine *e, const char *id, int spawner, const struct 
       uint64_t ooms = 0;
       if (kago_container_oom_kills (&m.rt, id, &ooms, &err) < 0)
         kago_error_release (&err);
+      /* Its sockets hold the container's namespace.  */
+      kago_ctr_dns_stop (&m.dns);
       if (kago_container_delete (&m.rt, id, true, &err) < 0)
         kago_error_release (&err);
       KAGO_PHASE ("mon:rt-deleted");
