@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 MESON ?= meson
 
-.PHONY: all deps build asan check unit integration v2vm demo bench bench-engine bench-phases bench-unpack bench-pull clean format
+.PHONY: all deps build asan check unit integration v2vm demo bench bench-engine bench-network bench-phases bench-unpack bench-pull clean format
 
 all: build
 
@@ -48,6 +48,10 @@ bench: build
 # kago run --rm vs podman run --rm vs docker run --rm (bench/engine.sh).
 bench-engine: build
 	./bench/engine.sh
+
+# The bridge network's cost, kago vs podman vs docker (bench/network.sh).
+bench-network: build
+	./bench/network.sh
 
 bench-phases:
 	./bench/phases.sh
