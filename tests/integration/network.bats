@@ -8,73 +8,17 @@
 # between these namespaces.
 
 load helpers
+load lib/netns
 bats_require_minimum_version 1.5.0
 
 setup() {
-  kago_setup
-  H="kago-test-$$-${BATS_TEST_NUMBER}-h"
-  O="kago-test-$$-${BATS_TEST_NUMBER}-o"
-  IMG_ROOT="$TEST_DIR/store"
-  ip netns add "$H"
-  ip netns add "$O"
-  for ns in "$H" "$O"; do
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  done
-  make_bundle
-  tar -C "$BUNDLE/rootfs" -cf "$TEST_DIR/rootfs.tar" .
-  kn_ok import "$TEST_DIR/rootfs.tar" busybox:latest
+  netns_setup
 }
 
 teardown() {
-  if [ -n "${IMG_ROOT:-}" ] && [ -d "$IMG_ROOT" ] && [ -e "/run/netns/$H" ]; then
-    local ids
-    ids="$(kn ps -aq --no-trunc 2>/dev/null || true)"
-    # shellcheck disable=SC2086
-    [ -z "$ids" ] || kn rm -f $ids >/dev/null 2>&1 || true
-  fi
-  [ -z "${HTTPD_PID:-}" ] || kill "$HTTPD_PID" 2>/dev/null || true
-  ip netns del "$H" 2>/dev/null || true
-  ip netns del "$O" 2>/dev/null || true
-  kago_teardown
-  ! ip netns list | grep -q "^kago-test-$$-${BATS_TEST_NUMBER}-"
+  netns_teardown
 }
 
-# The engine in the test's host namespace.
-kn() {
-  nsenter --net="/run/netns/$H" timeout -k 5 120 "$KAGO_BIN" --root "$IMG_ROOT" "$@"
-}
-
-run_kn() {
-  run kn "$@"
-  echo "# \$ kago $*"
-  echo "# status $status"
-  [ -z "$output" ] || printf '%s\n' "$output" | sed 's/^/# | /'
-  return 0
-}
-
-kn_ok() {
-  run_kn "$@"
-  [ "$status" -eq 0 ] || fail "kago $* failed with status $status: $output"
-}
-
-# Detached: bats' fd 3 closed (a monitor must not keep bats waiting).
-kn_d() {
-  run_kn "$@" 3>&-
-  [ "$status" -eq 0 ] || fail "kago $* failed with status $status: $output"
-}
-
-# The veths in the host namespace (names, one a line).
-host_veths() {
-  ip -n "$H" -o link show type veth | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
-}
-
-leases() {
-  if [ -f "$IMG_ROOT/networks/bridge/ipam" ]; then
-    grep -c '^lease ' "$IMG_ROOT/networks/bridge/ipam" || true
-  else
-    echo 0
-  fi
-}
 
 ip_of() {
   kn inspect -f '{{.NetworkSettings.IPAddress}}' "$1"
@@ -124,12 +68,7 @@ ip_of() {
 }
 
 @test "network: a container reaches an outside host, its address masqueraded to the host's" {
-  ip link add kt-hv netns "$H" type veth peer name kt-ov netns "$O"
-  ip -n "$H" addr add 10.200.0.1/24 dev kt-hv
-  ip -n "$H" link set kt-hv up
-  ip -n "$O" addr add 10.200.0.2/24 dev kt-ov
-  ip -n "$O" link set kt-ov up
-  ip -n "$O" link set lo up
+  outside_host
   mkdir -p "$TEST_DIR/www"
   echo from-outside >"$TEST_DIR/www/x"
   ip netns exec "$O" busybox httpd -f -vv -p 8080 -h "$TEST_DIR/www" 2>"$TEST_DIR/httpd.log" 3>&- &

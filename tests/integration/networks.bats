@@ -8,64 +8,15 @@
 # the machine's own network and all traffic stays between these namespaces.
 
 load helpers
+load lib/netns
 bats_require_minimum_version 1.5.0
 
 setup() {
-  kago_setup
-  H="kago-test-$$-${BATS_TEST_NUMBER}-h"
-  O="kago-test-$$-${BATS_TEST_NUMBER}-o"
-  IMG_ROOT="$TEST_DIR/store"
-  ip netns add "$H"
-  ip netns add "$O"
-  for ns in "$H" "$O"; do
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  done
-  make_bundle
-  tar -C "$BUNDLE/rootfs" -cf "$TEST_DIR/rootfs.tar" .
-  kn_ok import "$TEST_DIR/rootfs.tar" busybox:latest
+  netns_setup
 }
 
 teardown() {
-  if [ -n "${IMG_ROOT:-}" ] && [ -d "$IMG_ROOT" ] && [ -e "/run/netns/$H" ]; then
-    local ids
-    ids="$(kn ps -aq --no-trunc 2>/dev/null || true)"
-    # shellcheck disable=SC2086
-    [ -z "$ids" ] || kn rm -f $ids >/dev/null 2>&1 || true
-  fi
-  [ -z "${HTTPD_PID:-}" ] || kill "$HTTPD_PID" 2>/dev/null || true
-  ip netns del "$H" 2>/dev/null || true
-  ip netns del "$O" 2>/dev/null || true
-  kago_teardown
-  ! ip netns list | grep -q "^kago-test-$$-${BATS_TEST_NUMBER}-"
-}
-
-# The engine in the test's host namespace.
-kn() {
-  nsenter --net="/run/netns/$H" timeout -k 5 120 "$KAGO_BIN" --root "$IMG_ROOT" "$@"
-}
-
-run_kn() {
-  run kn "$@"
-  echo "# \$ kago $*"
-  echo "# status $status"
-  [ -z "$output" ] || printf '%s\n' "$output" | sed 's/^/# | /'
-  return 0
-}
-
-kn_ok() {
-  run_kn "$@"
-  [ "$status" -eq 0 ] || fail "kago $* failed with status $status: $output"
-}
-
-# Detached: bats' fd 3 closed (a monitor must not keep bats waiting).
-kn_d() {
-  run_kn "$@" 3>&-
-  [ "$status" -eq 0 ] || fail "kago $* failed with status $status: $output"
-}
-
-# The veths in the host namespace (names, one a line).
-host_veths() {
-  ip -n "$H" -o link show type veth | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
+  netns_teardown
 }
 
 
@@ -87,15 +38,6 @@ ip_on() { # NETWORK CONTAINER
   kn inspect -f "{{.NetworkSettings.Networks.$1.IPAddress}}" "$2"
 }
 
-# An outside host at 10.200.0.2 on a veth from the host namespace.
-outside() {
-  ip link add kt-hv netns "$H" type veth peer name kt-ov netns "$O"
-  ip -n "$H" addr add 10.200.0.1/24 dev kt-hv
-  ip -n "$H" link set kt-hv up
-  ip -n "$O" addr add 10.200.0.2/24 dev kt-ov
-  ip -n "$O" link set kt-ov up
-  ip -n "$O" link set lo up
-}
 
 @test "networks: create, ls, inspect, rm and prune, with the state, the bridge and the rules in the kernel" {
   kn_ok network ls
@@ -207,7 +149,7 @@ outside() {
 }
 
 @test "networks: --internal gets no way out, a normal network does" {
-  outside
+  outside_host
   kn_ok network create nn
   kn_ok network create --internal ni
   kn_d run -d --name n1 --network nn busybox sleep 100
@@ -325,7 +267,7 @@ fetch() {
 }
 
 @test "networks: -p publishes a port of a container on a user-defined network" {
-  outside
+  outside_host
   ip -n "$H" link set lo up
   kn_ok network create --subnet 10.50.0.0/24 na
   kn_d run -d --name web --network na -p 8080:80 busybox sh -c "$HTTPD"

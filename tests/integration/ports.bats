@@ -7,78 +7,19 @@
 # deleted in teardown, whatever happened.  No traffic leaves them.
 
 load helpers
+load lib/netns
 bats_require_minimum_version 1.5.0
 
 setup() {
-  kago_setup
-  H="kago-test-$$-${BATS_TEST_NUMBER}-h"
-  O="kago-test-$$-${BATS_TEST_NUMBER}-o"
-  IMG_ROOT="$TEST_DIR/store"
-  ip netns add "$H"
-  ip netns add "$O"
-  for ns in "$H" "$O"; do
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  done
+  netns_setup
   ip -n "$H" link set lo up
-  ip link add kt-hv netns "$H" type veth peer name kt-ov netns "$O"
-  ip -n "$H" addr add 10.200.0.1/24 dev kt-hv
-  ip -n "$H" link set kt-hv up
-  ip -n "$O" addr add 10.200.0.2/24 dev kt-ov
-  ip -n "$O" link set kt-ov up
-  ip -n "$O" link set lo up
-  make_bundle
-  tar -C "$BUNDLE/rootfs" -cf "$TEST_DIR/rootfs.tar" .
-  kn_ok import "$TEST_DIR/rootfs.tar" busybox:latest
+  outside_host
 }
 
 teardown() {
-  if [ -n "${IMG_ROOT:-}" ] && [ -d "$IMG_ROOT" ] && [ -e "/run/netns/$H" ]; then
-    local ids
-    ids="$(kn ps -aq --no-trunc 2>/dev/null || true)"
-    # shellcheck disable=SC2086
-    [ -z "$ids" ] || kn rm -f $ids >/dev/null 2>&1 || true
-  fi
-  [ -z "${HOSTPROC_PID:-}" ] || kill "$HOSTPROC_PID" 2>/dev/null || true
-  ip netns del "$H" 2>/dev/null || true
-  ip netns del "$O" 2>/dev/null || true
-  kago_teardown
-  ! ip netns list | grep -q "^kago-test-$$-${BATS_TEST_NUMBER}-"
+  netns_teardown
 }
 
-kn() {
-  nsenter --net="/run/netns/$H" timeout -k 5 120 "$KAGO_BIN" --root "$IMG_ROOT" "$@"
-}
-
-run_kn() {
-  run kn "$@"
-  echo "# \$ kago $*"
-  echo "# status $status"
-  [ -z "$output" ] || printf '%s\n' "$output" | sed 's/^/# | /'
-  return 0
-}
-
-kn_ok() {
-  run_kn "$@"
-  [ "$status" -eq 0 ] || fail "kago $* failed with status $status: $output"
-}
-
-# Detached: bats' fd 3 closed (a monitor must not keep bats waiting).
-kn_d() {
-  run_kn "$@" 3>&-
-  [ "$status" -eq 0 ] || fail "kago $* failed with status $status: $output"
-}
-
-host_veths() {
-  ip -n "$H" -o link show type veth | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -v '^kt-' || true
-}
-
-leases() {
-  if [ -f "$IMG_ROOT/networks/bridge/ipam" ]; then
-    grep -c '^lease ' "$IMG_ROOT/networks/bridge/ipam" || true
-  else
-    echo 0
-  fi
-}
 
 # The map elements of the table (one a line, "8080 : 172.17.0.2 . 80").
 elements() {
@@ -239,7 +180,7 @@ print(data.decode().strip(), peer[0], flush=True)
   [ "$status" -eq 125 ] && [[ "$output" == *"Bind for 127.0.0.1:8080 failed: port is already allocated"* ]]
   # A host process listening on a port.
   ip netns exec "$H" busybox nc -l -p 8090 </dev/null >/dev/null 2>&1 3>&- &
-  HOSTPROC_PID=$!
+  HTTPD_PID=$!
   sleep 0.3
   run_kn run -d --network bridge -p 8090:80 busybox sleep 100 3>&-
   [ "$status" -eq 125 ] && [[ "$output" == *"Bind for 0.0.0.0:8090 failed: port is already allocated"* ]]
