@@ -26,25 +26,12 @@ elements() {
   ip netns exec "$H" nft list table ip kago 2>/dev/null | sed -n 's/^[[:space:]]*elements = { \(.*\) }$/\1/p' | tr ',' '\n' | sed 's/^ *//'
 }
 
-# An HTTP GET of /x from namespace NS to ADDR:PORT (busybox nc), retried
-# while the server comes up.
-fetch() {
-  local ns="$1" addr="$2" port="$3" i
-  for i in $(seq 1 20); do
-    if ip netns exec "$ns" sh -c "printf 'GET /x HTTP/1.0\r\n\r\n' | busybox nc -w 2 $addr $port" 2>/dev/null | grep -q from-container; then
-      return 0
-    fi
-    sleep 0.2
-  done
-  return 1
-}
 
 # Once: is there an answer (no retry).
 fetch_once() {
   ip netns exec "$1" sh -c "printf 'GET /x HTTP/1.0\r\n\r\n' | busybox nc -w 1 $2 $3" 2>/dev/null | grep -q from-container
 }
 
-HTTPD='mkdir -p /www && echo from-container >/www/x && exec httpd -f -p 80 -h /www'
 
 @test "ports: -p 8080:80 is reached from outside, from the host's own address and from 127.0.0.1" {
   kn_d run -d --name web --network bridge -p 8080:80 busybox sh -c "$HTTPD"

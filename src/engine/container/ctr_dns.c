@@ -19,8 +19,9 @@ kago_ctr_dns_wanted (const char *text, struct kago_dns_upstream *out, size_t max
   *n = 0;
   bool ours = false;
   const char *ext = NULL;
-  for (const char *l = text; l && *l; l = strchr (l, '\n') ? strchr (l, '\n') + 1 : NULL)
+  for (const char *l = text, *nl; l && *l; l = nl ? nl + 1 : NULL)
     {
+      nl = strchr (l, '\n');
       if (strncmp (l, "nameserver", 10) == 0 && (l[10] == ' ' || l[10] == '\t'))
         {
           const char *a = l + 10;

@@ -84,3 +84,19 @@ leases() {
     echo 0
   fi
 }
+
+# busybox httpd serving /x ("from-container") on port 80 in a container.
+HTTPD='mkdir -p /www && echo from-container >/www/x && exec httpd -f -p 80 -h /www'
+
+# An HTTP GET of /x from namespace NS to ADDR:PORT, retried while the
+# server comes up.
+fetch() {
+  local ns="$1" addr="$2" port="$3" i
+  for i in $(seq 1 20); do
+    if ip netns exec "$ns" sh -c "printf 'GET /x HTTP/1.0\r\n\r\n' | busybox nc -w 2 $addr $port" 2>/dev/null | grep -q from-container; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  return 1
+}
