@@ -43,6 +43,9 @@ engine_usage (FILE *out)
          "\n"
          "Options:\n"
          "   --root DIR      the engine's store (default $KAGO_ROOT, else " KAGO_DEFAULT_ROOT ")\n"
+         "   --bip CIDR      the default network's bridge address and subnet, e.g. 10.200.0.1/24\n"
+         "                   (default $KAGO_BIP, else kept; chosen at first use among\n"
+         "                   172.17.0.0/16 ... 172.31.0.0/16 clear of the host's routes)\n"
          "   --help, -h      show this help\n"
          "   --version, -v   print the version\n",
          out);
@@ -84,10 +87,12 @@ main (int argc, char **argv)
   int r = kago_engine_main (argc, argv);
   if (r >= 0)
     return r;
-  /* The verb, past the global flags (--root DIR, --root=DIR, --debug).  */
+  /* The verb, past the global flags (--root DIR, --bip CIDR, their =VALUE forms, --debug).  */
   int v = 1;
   while (v < argc && argv[v][0] == '-')
-    v += (strcmp (argv[v], "--root") == 0 || strcmp (argv[v], "-root") == 0) ? 2 : 1;
+    v += (strcmp (argv[v], "--root") == 0 || strcmp (argv[v], "-root") == 0 || strcmp (argv[v], "--bip") == 0)
+             ? 2
+             : 1;
   if (v < argc)
     fprintf (stderr, "kago: unknown command \"%s\"\n\n", argv[v]);
   else

@@ -400,6 +400,38 @@ TEST (concurrent_allocation)
   rmtmp (dir);
 }
 
+TEST (repool)
+{
+  kago_error_t err = NULL;
+  char *dir = tmpdir ();
+  struct kago_ipam_pool old = pool ("10.31.0.0/24"), neu = pool ("10.32.0.0/16");
+  neu.gateway = ip ("10.32.9.9");
+  uint32_t a;
+  CHECK (kago_ipam_allocate (dir, &old, "0123456789abcdef", 0, &a, &err) == 0);
+  /* Refused while an address is leased, the holder named (short).  */
+  CHECK (kago_ipam_repool (dir, &neu, &err) < 0);
+  if (err)
+    {
+      CHECK_STR (err->msg, "1 address is leased (to 0123456789ab)");
+      kago_error_release (&err);
+    }
+  CHECK (kago_ipam_allocate (dir, &old, "second", 0, &a, &err) == 0 && a == ip ("10.31.0.3"));
+  CHECK (kago_ipam_release (dir, "0123456789abcdef", &err) == 1);
+  CHECK (kago_ipam_release (dir, "second", &err) == 1);
+  CHECK (kago_ipam_repool (dir, &neu, &err) == 0);
+  /* Now the state is the new pool's: the old one is refused, the new one
+     starts at its first address, the gateway skipped.  */
+  CHECK (kago_ipam_allocate (dir, &old, "x", 0, &a, &err) < 0);
+  kago_error_release (&err);
+  CHECK (kago_ipam_allocate (dir, &neu, "x", 0, &a, &err) == 0);
+  CHECK_STR (fmt (a), "10.32.0.1");
+  /* A bad pool is refused before anything.  */
+  struct kago_ipam_pool bad = pool ("10.33.0.0/31");
+  CHECK (kago_ipam_repool (dir, &bad, &err) < 0);
+  kago_error_release (&err);
+  rmtmp (dir);
+}
+
 int
 main (void)
 {
@@ -413,5 +445,6 @@ main (void)
   RUN (release_stale);
   RUN (corrupt_state);
   RUN (concurrent_allocation);
+  RUN (repool);
   return tap_done ();
 }

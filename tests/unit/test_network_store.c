@@ -13,6 +13,7 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "engine/network/endpoint.h"
+#include "engine/network/manage.h"
 #include "engine/network/nat.h"
 #include "engine/network/store.h"
 #include "tap.h"
@@ -248,6 +249,60 @@ TEST (rules_builder)
   CHECK (strstr (one, "isolation iifname") == NULL);
 }
 
+TEST (bip_and_default_pool)
+{
+  kago_error_t err = NULL;
+  struct kago_ipam_pool p;
+  char s[KAGO_CIDR_STRLEN], g[KAGO_IPV4_STRLEN];
+  CHECK (kago_net_parse_bip ("192.168.77.129/25", &p, &err) == 0);
+  CHECK_STR (kago_subnet_format (&p.subnet, s), "192.168.77.128/25");
+  CHECK_STR (kago_ipv4_format (p.gateway, g), "192.168.77.129");
+  static const struct
+  {
+    const char *bip, *msg;
+  } bad[] = {
+    { "10.9.0.0/24", "invalid --bip \"10.9.0.0/24\": 10.9.0.0 is the network address of 10.9.0.0/24; the bridge "
+                     "needs a host address, e.g. 10.9.0.1/24" },
+    { "10.9.0.255/24", "invalid --bip \"10.9.0.255/24\": 10.9.0.255 is the broadcast address of 10.9.0.0/24; "
+                       "the bridge needs a host address, e.g. 10.9.0.1/24" },
+    { "10.9.0.1", "invalid --bip \"10.9.0.1\": give the bridge's address and the prefix length, e.g. "
+                  "192.168.5.1/24" },
+    { "10.9.0.1/0", "invalid --bip \"10.9.0.1/0\": the prefix length must be 1 to 30" },
+    { "10.9.0.1/31", "invalid --bip \"10.9.0.1/31\": the prefix length must be 1 to 30" },
+    { "10.9.0.1/+8", "invalid --bip \"10.9.0.1/+8\": the prefix length must be 1 to 30" },
+    { "10.9.0.1/", "invalid --bip \"10.9.0.1/\": the prefix length must be 1 to 30" },
+    { "10.9.1/24", "invalid --bip \"10.9.1/24\": invalid IPv4 address" },
+    { "1234567890123456789/8", "invalid --bip \"1234567890123456789/8\": give the bridge's address and the "
+                               "prefix length, e.g. 192.168.5.1/24" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      CHECK (kago_net_parse_bip (bad[i].bip, &p, &err) < 0);
+      if (err)
+        {
+          CHECK_CONTAINS (err->msg, bad[i].msg);
+          kago_error_release (&err);
+        }
+    }
+  /* A new store: the default network made with the pool asked for; an
+     existing record is left as it is.  */
+  char *root = tmproot ();
+  CHECK (kago_net_parse_bip ("10.123.4.1/24", &p, &err) == 0);
+  bool made = false;
+  CHECK (kago_net_make_default (root, &p, &made, &err) == 0 && made);
+  struct kago_net b;
+  CHECK (kago_net_find (root, "bridge", &b, &err) == 0);
+  CHECK_STR (kago_subnet_format (&b.pool.subnet, s), "10.123.4.0/24");
+  CHECK_STR (kago_ipv4_format (b.pool.gateway, g), "10.123.4.1");
+  kago_net_clear (&b);
+  CHECK (kago_net_parse_bip ("10.5.0.1/16", &p, &err) == 0);
+  CHECK (kago_net_make_default (root, &p, &made, &err) == 0 && !made);
+  CHECK (kago_net_find (root, "bridge", &b, &err) == 0);
+  CHECK_STR (kago_subnet_format (&b.pool.subnet, s), "10.123.4.0/24");
+  kago_net_clear (&b);
+  rmtmp (root);
+}
+
 int
 main (void)
 {
@@ -256,5 +311,6 @@ main (void)
   RUN (lookup_names_aliases_short_ids);
   RUN (endpoint_stale_cleanup_and_roundtrip);
   RUN (rules_builder);
+  RUN (bip_and_default_pool);
   return tap_done ();
 }

@@ -21,6 +21,7 @@
 #include "engine/container/record.h"
 #include "engine/container/runopts.h"
 #include "engine/image/store.h"
+#include "engine/network/manage.h"
 
 /* Docker's exit statuses for the engine's own failures.  */
 #define EXIT_ENGINE 125
@@ -37,7 +38,21 @@ kago_cli_ctr_fail (kago_error_t *err, int status)
 int
 kago_cli_open_engine (struct kago_engine_ctx *ctx, struct kago_engine *e, kago_error_t *err)
 {
-  return kago_engine_open (ctx->root, e, err);
+  if (kago_engine_open (ctx->root, e, err) < 0)
+    return -1;
+  if (ctx->bip == NULL)
+    return 0;
+  /* --bip (or $KAGO_BIP): the default network's subnet, before anything
+     uses it.  */
+  cleanup_free char *notice = NULL;
+  if (kago_network_default_bip (ctx->root, ctx->bip, kago_ctr_net_holder_alive, e, &notice, err) < 0)
+    {
+      kago_engine_close (e);
+      return -1;
+    }
+  if (notice)
+    fprintf (stderr, "kago: %s\n", notice);
+  return 0;
 }
 
 /* ---- the attached client ---- */

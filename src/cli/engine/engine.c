@@ -1,5 +1,7 @@
-/* `kago [--root DIR] VERB ...`: the engine face's global flags and verbs.
-   The root is --root, else $KAGO_ROOT, else /var/lib/kago.  */
+/* `kago [--root DIR] [--bip CIDR] VERB ...`: the engine face's global flags
+   and verbs.  The root is --root, else $KAGO_ROOT, else /var/lib/kago; the
+   default network's subnet is --bip, else $KAGO_BIP, else what the network
+   has (chosen when it was first made).  */
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +65,8 @@ kago_engine_main (int argc, char **argv)
   ctx.title_len = (size_t) (argv[argc - 1] + strlen (argv[argc - 1]) - argv[0]);
   const char *env = getenv ("KAGO_ROOT");
   ctx.root = env && *env ? env : KAGO_DEFAULT_ROOT;
+  env = getenv ("KAGO_BIP");
+  ctx.bip = env && *env ? env : NULL;
   int i = 1;
   while (i < argc && argv[i][0] == '-')
     {
@@ -80,6 +84,21 @@ kago_engine_main (int argc, char **argv)
       else if (strncmp (a, "--root=", 7) == 0)
         {
           ctx.root = a + 7;
+          i++;
+        }
+      else if (strcmp (a, "--bip") == 0)
+        {
+          if (i + 1 >= argc)
+            {
+              fprintf (stderr, "kago: flag needs an argument: --bip\n");
+              return 1;
+            }
+          ctx.bip = argv[i + 1];
+          i += 2;
+        }
+      else if (strncmp (a, "--bip=", 6) == 0)
+        {
+          ctx.bip = a + 6;
           i++;
         }
       else if (strcmp (a, "--debug") == 0 || strcmp (a, "-D") == 0)

@@ -16,6 +16,7 @@
 struct kago_engine_ctx
 {
   const char *root; /* --root, $KAGO_ROOT, or /var/lib/kago */
+  const char *bip;  /* --bip, $KAGO_BIP, or NULL: the default network's subnet */
   bool debug;
   /* The argv area (for the monitor's process title).  */
   char *title_area;

@@ -310,6 +310,14 @@ cmd_ls (struct kago_engine_ctx *ctx, int argc, char **argv)
     }
   if (check_filters (&filters))
     goto out;
+  if (ctx->bip)
+    {
+      /* (the default network's subnet as --bip has it) */
+      struct kago_engine e;
+      if (open_engine (ctx, &e))
+        goto out;
+      kago_engine_close (&e);
+    }
   kago_error_t err = NULL;
   struct kago_net *v;
   size_t n;

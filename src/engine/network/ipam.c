@@ -447,6 +447,39 @@ out:
   return ret;
 }
 
+int
+kago_ipam_repool (const char *dir, const struct kago_ipam_pool *pool_in, kago_error_t *err)
+{
+  struct kago_ipam_pool pool = *pool_in;
+  if (kago_ipam_pool_check (&pool, err) < 0)
+    return -1;
+  cleanup_close int dfd = -1;
+  cleanup_close int lk = -1;
+  if (lock_dir (dir, true, &dfd, &lk, err) < 0)
+    return -1;
+  struct state st;
+  if (load (dfd, dir, &st, err) < 0)
+    return -1;
+  int ret = 0;
+  if (st.n > 0)
+    {
+      cleanup_strbuf strbuf sb = STRBUF_INIT;
+      for (size_t i = 0; i < st.n; i++)
+        strbuf_addf (&sb, "%s%.12s", i ? ", " : "", st.l[i].holder);
+      ret = kago_error_set (err, 0, "%zu address%s leased (to %s)", st.n, st.n == 1 ? " is" : "es are",
+                            sb.buf);
+    }
+  else
+    {
+      st.present = true;
+      st.pool = pool;
+      st.last = 0;
+      ret = save (dfd, dir, &st, err);
+    }
+  state_free (&st);
+  return ret;
+}
+
 /* Drop the leases DROP selects; returns how many, or -1.  */
 static int
 release_where (const char *dir, bool (*drop) (const char *holder, void *arg), void *arg, kago_error_t *err)

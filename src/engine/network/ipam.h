@@ -73,6 +73,10 @@ int kago_ipam_pool_check (struct kago_ipam_pool *pool, kago_error_t *err);
 int kago_ipam_allocate (const char *dir, const struct kago_ipam_pool *pool, const char *holder,
                         uint32_t requested, uint32_t *out, kago_error_t *err);
 
+/* Make POOL the state's pool (the network's subnet changes): refused, naming
+   the holders, while any address is leased.  */
+int kago_ipam_repool (const char *dir, const struct kago_ipam_pool *pool, kago_error_t *err);
+
 /* Release HOLDER's address; returns how many leases went (0 or 1): no
    lease, or no state at all, is not an error.  */
 int kago_ipam_release (const char *dir, const char *holder, kago_error_t *err);

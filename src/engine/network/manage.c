@@ -11,6 +11,7 @@
 
 #include "common/cleanup.h"
 #include "common/fsutil.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "engine/network/endpoint.h"
 #include "engine/network/manage.h"
@@ -260,6 +261,162 @@ kago_network_remove (const char *root, const char *ref, kago_bridge_alive_fn ali
   if (r == 0 && name_out)
     *name_out = xstrdup (n.name);
   kago_net_clear (&n);
+  close (lfd);
+  return r;
+}
+
+/* ---- the default network's subnet (--bip) ---- */
+
+int
+kago_net_parse_bip (const char *bip, struct kago_ipam_pool *pool, kago_error_t *err)
+{
+  const char *slash = strchr (bip, '/');
+  char addr[KAGO_IPV4_STRLEN];
+  if (slash == NULL || (size_t) (slash - bip) >= sizeof addr)
+    return kago_error_set (err, EINVAL,
+                           "invalid --bip \"%s\": give the bridge's address and the prefix length, e.g. "
+                           "192.168.5.1/24",
+                           bip);
+  memcpy (addr, bip, (size_t) (slash - bip));
+  addr[slash - bip] = '\0';
+  uint32_t a;
+  if (kago_ipv4_parse (addr, &a, err) < 0)
+    return kago_error_wrap (err, "invalid --bip \"%s\"", bip);
+  char *end;
+  unsigned long prefix = strtoul (slash + 1, &end, 10);
+  if (!isdigit ((unsigned char) slash[1]) || *end || prefix < 1 || prefix > 30)
+    return kago_error_set (err, EINVAL, "invalid --bip \"%s\": the prefix length must be 1 to 30", bip);
+  pool->subnet.prefix = (unsigned) prefix;
+  pool->subnet.addr = a & kago_subnet_mask (pool->subnet.prefix);
+  pool->gateway = a;
+  char s[KAGO_CIDR_STRLEN], h[KAGO_IPV4_STRLEN];
+  if (a == pool->subnet.addr || a == kago_subnet_broadcast (&pool->subnet))
+    return kago_error_set (
+        err, EINVAL,
+        "invalid --bip \"%s\": %s is the %s address of %s; the bridge needs a host address, "
+        "e.g. %s/%lu",
+        bip, addr, a == pool->subnet.addr ? "network" : "broadcast", kago_subnet_format (&pool->subnet, s),
+        kago_ipv4_format (pool->subnet.addr + 1, h), prefix);
+  return kago_ipam_pool_check (pool, err);
+}
+
+static bool
+same_pool (const struct kago_ipam_pool *a, const struct kago_ipam_pool *b)
+{
+  return a->subnet.addr == b->subnet.addr && a->subnet.prefix == b->subnet.prefix && a->gateway == b->gateway;
+}
+
+/* Under the store lock: N's subnet becomes POOL when nothing is attached.  */
+static int
+repool_locked (const char *root, struct kago_net *n, const struct kago_ipam_pool *pool, const char *bip,
+               kago_bridge_alive_fn alive, void *alive_arg, kago_error_t *err)
+{
+  char s[KAGO_CIDR_STRLEN], o[KAGO_CIDR_STRLEN];
+  kago_subnet_format (&pool->subnet, s);
+  struct kago_net *v;
+  size_t nv;
+  if (kago_net_list (root, &v, &nv, err) < 0)
+    return -1;
+  int r = 0;
+  for (size_t i = 0; i < nv && r == 0; i++)
+    if (kago_net_is_bridge (&v[i]) && !v[i].predefined
+        && kago_subnet_overlaps (&pool->subnet, &v[i].pool.subnet))
+      r = kago_error_set (err, EEXIST, "invalid --bip \"%s\": %s overlaps with the network %s (%s)", bip, s,
+                          v[i].name, kago_subnet_format (&v[i].pool.subnet, o));
+  kago_nets_free (v, nv);
+  if (r < 0)
+    return -1;
+  cleanup_free char *lpath = xasprintf ("%s/network.lock", n->dir);
+  cleanup_close int lfd = open (lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lfd < 0)
+    return kago_error_set (err, errno, "open %s", lpath);
+  while (flock (lfd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      return kago_error_set (err, errno, "lock %s", lpath);
+  if (alive
+      && (kago_net_endpoint_remove_stale (n->dir, alive, alive_arg, err) < 0
+          || kago_ipam_release_stale (n->dir, alive, alive_arg, err) < 0))
+    return -1;
+#define WHAT "cannot change the subnet of the network %s from %s to %s (--bip %s)"
+  kago_subnet_format (&n->pool.subnet, o);
+  struct kago_net_endpoint *eps;
+  size_t ne;
+  if (kago_net_endpoint_list (n->dir, &eps, &ne, err) < 0)
+    return -1;
+  if (ne)
+    {
+      cleanup_strbuf strbuf sb = STRBUF_INIT;
+      for (size_t i = 0; i < ne; i++)
+        strbuf_addf (&sb, "%s%.12s", i ? ", " : "", eps[i].ctr);
+      kago_net_endpoints_free (eps, ne);
+      kago_error_set (err, 0, "containers use it: %s; stop them first", sb.buf);
+      return kago_error_wrap (err, WHAT, n->name, o, s, bip);
+    }
+  struct kago_ipam_pool old = n->pool;
+  if (kago_ipam_repool (n->dir, pool, err) < 0)
+    return kago_error_wrap (err, WHAT, n->name, o, s, bip);
+#undef WHAT
+  n->pool = *pool;
+  if (kago_net_save (n, err) < 0)
+    {
+      kago_error_t e2 = NULL;
+      if (kago_ipam_repool (n->dir, &old, &e2) < 0)
+        kago_error_release (&e2);
+      return -1;
+    }
+  /* The bridge goes with its old address: the next container makes it
+     anew with the new one.  */
+  r = kago_bridge_delete (n, err);
+  kago_error_t e2 = NULL;
+  if (kago_bridge_rules_apply (root, r < 0 ? &e2 : err) < 0)
+    {
+      if (r < 0)
+        kago_error_release (&e2);
+      r = -1;
+    }
+  return r;
+}
+
+int
+kago_network_default_bip (const char *root, const char *bip, kago_bridge_alive_fn alive, void *alive_arg,
+                          char **notice, kago_error_t *err)
+{
+  *notice = NULL;
+  struct kago_ipam_pool pool;
+  if (kago_net_parse_bip (bip, &pool, err) < 0)
+    return -1;
+  struct kago_net n;
+  bool found;
+  if (kago_net_load (root, KAGO_NET_DEFAULT, &n, &found, err) < 0)
+    return -1;
+  bool same = found && same_pool (&n.pool, &pool);
+  kago_net_clear (&n);
+  if (same)
+    return 0; /* the usual case: no lock */
+  int lfd = kago_net_store_lock (root, err);
+  if (lfd < 0)
+    return -1;
+  bool made;
+  int r = kago_net_make_default (root, &pool, &made, err);
+  if (r < 0)
+    kago_error_wrap (err, "invalid --bip \"%s\"", bip);
+  if (r == 0 && !made)
+    r = kago_net_load (root, KAGO_NET_DEFAULT, &n, &found, err);
+  if (r == 0 && !made && found && !same_pool (&n.pool, &pool))
+    {
+      char was[KAGO_CIDR_STRLEN];
+      kago_subnet_format (&n.pool.subnet, was);
+      r = repool_locked (root, &n, &pool, bip, alive, alive_arg, err);
+      if (r == 0)
+        {
+          char s[KAGO_CIDR_STRLEN], g[KAGO_IPV4_STRLEN];
+          *notice = xasprintf ("the network %s (%s) now has the subnet %s, gateway %s (it had %s)", n.name,
+                               n.ifname, kago_subnet_format (&pool.subnet, s),
+                               kago_ipv4_format (pool.gateway, g), was);
+        }
+    }
+  if (r == 0 && !made)
+    kago_net_clear (&n);
   close (lfd);
   return r;
 }

@@ -35,4 +35,18 @@ int kago_network_create (const char *root, const struct kago_net_create_opts *o,
 int kago_network_remove (const char *root, const char *ref, kago_bridge_alive_fn alive, void *alive_arg,
                          char **name_out, kago_error_t *err);
 
+/* Docker's --bip: "192.168.5.1/24" is the bridge's address and the
+   subnet's prefix.  Errors name --bip and what is allowed.  */
+int kago_net_parse_bip (const char *bip, struct kago_ipam_pool *pool, kago_error_t *err);
+
+/* Give the default network "bridge" the subnet and gateway of BIP: the
+   record is made with them when missing; an existing one is changed when
+   no container is attached (else an error naming the containers; those
+   ALIVE says are gone are dropped first), its bridge deleted (the next
+   container makes it anew) and the rules rewritten, and *NOTICE (freed by
+   the caller) says so.  Nothing is locked or changed when the record has
+   BIP already.  */
+int kago_network_default_bip (const char *root, const char *bip, kago_bridge_alive_fn alive, void *alive_arg,
+                              char **notice, kago_error_t *err);
+
 #endif

@@ -297,8 +297,60 @@ by_name (const void *a, const void *b)
   return strcmp (x->name, y->name);
 }
 
+/* The subnet of a new default network: POOL when given (an error when it
+   overlaps another network), else the first of 172.17.0.0/16 ...
+   172.31.0.0/16 that overlaps no route and no other network.  */
 static int
-make_predefined (const char *root, const char *name, const char *driver, kago_error_t *err)
+default_pool (const char *root, const struct kago_ipam_pool *pool, struct kago_ipam_pool *out,
+              kago_error_t *err)
+{
+  struct kago_net *others;
+  size_t no;
+  if (list_raw (root, &others, &no, err) < 0)
+    return -1;
+  int r = 0;
+  bool chosen = false;
+  char a[KAGO_CIDR_STRLEN], b[KAGO_CIDR_STRLEN];
+  if (pool)
+    {
+      *out = *pool;
+      r = kago_ipam_pool_check (out, err);
+      for (size_t i = 0; r == 0 && i < no; i++)
+        if (kago_net_is_bridge (&others[i]) && strcmp (others[i].name, KAGO_NET_DEFAULT) != 0
+            && kago_subnet_overlaps (&out->subnet, &others[i].pool.subnet))
+          r = kago_error_set (err, EEXIST, "subnet %s overlaps with the network %s (%s)",
+                              kago_subnet_format (&out->subnet, a), others[i].name,
+                              kago_subnet_format (&others[i].pool.subnet, b));
+      chosen = true;
+    }
+  for (unsigned second = 17; r == 0 && second <= 31 && !chosen; second++)
+    {
+      struct kago_subnet s = { .addr = (172u << 24) | (second << 16), .prefix = 16 };
+      bool overlap = false;
+      for (size_t i = 0; i < no; i++)
+        if (kago_net_is_bridge (&others[i]) && kago_subnet_overlaps (&s, &others[i].pool.subnet))
+          overlap = true;
+      if (!overlap)
+        r = kago_net_route_overlaps (&s, &overlap, err);
+      if (r == 0 && !overlap)
+        {
+          out->subnet = s;
+          out->gateway = 0;
+          r = kago_ipam_pool_check (out, err);
+          chosen = true;
+        }
+    }
+  kago_nets_free (others, no);
+  if (r == 0 && !chosen)
+    r = kago_error_set (err, 0,
+                        "no free subnet for the network bridge: 172.17.0.0/16 to 172.31.0.0/16 all "
+                        "overlap routes of this host or other networks (choose one with --bip)");
+  return r;
+}
+
+static int
+make_predefined (const char *root, const char *name, const char *driver, const struct kago_ipam_pool *pool,
+                 bool *made, kago_error_t *err)
 {
   struct kago_net n;
   bool found;
@@ -313,39 +365,26 @@ make_predefined (const char *root, const char *name, const char *driver, kago_er
         {
           snprintf (n.ifname, sizeof n.ifname, "%s", KAGO_NET_DEFAULT_IFNAME);
           n.mtu = KAGO_NET_DEFAULT_MTU;
-          struct kago_net *others;
-          size_t no;
-          r = list_raw (root, &others, &no, err);
-          bool chosen = false;
-          for (unsigned second = 17; r == 0 && second <= 31 && !chosen; second++)
-            {
-              struct kago_subnet s = { .addr = (172u << 24) | (second << 16), .prefix = 16 };
-              bool overlap = false;
-              for (size_t i = 0; i < no; i++)
-                if (kago_net_is_bridge (&others[i]) && kago_subnet_overlaps (&s, &others[i].pool.subnet))
-                  overlap = true;
-              if (!overlap)
-                r = kago_net_route_overlaps (&s, &overlap, err);
-              if (r == 0 && !overlap)
-                {
-                  n.pool.subnet = s;
-                  n.pool.gateway = 0;
-                  r = kago_ipam_pool_check (&n.pool, err);
-                  chosen = true;
-                }
-            }
-          if (r == 0)
-            kago_nets_free (others, no);
-          if (r == 0 && !chosen)
-            r = kago_error_set (err, 0,
-                                "no free subnet for the network bridge: 172.17.0.0/16 to 172.31.0.0/16 all "
-                                "overlap routes of this host or other networks");
+          r = default_pool (root, pool, &n.pool, err);
         }
       if (r == 0)
         r = kago_net_save (&n, err);
+      if (r == 0 && made)
+        *made = true;
     }
   kago_net_clear (&n);
   return r;
+}
+
+int
+kago_net_make_default (const char *root, const struct kago_ipam_pool *pool, bool *made, kago_error_t *err)
+{
+  *made = false;
+  if (make_predefined (root, KAGO_NET_DEFAULT, "bridge", pool, made, err) < 0
+      || make_predefined (root, "host", "host", NULL, NULL, err) < 0
+      || make_predefined (root, "none", "null", NULL, NULL, err) < 0)
+    return -1;
+  return 0;
 }
 
 int
@@ -367,10 +406,8 @@ kago_net_init_predefined (const char *root, bool locked, kago_error_t *err)
   cleanup_close int lfd = locked ? -1 : kago_net_store_lock (root, err);
   if (!locked && lfd < 0)
     return -1;
-  if (make_predefined (root, KAGO_NET_DEFAULT, "bridge", err) < 0 || make_predefined (root, "host", "host", err) < 0
-      || make_predefined (root, "none", "null", err) < 0)
-    return -1;
-  return 0;
+  bool made;
+  return kago_net_make_default (root, NULL, &made, err);
 }
 
 int

@@ -75,6 +75,11 @@ int kago_net_save (const struct kago_net *n, kago_error_t *err);
    unless LOCKED.  */
 int kago_net_init_predefined (const char *root, bool locked, kago_error_t *err);
 
+/* The same under the store lock the caller holds, the bridge's subnet and
+   gateway POOL when it is made (NULL: chosen as above; an error when POOL
+   overlaps another network).  *MADE: the bridge's record was made.  */
+int kago_net_make_default (const char *root, const struct kago_ipam_pool *pool, bool *made, kago_error_t *err);
+
 /* Every network (the predefined ones first made when missing: a caller
    holding the store lock calls kago_net_init_predefined (root, true)
    first), sorted by name.  */
