@@ -119,3 +119,29 @@ bridge_addrs() {
   [ "$status" -eq 1 ] || fail "status $status"
   [ ! -e "$IMG_ROOT/networks/bridge/network" ] || fail "a record was made: $(cat "$IMG_ROOT/networks/bridge/network")"
 }
+
+@test "bip: --add-host entries in /etc/hosts, host-gateway the bridge's gateway; bad ones refused before anything is made" {
+  kn_ok --bip 10.123.4.1/24 run --rm --network bridge \
+    --add-host db:10.1.2.3 --add-host v6:fd00::5 --add-host br6:[fd00::6] --add-host gw:host-gateway \
+    busybox sh -c 'cat /etc/hosts; ping -c1 -W2 gw'
+  [[ "$output" == *$'10.1.2.3\tdb'* ]] || fail "$output"
+  [[ "$output" == *$'fd00::5\tv6'* ]] || fail "$output"
+  [[ "$output" == *$'fd00::6\tbr6'* ]] || fail "$output"
+  [[ "$output" == *$'10.123.4.1\tgw'* ]] || fail "$output"
+  [[ "$output" == *"1 packets received"* ]] || fail "the gateway did not answer: $output"
+  # Recorded as given, as Docker's HostConfig.ExtraHosts.
+  kn_ok create --name made --add-host gw:host-gateway busybox true
+  kn_ok inspect -f '{{json .HostConfig.ExtraHosts}}' made
+  [ "$output" = '["gw:host-gateway"]' ] || fail "$output"
+  kn_ok rm -f made
+  local v
+  for v in foo ':1.2.3.4' 'foo:bar' 'foo:' 'foo:1.2.3' 'foo:[1.2.3.4' 'foo:host-gateway2'; do
+    run_kn run --rm --add-host "$v" busybox true
+    [ "$status" -eq 125 ] || fail "--add-host $v: status $status"
+    case "$v" in
+    foo | :1.2.3.4) [[ "$output" == *"invalid argument \"$v\" for \"--add-host\" flag: bad format for add-host: \"$v\""* ]] ;;
+    *) [[ "$output" == *"invalid argument \"$v\" for \"--add-host\" flag: invalid IP address in add-host: \"${v#foo:}\""* ]] ;;
+    esac || fail "--add-host $v: $output"
+  done
+  [ -z "$(kn ps -aq)" ] || fail "a container was made: $(kn ps -a)"
+}

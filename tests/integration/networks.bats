@@ -304,6 +304,16 @@ ip_on() { # NETWORK CONTAINER
   # The monitor's server answers in the container's namespace only.
   run kn exec b1 nslookup b1
   [[ "$output" == *"Address: $(ip_on nb b1)"* ]] || fail "$output"
+  # Connected at run time, b1 resolves the names of na at once (and a2 b1),
+  # until it is disconnected.
+  kn_ok network connect na b1
+  kn_ok exec b1 nslookup a1
+  [[ "$output" == *"Address: $a1ip"* ]] || fail "b1 after connect: $output"
+  kn_ok exec a2 nslookup b1
+  [[ "$output" == *"Address: $(ip_on na b1)"* ]] || fail "a2 -> b1 after connect: $output"
+  kn_ok network disconnect na b1
+  run kn exec b1 nslookup a1
+  [ "$status" -ne 0 ] && [[ "$output" != *"$a1ip"* ]] || fail "b1 resolved a1 after disconnect: $output"
   # A stopped container's name goes with its endpoint.
   kn_ok stop -t 0 a1
   run kn exec a2 nslookup a1

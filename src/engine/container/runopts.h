@@ -129,7 +129,7 @@ struct kago_run_opts
   struct kago_ulimit *ulimits;
   size_t nulimits;
   struct kago_strv sysctls;    /* KEY=VALUE */
-  struct kago_strv dns, dns_search, dns_option, add_host;
+  struct kago_strv dns, dns_search, dns_option, add_host; /* add_host: NAME:IP, IP may be KAGO_HOST_GATEWAY */
   char *pid, *ipc, *uts, *userns, *cgroupns, *network, *cgroup_parent;
   char *ip;                    /* --ip: the address on a user-defined network */
   struct kago_strv network_alias; /* --network-alias */
@@ -157,6 +157,9 @@ void kago_run_usage (FILE *out, const char *verb);
    --bogus` (the caller adds "See 'kago run --help'.").  The checks docker's
    daemon makes on the values alone (ranges, conflicts) are made here too.  */
 int kago_run_opts_parse (int argc, char **argv, struct kago_run_opts *o, kago_error_t *err);
+
+/* --add-host NAME:host-gateway: the default network's gateway.  */
+#define KAGO_HOST_GATEWAY "host-gateway"
 
 struct kago_spec_input
 {

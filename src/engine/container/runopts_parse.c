@@ -3,6 +3,7 @@
    them too; "-itd" combines short booleans; "-m512m", "-m 512m",
    "--memory=512m" and "--memory 512m" are the same; list flags accumulate;
    "--detach=false" sets a boolean.  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
@@ -300,6 +301,32 @@ set_cap_drop (struct kago_run_opts *o, const char *v, kago_error_t *err)
   return set_cap (&o->cap_drop, v, err);
 }
 
+/* Docker's ValidateExtraHost: NAME:IP (split at the first ':', so an IPv6
+   address needs no brackets; "[::1]" is taken too), the IP an IPv4 or IPv6
+   address or "host-gateway" (the default network's gateway, at create).  */
+static int
+set_add_host (struct kago_run_opts *o, const char *v, kago_error_t *err)
+{
+  const char *sep = strchr (v, ':');
+  if (sep == NULL || sep == v)
+    return kago_error_set (err, 0, "bad format for add-host: \"%s\"", v);
+  const char *ip = sep + 1;
+  size_t len = strlen (ip);
+  char buf[INET6_ADDRSTRLEN];
+  if (len >= 2 && ip[0] == '[' && ip[len - 1] == ']' && len - 2 < sizeof buf)
+    {
+      memcpy (buf, ip + 1, len - 2);
+      buf[len - 2] = '\0';
+    }
+  else
+    snprintf (buf, sizeof buf, "%s", len < sizeof buf ? ip : "");
+  unsigned char a[sizeof (struct in6_addr)];
+  if (strcmp (ip, KAGO_HOST_GATEWAY) != 0 && inet_pton (AF_INET, buf, a) != 1 && inet_pton (AF_INET6, buf, a) != 1)
+    return kago_error_set (err, 0, "invalid IP address in add-host: \"%s\"", ip);
+  kago_strv_push (&o->add_host, v);
+  return 0;
+}
+
 static int
 set_attach (struct kago_run_opts *o, const char *v, kago_error_t *err)
 {
@@ -358,7 +385,7 @@ set_ignored (struct kago_run_opts *o, const char *v, kago_error_t *err)
 }
 
 static const struct flag flags[] = {
-  { "add-host", 0, K_LIST, OFF (add_host), NULL, "list", "Add a custom host-to-IP mapping (host:ip)", 0 },
+  { "add-host", 0, K_FN, 0, set_add_host, "list", "Add a custom host-to-IP mapping (host:ip)", 0 },
   { "attach", 'a', K_FN, 0, set_attach, "list", "Attach to STDIN, STDOUT or STDERR", 0 },
   { "blkio-weight", 0, K_FN, 0, set_blkio_weight, "uint16",
     "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)", 0 },

@@ -22,6 +22,7 @@
 #include "common/xalloc.h"
 #include "engine/container/spec_internal.h"
 #include "engine/container/units.h"
+#include "engine/network/store.h"
 
 struct umount
 {
@@ -648,6 +649,29 @@ resolv_conf (struct spec_ctx *c)
   return strbuf_detach (&sb);
 }
 
+/* What --add-host NAME:host-gateway maps to: the gateway of the default
+   network (Docker's default host-gateway-ip), its record made when
+   missing.  */
+static int
+host_gateway (struct spec_ctx *c, char out[KAGO_IPV4_STRLEN], kago_error_t *err)
+{
+  const char *root = c->in->engine_root;
+  if (root == NULL)
+    return kago_error_set (err, 0, "--add-host %s: no engine store to find the default network in",
+                           KAGO_HOST_GATEWAY);
+  struct kago_net n;
+  bool found = false;
+  if (kago_net_init_predefined (root, false, err) < 0 || kago_net_load (root, KAGO_NET_DEFAULT, &n, &found, err) < 0)
+    return kago_error_wrap (err, "--add-host %s", KAGO_HOST_GATEWAY);
+  if (found)
+    kago_ipv4_format (n.pool.gateway, out);
+  kago_net_clear (&n);
+  if (!found)
+    return kago_error_set (err, 0, "--add-host %s: the network %s has no record", KAGO_HOST_GATEWAY,
+                           KAGO_NET_DEFAULT);
+  return 0;
+}
+
 static int
 etc_files (struct spec_ctx *c, struct ulist *l, kago_error_t *err)
 {
@@ -682,6 +706,7 @@ etc_files (struct spec_ctx *c, struct ulist *l, kago_error_t *err)
                                "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
                                "ff02::2\tip6-allrouters\n");
         }
+      char gw[KAGO_IPV4_STRLEN] = "";
       for (size_t i = 0; i < c->o->add_host.n; i++)
         {
           const char *h = c->o->add_host.v[i];
@@ -691,7 +716,21 @@ etc_files (struct spec_ctx *c, struct ulist *l, kago_error_t *err)
               strbuf_release (&hosts);
               return kago_error_set (err, 0, "bad format for add-host: \"%s\"", h);
             }
-          strbuf_addf (&hosts, "%s\t%.*s\n", sep + 1, (int) (sep - h), h);
+          const char *ip = sep + 1;
+          size_t iplen = strlen (ip);
+          if (strcmp (ip, KAGO_HOST_GATEWAY) == 0)
+            {
+              if (*gw == '\0' && host_gateway (c, gw, err) < 0)
+                {
+                  strbuf_release (&hosts);
+                  return -1;
+                }
+              ip = gw;
+              iplen = strlen (gw);
+            }
+          else if (ip[0] == '[' && iplen >= 2 && ip[iplen - 1] == ']')
+            ip++, iplen -= 2;
+          strbuf_addf (&hosts, "%.*s\t%.*s\n", (int) iplen, ip, (int) (sep - h), h);
         }
       int rc = write_in (dir, "hosts", hosts.buf, err);
       strbuf_release (&hosts);

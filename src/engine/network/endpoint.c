@@ -301,22 +301,44 @@ kago_network_lookup_ctx_init (struct kago_network_lookup_ctx *ctx, const char *r
   if (kago_network_ctr_networks (root, ctr, &ctx->nets, &ctx->nnets, err) < 0)
     return -1;
   ctx->root = xstrdup (root);
+  ctx->ctr = xstrdup (ctr);
   return 0;
+}
+
+static void
+free_nets (char **nets, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free (nets[i]);
+  free (nets);
 }
 
 void
 kago_network_lookup_ctx_clear (struct kago_network_lookup_ctx *ctx)
 {
-  for (size_t i = 0; i < ctx->nnets; i++)
-    free (ctx->nets[i]);
-  free (ctx->nets);
+  free_nets (ctx->nets, ctx->nnets);
   free (ctx->root);
+  free (ctx->ctr);
   memset (ctx, 0, sizeof *ctx);
 }
 
 int
 kago_network_lookup_cb (const char *name, uint32_t *addrs, size_t max, void *arg)
 {
-  const struct kago_network_lookup_ctx *ctx = arg;
+  struct kago_network_lookup_ctx *ctx = arg;
+  /* The container's networks as they are now: `network connect` and
+     `disconnect` of a running container count from the next query.  On a
+     failure to read them, the last list stands.  */
+  char **nets;
+  size_t n;
+  kago_error_t err = NULL;
+  if (kago_network_ctr_networks (ctx->root, ctx->ctr, &nets, &n, &err) == 0)
+    {
+      free_nets (ctx->nets, ctx->nnets);
+      ctx->nets = nets;
+      ctx->nnets = n;
+    }
+  else
+    kago_error_release (&err);
   return kago_network_lookup (ctx->root, (const char *const *) ctx->nets, ctx->nnets, name, addrs, max);
 }

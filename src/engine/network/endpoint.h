@@ -71,10 +71,14 @@ int kago_network_ctr_networks (const char *root, const char *ctr, char ***out, s
    kago_network_lookup_ctx: kago_network_lookup on its networks.  Set one
    up for a container with kago_network_lookup_ctx_init (its networks as
    kago_network_ctr_networks finds them: call it after the container is
-   attached) and release it with kago_network_lookup_ctx_clear.  */
+   attached) and release it with kago_network_lookup_ctx_clear.  Each
+   query looks the container's networks up again (networks connected or
+   disconnected while it runs count), so one thread at a time may use a
+   context.  */
 struct kago_network_lookup_ctx
 {
   char *root;
+  char *ctr;
   char **nets;
   size_t nnets;
 };
