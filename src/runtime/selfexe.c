@@ -1,7 +1,8 @@
 /* CVE-2019-5736: a container must never be able to reach the host's kago
    binary through /proc/self/exe of a process that entered it (the init, or an
    exec).  Those commands re-execute kago from a sealed memfd copy first: the
-   exe link then points at an anonymous, write-sealed file.  kago is small, so
+   exe link then points at an anonymous, write-sealed file.  An executable on
+   a read-only mount needs no copy (security-defaults.md lists both).  kago is small, so
    the copy is a few hundred KiB from the page cache (runc copies ~10 MiB).  */
 #include "runtime/core.h"
 
@@ -12,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -30,7 +32,15 @@ kago_selfexe_is_sealed (void)
   if (fd < 0)
     return false;
   int seals = fcntl (fd, F_GET_SEALS);
-  return seals >= 0 && (seals & SEALS) == SEALS;
+  if (seals >= 0 && (seals & SEALS) == SEALS)
+    return true;
+  /* A read-only mount (an immutable /usr, or the binary bind-mounted
+     read-only onto itself) protects it as well: the exe link of a process
+     leads to the file through that mount, and opening it for writing there
+     fails with EROFS; only the mount's own namespace could make it
+     writable again.  */
+  struct statvfs sv;
+  return fstatvfs (fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
 }
 
 static int

@@ -3,9 +3,11 @@
    default network's subnet is --bip, else $KAGO_BIP, else what the network
    has (chosen when it was first made).  */
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cli/engine/engine.h"
+#include "runtime/core.h"
 
 struct verb
 {
@@ -48,6 +50,22 @@ static const struct verb verbs[] = {
   { "stats", kago_cmd_stats, "Display a live stream of container(s) resource usage statistics" },
   { "top", kago_cmd_top, "Display the running processes of a container" },
 };
+
+/* The verbs that start a container's init (through a monitor forked from
+   this process) or exec a process into one.  --help and bad flags re-exec
+   too: cheaper than parsing twice.  */
+static bool
+puts_process_in_container (int argc, char **argv)
+{
+  static const char *const spawning[] = { "run", "start", "restart", "exec" };
+  const char *verb = argv[0];
+  if (strcmp (verb, "container") == 0)
+    verb = argc > 1 ? argv[1] : "";
+  for (size_t i = 0; i < sizeof spawning / sizeof spawning[0]; i++)
+    if (strcmp (verb, spawning[i]) == 0)
+      return true;
+  return false;
+}
 
 void
 kago_engine_usage_commands (FILE *out)
@@ -118,6 +136,18 @@ kago_engine_main (int argc, char **argv)
     }
   for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
     if (strcmp (argv[i], verbs[v].name) == 0)
-      return verbs[v].fn (&ctx, argc - i, argv + i);
+      {
+        if (puts_process_in_container (argc - i, argv + i))
+          {
+            /* CVE-2019-5736, as kago-runtime does it: the monitor and the
+               container's init are forked from this process, an exec's
+               process too; none may lead a container to the host's
+               binary through /proc/self/exe.  */
+            kago_error_t err = NULL;
+            if (kago_selfexe_ensure_sealed (argv, environ, &err) < 0)
+              return kago_cli_ctr_fail (&err, 125);
+          }
+        return verbs[v].fn (&ctx, argc - i, argv + i);
+      }
   return -1;
 }
