@@ -1,7 +1,7 @@
 /* lifecycle: time whole command runs side by side, interleaved.
  *
- *   lifecycle [-n RUNS] [-w WARMUP] [-t TIMEOUT_S] [-r REF] [-f FLOOR] [-c CMP]
- *             [-p ID_PREFIX] [-o RAW.csv] [-T]
+ *   lifecycle [-n RUNS] [-w WARMUP] [-t TIMEOUT_S] [-r REF] [-R ALSO]... [-f FLOOR]
+ *             [-c CMP] [-p ID_PREFIX] [-o RAW.csv] [-T]
  *             -- NAME ARGV... [';;' NAME ARGV...]...
  *
  * Each NAME ARGV... group is one command (e.g. one runtime's `run` of a
@@ -17,7 +17,9 @@
  * and max peak RSS (KiB), and the median's ratio to REF's (default: the first
  * command) and to FLOOR's (default: "floor").  Then the targets: REF's median
  * <= 0.5 x CMP's (default "crun"), <= 1.5 x FLOOR's, and REF's peak RSS <=
- * CMP's (-T: no targets; the caller has its own, e.g. bench/engine.sh).
+ * CMP's (-T: no targets; the caller has its own, e.g. bench/engine.sh); and
+ * the same targets for each ALSO (-R, repeatable: another configuration of
+ * REF, e.g. kago run from a read-only mount).
  * Exit status 0 when every run of every command succeeded, 1 otherwise.
  *
  * Built by bench/run.sh with gcc; not part of the meson build.
@@ -219,7 +221,7 @@ find_cmd (struct cmd *cmds, int n, const char *name)
 static void
 usage (void)
 {
-  fprintf (stderr, "usage: lifecycle [-n RUNS] [-w WARMUP] [-t TIMEOUT_S] [-r REF] [-f FLOOR] [-c CMP] "
+  fprintf (stderr, "usage: lifecycle [-n RUNS] [-w WARMUP] [-t TIMEOUT_S] [-r REF] [-R ALSO]... [-f FLOOR] [-c CMP] "
                    "[-p ID_PREFIX] [-o RAW.csv] [-T] -- NAME ARGV... [';;' NAME ARGV...]...\n");
   exit (2);
 }
@@ -237,17 +239,46 @@ describe_status (int status, char *buf, size_t len)
     snprintf (buf, len, "status 0x%x", status);
 }
 
+/* The targets for command R against CMP and FLOOR_C.  */
+static void
+print_targets (struct cmd *r, struct cmd *cmp, struct cmd *floor_c)
+{
+  printf ("\ntargets for %s:\n", r->name);
+  if (r->n_ok == 0)
+    {
+      printf ("  (no successful %s run: targets not measured)\n", r->name);
+      return;
+    }
+  double med = median_ms (r);
+  if (cmp && cmp->n_ok)
+    {
+      double cm = median_ms (cmp);
+      printf ("  median <= 0.5 x %s (%.2f <= %.2f ms): %s\n", cmp->name, med, 0.5 * cm,
+              med <= 0.5 * cm ? "PASS" : "MISS");
+      printf ("  peak RSS <= %s's (%ld <= %ld KiB): %s\n", cmp->name, median_rss (r), median_rss (cmp),
+              median_rss (r) <= median_rss (cmp) ? "PASS" : "MISS");
+    }
+  if (floor_c && floor_c->n_ok)
+    {
+      double fm = median_ms (floor_c);
+      printf ("  median <= 1.5 x %s (%.2f <= %.2f ms): %s\n", floor_c->name, med, 1.5 * fm,
+              med <= 1.5 * fm ? "PASS" : "MISS");
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   int runs = 50, warmup = 3, timeout_s = 30;
   const char *ref_name = NULL, *floor_name = "floor", *cmp_name = "crun", *raw_path = NULL;
   bool no_targets = false;
+  const char *also[8];
+  int nalso = 0;
   char prefix[64];
   snprintf (prefix, sizeof prefix, "bench%d", (int) getpid ());
 
   int opt;
-  while ((opt = getopt (argc, argv, "+n:w:t:r:f:c:p:o:Th")) != -1)
+  while ((opt = getopt (argc, argv, "+n:w:t:r:R:f:c:p:o:Th")) != -1)
     switch (opt)
       {
       case 'n':
@@ -261,6 +292,10 @@ main (int argc, char **argv)
         break;
       case 'r':
         ref_name = optarg;
+        break;
+      case 'R':
+        if (nalso < (int) (sizeof also / sizeof also[0]))
+          also[nalso++] = optarg;
         break;
       case 'f':
         floor_name = optarg;
@@ -425,22 +460,12 @@ main (int argc, char **argv)
 
   if (no_targets)
     return all_ok ? 0 : 1;
-  printf ("\ntargets for %s:\n", ref->name);
-  if (ref->n_ok == 0)
-    printf ("  (no successful %s run: targets not measured)\n", ref->name);
-  else
+  print_targets (ref, cmp, floor_c);
+  for (int i = 0; i < nalso; i++)
     {
-      if (cmp && cmp->n_ok)
-        {
-          double cm = median_ms (cmp);
-          printf ("  median <= 0.5 x %s (%.2f <= %.2f ms): %s\n", cmp->name, ref_med, 0.5 * cm,
-                  ref_med <= 0.5 * cm ? "PASS" : "MISS");
-          printf ("  peak RSS <= %s's (%ld <= %ld KiB): %s\n", cmp->name, median_rss (ref), median_rss (cmp),
-                  median_rss (ref) <= median_rss (cmp) ? "PASS" : "MISS");
-        }
-      if (floor_c && floor_c->n_ok)
-        printf ("  median <= 1.5 x %s (%.2f <= %.2f ms): %s\n", floor_c->name, ref_med, 1.5 * floor_med,
-                ref_med <= 1.5 * floor_med ? "PASS" : "MISS");
+      struct cmd *a = find_cmd (cmds, ncmds, also[i]);
+      if (a)
+        print_targets (a, cmp, floor_c);
     }
   return all_ok ? 0 : 1;
 }

@@ -3,11 +3,14 @@
 # a /bin/true container, kago-runtime vs runc vs crun vs the floor
 # (`unshare -pmuinC chroot ROOTFS /bin/true`), interleaved in one run, on one
 # busybox bundle with one config.  Prints medians, p10/p90, peak RSS and ratios.
+# Row kago-ro is the same kago from a read-only bind mount (as on a read-only
+# /usr): no sealed copy is needed then (CVE-2019-5736); the whole bench runs
+# in a private mount namespace of its own for that mount.
 # See bench/README.md.  Needs root.
 #
 # Environment: KAGO (default build/kago-runtime), RUNS (default 50),
 # WARMUP (default 3), BENCH_TMP (default /dev/shm if writable, else /tmp),
-# BENCH_RAW (write every run to this CSV file).
+# BENCH_RAW (write every run to this CSV file), NO_KAGO_RO=1 (no kago-ro row).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +23,10 @@ if [ "$(id -u)" != 0 ]; then
   echo "bench: must run as root" >&2
   exit 1
 fi
+if [ "${NO_KAGO_RO:-}" != 1 ] && [ -z "${BENCH_PRIVATE_MNTNS:-}" ]; then
+  export BENCH_PRIVATE_MNTNS=1
+  exec unshare -m --propagation private "$0" "$@"
+fi
 
 base="${BENCH_TMP:-}"
 if [ -z "$base" ]; then
@@ -29,10 +36,11 @@ T="$(mktemp -d "$base/kago-bench.XXXXXX")"
 
 cleanup() {
   local r id
-  for r in kago runc crun; do
+  for r in kago kago-ro runc crun; do
     [ -d "$T/$r-root" ] || continue
     case "$r" in
       kago) [ -x "$KAGO" ] || continue; set -- "$KAGO" ;;
+      kago-ro) [ -x "$T/ro/kago-runtime" ] || continue; set -- "$T/ro/kago-runtime" ;;
       runc) set -- runc ;;
       crun) set -- "${CRUN_WRAP[@]}" ;;
     esac
@@ -40,6 +48,7 @@ cleanup() {
       "$@" --root "$T/$r-root" delete --force "$id" >/dev/null 2>&1 || true
     done
   done
+  umount "$T/ro" 2>/dev/null || true
   rm -rf "$T"
 }
 CRUN_WRAP=(crun)
@@ -54,7 +63,14 @@ fi
 echo "bench: preparing bundle in $T"
 KAGO_BUNDLE_CACHE="$T/cache" "$REPO/scripts/make-bundle.sh" "$T/bundle" --args '["/bin/true"]' --spec builtin
 gcc -O2 -Wall -Wextra -o "$T/lifecycle" "$HERE/lifecycle.c"
-mkdir -p "$T/kago-root" "$T/runc-root" "$T/crun-root"
+mkdir -p "$T/kago-root" "$T/kago-ro-root" "$T/runc-root" "$T/crun-root"
+if [ -n "${BENCH_PRIVATE_MNTNS:-}" ] && [ -x "$KAGO" ]; then
+  mkdir "$T/ro"
+  cp "$(readlink -f "$KAGO")" "$T/ro/kago"
+  ln -s kago "$T/ro/kago-runtime"
+  mount --bind "$T/ro" "$T/ro"
+  mount -o remount,bind,ro "$T/ro"
+fi
 
 # Before timing, check that each runtime really runs a container: a bundle on
 # the same rootfs whose process prints its PID (1 in a new PID namespace) and
@@ -84,6 +100,11 @@ if [ ! -x "$KAGO" ]; then
 elif verify kago "$KAGO"; then
   cmds+=(kago "$KAGO" --root "$T/kago-root" run --bundle "$T/bundle" "{id}" ";;")
 fi
+also=()
+if [ -x "$T/ro/kago-runtime" ] && verify kago-ro "$T/ro/kago-runtime"; then
+  cmds+=(kago-ro "$T/ro/kago-runtime" --root "$T/kago-ro-root" run --bundle "$T/bundle" "{id}" ";;")
+  also=(-R kago-ro)
+fi
 if ! command -v runc >/dev/null; then
   echo "bench: runc not installed (./scripts/install-deps.sh); skipped" >&2
 elif verify runc runc; then
@@ -108,10 +129,10 @@ raw=()
 [ -n "${BENCH_RAW:-}" ] && raw=(-o "$BENCH_RAW")
 echo
 rc=0
-"$T/lifecycle" -n "$RUNS" -w "$WARMUP" -r kago -f floor -c crun "${raw[@]+"${raw[@]}"}" -- "${cmds[@]}" || rc=$?
+"$T/lifecycle" -n "$RUNS" -w "$WARMUP" -r kago "${also[@]+"${also[@]}"}" -f floor -c crun "${raw[@]+"${raw[@]}"}" -- "${cmds[@]}" || rc=$?
 
 # Every run deletes its container: nothing may be left in any state root.
-for r in kago runc crun; do
+for r in kago kago-ro runc crun; do
   left="$(find "$T/$r-root" -mindepth 1 -maxdepth 1 -type d ! -name .seccomp-cache 2>/dev/null | wc -l)"
   if [ "$left" != 0 ]; then
     echo "bench: $r left $left container state dir(s) behind in $T/$r-root"
