@@ -80,8 +80,14 @@ void kago_hooks_run_warn (const oci_hooks_list *hooks, const char *kind, const c
    with F_SEAL_WRITE|SHRINK|GROW|SEAL).  Returns 0 when already sealed, or
    when the executable is on a read-only mount (kago_selfexe_is_sealed); on
    success of the re-exec it does not return.  */
-int kago_selfexe_ensure_sealed (char **argv, char **envp, kago_error_t *err);
+int kago_selfexe_ensure_sealed (char **argv, kago_error_t *err);
 bool kago_selfexe_is_sealed (void);
+/* The re-exec keeps the original path in this variable of its environment
+   (the environment is otherwise passed on as it is).  */
+#define KAGO_EXE_ENV "KAGO_EXE"
+/* The executable's path as it was run: $KAGO_EXE when running from the
+   sealed copy, else where /proc/self/exe leads.  Freed by the caller.  */
+char *kago_selfexe_path (kago_error_t *err);
 
 /* ---- idmap.c: idmapped mounts ---- */
 /* The annotation that asks for an idmapped rootfs ("true").  */

@@ -7,8 +7,10 @@
 #include "runtime/core.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -18,6 +20,7 @@
 
 #include "common/cleanup.h"
 #include "common/phase.h"
+#include "common/xalloc.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
@@ -77,7 +80,7 @@ make_sealed_copy (kago_error_t *err)
 }
 
 int
-kago_selfexe_ensure_sealed (char **argv, char **envp, kago_error_t *err)
+kago_selfexe_ensure_sealed (char **argv, kago_error_t *err)
 {
   if (kago_selfexe_is_sealed ())
     return 0;
@@ -85,8 +88,31 @@ kago_selfexe_ensure_sealed (char **argv, char **envp, kago_error_t *err)
   cleanup_close int fd = make_sealed_copy (err);
   if (fd < 0)
     return -1;
+  /* Where the binary was: what sits beside it (kago-init) is found from
+     there.  */
+  char self[PATH_MAX];
+  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0)
+    {
+      self[n] = '\0';
+      setenv (KAGO_EXE_ENV, self, 1);
+    }
   KAGO_PHASE ("sealed");
   KAGO_PHASE_DUMP ();
-  fexecve (fd, argv, envp);
+  fexecve (fd, argv, environ);
   return kago_error_set (err, errno, "re-execute from the sealed copy");
+}
+
+char *
+kago_selfexe_path (kago_error_t *err)
+{
+  char self[PATH_MAX];
+  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
+  if (n < 0)
+    return kago_error_set (err, errno, "readlink /proc/self/exe"), NULL;
+  self[n] = '\0';
+  const char *orig = getenv (KAGO_EXE_ENV);
+  if (strncmp (self, "/memfd:", 7) == 0 && orig && *orig == '/')
+    return xstrdup (orig);
+  return xstrdup (self);
 }

@@ -3,7 +3,6 @@
    default network's subnet is --bip, else $KAGO_BIP, else what the network
    has (chosen when it was first made).  */
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
 
 #include "cli/engine/engine.h"
@@ -144,7 +143,7 @@ kago_engine_main (int argc, char **argv)
                process too; none may lead a container to the host's
                binary through /proc/self/exe.  */
             kago_error_t err = NULL;
-            if (kago_selfexe_ensure_sealed (argv, environ, &err) < 0)
+            if (kago_selfexe_ensure_sealed (argv, &err) < 0)
               return kago_cli_ctr_fail (&err, 125);
           }
         return verbs[v].fn (&ctx, argc - i, argv + i);

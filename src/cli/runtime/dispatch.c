@@ -180,7 +180,7 @@ kago_runtime_main (const char *usage_prog, int argc, char **argv)
       nargv[0] = (char *) "kago-runtime";
       for (int i = 1; i < argc; i++)
         nargv[i] = argv[i];
-      if (kago_selfexe_ensure_sealed (nargv, environ, &err) < 0)
+      if (kago_selfexe_ensure_sealed (nargv, &err) < 0)
         {
           kago_log_report_error (prog, err);
           kago_error_release (&err);

@@ -18,6 +18,7 @@
 #include "engine/container/spec_internal.h"
 #include "engine/network/store.h"
 #include "engine/container/units.h"
+#include "runtime/core.h"
 #include "runtime/process_attrs.h"
 #include "seccomp/profile.h"
 
@@ -601,11 +602,10 @@ find_init (const struct kago_spec_input *in, kago_error_t *err)
     path = xstrdup (p);
   else
     {
-      char self[4096];
-      ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
-      if (n < 0)
-        return kago_error_set (err, errno, "--init: readlink /proc/self/exe"), NULL;
-      self[n] = '\0';
+      /* (beside the binary as it was run, not its sealed copy) */
+      cleanup_free char *self = kago_selfexe_path (err);
+      if (self == NULL)
+        return kago_error_wrap (err, "--init"), NULL;
       char *slash = strrchr (self, '/');
       if (slash)
         *slash = '\0';
