@@ -78,10 +78,10 @@ void kago_hooks_run_warn (const oci_hooks_list *hooks, const char *kind, const c
 /* ---- selfexe.c: CVE-2019-5736 ---- */
 /* If the running executable is not a sealed copy, re-exec from one (a memfd
    with F_SEAL_WRITE|SHRINK|GROW|SEAL).  Returns 0 when already sealed, or
-   when the executable is on a read-only mount (kago_selfexe_is_sealed); on
-   success of the re-exec it does not return.  */
+   when the executable is on a read-only mount (where opening it for
+   writing fails with EROFS); on success of the re-exec it does not
+   return.  */
 int kago_selfexe_ensure_sealed (char **argv, kago_error_t *err);
-bool kago_selfexe_is_sealed (void);
 /* The re-exec keeps the original path in this variable of its environment
    (the environment is otherwise passed on as it is).  */
 #define KAGO_EXE_ENV "KAGO_EXE"

@@ -28,8 +28,20 @@
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
-bool
-kago_selfexe_is_sealed (void)
+/* Where /proc/self/exe leads, in BUF.  */
+static int
+read_exe_link (char buf[PATH_MAX])
+{
+  ssize_t n = readlink ("/proc/self/exe", buf, PATH_MAX - 1);
+  if (n < 0)
+    return -1;
+  buf[n] = '\0';
+  return 0;
+}
+
+/* Sealed, or on a read-only mount.  */
+static bool
+is_protected (void)
 {
   cleanup_close int fd = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -82,7 +94,7 @@ make_sealed_copy (kago_error_t *err)
 int
 kago_selfexe_ensure_sealed (char **argv, kago_error_t *err)
 {
-  if (kago_selfexe_is_sealed ())
+  if (is_protected ())
     return 0;
   KAGO_PHASE ("pre-seal");
   cleanup_close int fd = make_sealed_copy (err);
@@ -91,12 +103,8 @@ kago_selfexe_ensure_sealed (char **argv, kago_error_t *err)
   /* Where the binary was: what sits beside it (kago-init) is found from
      there.  */
   char self[PATH_MAX];
-  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0)
-    {
-      self[n] = '\0';
-      setenv (KAGO_EXE_ENV, self, 1);
-    }
+  if (read_exe_link (self) == 0)
+    setenv (KAGO_EXE_ENV, self, 1);
   KAGO_PHASE ("sealed");
   KAGO_PHASE_DUMP ();
   fexecve (fd, argv, environ);
@@ -107,10 +115,8 @@ char *
 kago_selfexe_path (kago_error_t *err)
 {
   char self[PATH_MAX];
-  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
-  if (n < 0)
+  if (read_exe_link (self) < 0)
     return kago_error_set (err, errno, "readlink /proc/self/exe"), NULL;
-  self[n] = '\0';
   const char *orig = getenv (KAGO_EXE_ENV);
   if (strncmp (self, "/memfd:", 7) == 0 && orig && *orig == '/')
     return xstrdup (orig);

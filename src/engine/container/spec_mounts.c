@@ -660,15 +660,10 @@ host_gateway (struct spec_ctx *c, char out[KAGO_IPV4_STRLEN], kago_error_t *err)
     return kago_error_set (err, 0, "--add-host %s: no engine store to find the default network in",
                            KAGO_HOST_GATEWAY);
   struct kago_net n;
-  bool found = false;
-  if (kago_net_init_predefined (root, false, err) < 0 || kago_net_load (root, KAGO_NET_DEFAULT, &n, &found, err) < 0)
+  if (kago_net_find (root, KAGO_NET_DEFAULT, &n, err) < 0)
     return kago_error_wrap (err, "--add-host %s", KAGO_HOST_GATEWAY);
-  if (found)
-    kago_ipv4_format (n.pool.gateway, out);
+  kago_ipv4_format (n.pool.gateway, out);
   kago_net_clear (&n);
-  if (!found)
-    return kago_error_set (err, 0, "--add-host %s: the network %s has no record", KAGO_HOST_GATEWAY,
-                           KAGO_NET_DEFAULT);
   return 0;
 }
 

@@ -92,23 +92,32 @@ forwarding_on (const char *name, char **notice, kago_error_t *err)
   return 0;
 }
 
-/* The bridge, forwarding and stale leases under the network's lock.  */
-static int
-ensure_locked (struct kago_net *b, bool *created, char **notice, kago_bridge_alive_fn alive, void *alive_arg,
-               kago_error_t *err)
+int
+kago_bridge_lock (const struct kago_net *n, kago_bridge_alive_fn alive, void *alive_arg, kago_error_t *err)
 {
-  cleanup_free char *lpath = xasprintf ("%s/network.lock", b->dir);
+  cleanup_free char *lpath = xasprintf ("%s/network.lock", n->dir);
   cleanup_close int lfd = open (lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lfd < 0)
     return kago_error_set (err, errno, "open %s", lpath);
   while (flock (lfd, LOCK_EX) < 0)
     if (errno != EINTR)
       return kago_error_set (err, errno, "lock %s", lpath);
+  if (alive
+      && (kago_ipam_release_stale (n->dir, alive, alive_arg, err) < 0
+          || kago_net_endpoint_remove_stale (n->dir, alive, alive_arg, err) < 0))
+    return -1;
+  return steal_fd (&lfd);
+}
+
+/* The bridge, forwarding and stale leases under the network's lock.  */
+static int
+ensure_locked (struct kago_net *b, bool *created, char **notice, kago_bridge_alive_fn alive, void *alive_arg,
+               kago_error_t *err)
+{
   if (kago_ipam_pool_check (&b->pool, err) < 0)
     return -1;
-  if (alive
-      && (kago_ipam_release_stale (b->dir, alive, alive_arg, err) < 0
-          || kago_net_endpoint_remove_stale (b->dir, alive, alive_arg, err) < 0))
+  cleanup_close int lfd = kago_bridge_lock (b, alive, alive_arg, err);
+  if (lfd < 0)
     return -1;
   if (bridge_up (b, created, err) < 0)
     return kago_error_wrap (err, "network %s", b->name);

@@ -29,6 +29,12 @@ typedef bool (*kago_bridge_alive_fn) (const char *holder, void *arg);
 int kago_bridge_ensure (const char *root, struct kago_net *n, bool store_locked, char **notice,
                         kago_bridge_alive_fn alive, void *alive_arg, kago_error_t *err);
 
+/* Network N's lock (N->dir/network.lock, flock(LOCK_EX)), its leases and
+   endpoints whose holder ALIVE (may be NULL) says is gone released; returns
+   the fd (close to unlock).  Held while the bridge is set up and while the
+   network is removed or its subnet changed.  */
+int kago_bridge_lock (const struct kago_net *n, kago_bridge_alive_fn alive, void *alive_arg, kago_error_t *err);
+
 /* The nftables rules (nat.h) from the list of bridge networks in the
    store, in one transaction.  The caller holds the store lock.  */
 int kago_bridge_rules_apply (const char *root, kago_error_t *err);

@@ -359,6 +359,17 @@ lock_dir (const char *dir, bool create, int *dfd, int *lockfd, kago_error_t *err
   return 0;
 }
 
+/* DIR locked (lock_dir) and its state in *ST; *DFD -1 and an empty state
+   when DIR does not exist and !CREATE.  */
+static int
+lock_load (const char *dir, bool create, int *dfd, int *lockfd, struct state *st, kago_error_t *err)
+{
+  memset (st, 0, sizeof *st);
+  if (lock_dir (dir, create, dfd, lockfd, err) < 0)
+    return -1;
+  return *dfd < 0 ? 0 : load (*dfd, dir, st, err);
+}
+
 static bool
 reserved (const struct kago_ipam_pool *p, uint32_t a)
 {
@@ -408,10 +419,8 @@ kago_ipam_allocate (const char *dir, const struct kago_ipam_pool *pool_in, const
     return -1;
   cleanup_close int dfd = -1;
   cleanup_close int lk = -1;
-  if (lock_dir (dir, true, &dfd, &lk, err) < 0)
-    return -1;
   struct state st;
-  if (load (dfd, dir, &st, err) < 0)
+  if (lock_load (dir, true, &dfd, &lk, &st, err) < 0)
     return -1;
   int ret = -1;
   char s1[KAGO_CIDR_STRLEN], s2[KAGO_CIDR_STRLEN], a[KAGO_IPV4_STRLEN];
@@ -455,10 +464,8 @@ kago_ipam_repool (const char *dir, const struct kago_ipam_pool *pool_in, kago_er
     return -1;
   cleanup_close int dfd = -1;
   cleanup_close int lk = -1;
-  if (lock_dir (dir, true, &dfd, &lk, err) < 0)
-    return -1;
   struct state st;
-  if (load (dfd, dir, &st, err) < 0)
+  if (lock_load (dir, true, &dfd, &lk, &st, err) < 0)
     return -1;
   int ret = 0;
   if (st.n > 0)
@@ -486,13 +493,11 @@ release_where (const char *dir, bool (*drop) (const char *holder, void *arg), vo
 {
   cleanup_close int dfd = -1;
   cleanup_close int lk = -1;
-  if (lock_dir (dir, false, &dfd, &lk, err) < 0)
+  struct state st;
+  if (lock_load (dir, false, &dfd, &lk, &st, err) < 0)
     return -1;
   if (dfd < 0)
     return 0;
-  struct state st;
-  if (load (dfd, dir, &st, err) < 0)
-    return -1;
   int n = 0;
   for (size_t i = 0; i < st.n;)
     if (drop (st.l[i].holder, arg))
@@ -550,13 +555,11 @@ kago_ipam_list (const char *dir, struct kago_ipam_lease **out, size_t *n, kago_e
   cleanup_close int lk = -1;
   *out = NULL;
   *n = 0;
-  if (lock_dir (dir, false, &dfd, &lk, err) < 0)
+  struct state st;
+  if (lock_load (dir, false, &dfd, &lk, &st, err) < 0)
     return -1;
   if (dfd < 0)
     return 0;
-  struct state st;
-  if (load (dfd, dir, &st, err) < 0)
-    return -1;
   *out = st.l;
   *n = st.n;
   return 0;

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -207,16 +206,8 @@ kago_network_create (const char *root, const struct kago_net_create_opts *o, str
 static int
 remove_locked (const char *root, struct kago_net *n, kago_bridge_alive_fn alive, void *alive_arg, kago_error_t *err)
 {
-  cleanup_free char *lpath = xasprintf ("%s/network.lock", n->dir);
-  cleanup_close int lfd = open (lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  cleanup_close int lfd = kago_bridge_lock (n, alive, alive_arg, err);
   if (lfd < 0)
-    return kago_error_set (err, errno, "open %s", lpath);
-  while (flock (lfd, LOCK_EX) < 0)
-    if (errno != EINTR)
-      return kago_error_set (err, errno, "lock %s", lpath);
-  if (alive
-      && (kago_net_endpoint_remove_stale (n->dir, alive, alive_arg, err) < 0
-          || kago_ipam_release_stale (n->dir, alive, alive_arg, err) < 0))
     return -1;
   struct kago_net_endpoint *eps;
   size_t ne;
@@ -309,35 +300,16 @@ same_pool (const struct kago_ipam_pool *a, const struct kago_ipam_pool *b)
 /* Under the store lock: N's subnet becomes POOL when nothing is attached.  */
 static int
 repool_locked (const char *root, struct kago_net *n, const struct kago_ipam_pool *pool, const char *bip,
-               kago_bridge_alive_fn alive, void *alive_arg, kago_error_t *err)
+               kago_bridge_alive_fn alive, void *alive_arg, char **notice, kago_error_t *err)
 {
-  char s[KAGO_CIDR_STRLEN], o[KAGO_CIDR_STRLEN];
-  kago_subnet_format (&pool->subnet, s);
-  struct kago_net *v;
-  size_t nv;
-  if (kago_net_list (root, &v, &nv, err) < 0)
-    return -1;
-  int r = 0;
-  for (size_t i = 0; i < nv && r == 0; i++)
-    if (kago_net_is_bridge (&v[i]) && !v[i].predefined
-        && kago_subnet_overlaps (&pool->subnet, &v[i].pool.subnet))
-      r = kago_error_set (err, EEXIST, "invalid --bip \"%s\": %s overlaps with the network %s (%s)", bip, s,
-                          v[i].name, kago_subnet_format (&v[i].pool.subnet, o));
-  kago_nets_free (v, nv);
-  if (r < 0)
-    return -1;
-  cleanup_free char *lpath = xasprintf ("%s/network.lock", n->dir);
-  cleanup_close int lfd = open (lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (kago_net_check_default_subnet (root, &pool->subnet, err) < 0)
+    return kago_error_wrap (err, "invalid --bip \"%s\"", bip);
+  cleanup_close int lfd = kago_bridge_lock (n, alive, alive_arg, err);
   if (lfd < 0)
-    return kago_error_set (err, errno, "open %s", lpath);
-  while (flock (lfd, LOCK_EX) < 0)
-    if (errno != EINTR)
-      return kago_error_set (err, errno, "lock %s", lpath);
-  if (alive
-      && (kago_net_endpoint_remove_stale (n->dir, alive, alive_arg, err) < 0
-          || kago_ipam_release_stale (n->dir, alive, alive_arg, err) < 0))
     return -1;
 #define WHAT "cannot change the subnet of the network %s from %s to %s (--bip %s)"
+  char s[KAGO_CIDR_STRLEN], o[KAGO_CIDR_STRLEN];
+  kago_subnet_format (&pool->subnet, s);
   kago_subnet_format (&n->pool.subnet, o);
   struct kago_net_endpoint *eps;
   size_t ne;
@@ -352,7 +324,7 @@ repool_locked (const char *root, struct kago_net *n, const struct kago_ipam_pool
       kago_error_set (err, 0, "containers use it: %s; stop them first", sb.buf);
       return kago_error_wrap (err, WHAT, n->name, o, s, bip);
     }
-  struct kago_ipam_pool old = n->pool;
+  const struct kago_ipam_pool old = n->pool;
   if (kago_ipam_repool (n->dir, pool, err) < 0)
     return kago_error_wrap (err, WHAT, n->name, o, s, bip);
 #undef WHAT
@@ -366,13 +338,19 @@ repool_locked (const char *root, struct kago_net *n, const struct kago_ipam_pool
     }
   /* The bridge goes with its old address: the next container makes it
      anew with the new one.  */
-  r = kago_bridge_delete (n, err);
+  int r = kago_bridge_delete (n, err);
   kago_error_t e2 = NULL;
   if (kago_bridge_rules_apply (root, r < 0 ? &e2 : err) < 0)
     {
       if (r < 0)
         kago_error_release (&e2);
       r = -1;
+    }
+  if (r == 0)
+    {
+      char g[KAGO_IPV4_STRLEN];
+      *notice = xasprintf ("the network %s (%s) now has the subnet %s, gateway %s (it had %s)", n->name,
+                           n->ifname, s, kago_ipv4_format (pool->gateway, g), o);
     }
   return r;
 }
@@ -387,36 +365,23 @@ kago_network_default_bip (const char *root, const char *bip, kago_bridge_alive_f
     return -1;
   struct kago_net n;
   bool found;
-  if (kago_net_load (root, KAGO_NET_DEFAULT, &n, &found, err) < 0)
-    return -1;
-  bool same = found && same_pool (&n.pool, &pool);
+  int r = kago_net_load (root, KAGO_NET_DEFAULT, &n, &found, err);
+  bool same = r == 0 && found && same_pool (&n.pool, &pool);
   kago_net_clear (&n);
-  if (same)
-    return 0; /* the usual case: no lock */
+  if (r < 0 || same)
+    return r; /* the usual case, the subnet it has: no lock */
   int lfd = kago_net_store_lock (root, err);
   if (lfd < 0)
     return -1;
-  bool made;
-  int r = kago_net_make_default (root, &pool, &made, err);
+  bool made = false;
+  r = kago_net_make_default (root, &pool, &made, err);
   if (r < 0)
     kago_error_wrap (err, "invalid --bip \"%s\"", bip);
-  if (r == 0 && !made)
+  else if (!made)
     r = kago_net_load (root, KAGO_NET_DEFAULT, &n, &found, err);
   if (r == 0 && !made && found && !same_pool (&n.pool, &pool))
-    {
-      char was[KAGO_CIDR_STRLEN];
-      kago_subnet_format (&n.pool.subnet, was);
-      r = repool_locked (root, &n, &pool, bip, alive, alive_arg, err);
-      if (r == 0)
-        {
-          char s[KAGO_CIDR_STRLEN], g[KAGO_IPV4_STRLEN];
-          *notice = xasprintf ("the network %s (%s) now has the subnet %s, gateway %s (it had %s)", n.name,
-                               n.ifname, kago_subnet_format (&pool.subnet, s),
-                               kago_ipv4_format (pool.gateway, g), was);
-        }
-    }
-  if (r == 0 && !made)
-    kago_net_clear (&n);
+    r = repool_locked (root, &n, &pool, bip, alive, alive_arg, notice, err);
+  kago_net_clear (&n);
   close (lfd);
   return r;
 }

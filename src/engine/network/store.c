@@ -297,6 +297,32 @@ by_name (const void *a, const void *b)
   return strcmp (x->name, y->name);
 }
 
+/* An error when S overlaps a bridge network of V other than the default
+   one.  */
+static int
+overlap_other (const struct kago_net *v, size_t n, const struct kago_subnet *s, kago_error_t *err)
+{
+  char a[KAGO_CIDR_STRLEN], b[KAGO_CIDR_STRLEN];
+  for (size_t i = 0; i < n; i++)
+    if (kago_net_is_bridge (&v[i]) && strcmp (v[i].name, KAGO_NET_DEFAULT) != 0
+        && kago_subnet_overlaps (s, &v[i].pool.subnet))
+      return kago_error_set (err, EEXIST, "%s overlaps with the network %s (%s)", kago_subnet_format (s, a),
+                             v[i].name, kago_subnet_format (&v[i].pool.subnet, b));
+  return 0;
+}
+
+int
+kago_net_check_default_subnet (const char *root, const struct kago_subnet *s, kago_error_t *err)
+{
+  struct kago_net *v;
+  size_t n;
+  if (list_raw (root, &v, &n, err) < 0)
+    return -1;
+  int r = overlap_other (v, n, s, err);
+  kago_nets_free (v, n);
+  return r;
+}
+
 /* The subnet of a new default network: POOL when given (an error when it
    overlaps another network), else the first of 172.17.0.0/16 ...
    172.31.0.0/16 that overlaps no route and no other network.  */
@@ -310,17 +336,12 @@ default_pool (const char *root, const struct kago_ipam_pool *pool, struct kago_i
     return -1;
   int r = 0;
   bool chosen = false;
-  char a[KAGO_CIDR_STRLEN], b[KAGO_CIDR_STRLEN];
   if (pool)
     {
       *out = *pool;
       r = kago_ipam_pool_check (out, err);
-      for (size_t i = 0; r == 0 && i < no; i++)
-        if (kago_net_is_bridge (&others[i]) && strcmp (others[i].name, KAGO_NET_DEFAULT) != 0
-            && kago_subnet_overlaps (&out->subnet, &others[i].pool.subnet))
-          r = kago_error_set (err, EEXIST, "subnet %s overlaps with the network %s (%s)",
-                              kago_subnet_format (&out->subnet, a), others[i].name,
-                              kago_subnet_format (&others[i].pool.subnet, b));
+      if (r == 0)
+        r = overlap_other (others, no, &out->subnet, err);
       chosen = true;
     }
   for (unsigned second = 17; r == 0 && second <= 31 && !chosen; second++)

@@ -80,6 +80,10 @@ int kago_net_init_predefined (const char *root, bool locked, kago_error_t *err);
    overlaps another network).  *MADE: the bridge's record was made.  */
 int kago_net_make_default (const char *root, const struct kago_ipam_pool *pool, bool *made, kago_error_t *err);
 
+/* An error ("S overlaps with the network NAME (SUBNET)") when subnet S
+   overlaps a bridge network other than the default one.  */
+int kago_net_check_default_subnet (const char *root, const struct kago_subnet *s, kago_error_t *err);
+
 /* Every network (the predefined ones first made when missing: a caller
    holding the store lock calls kago_net_init_predefined (root, true)
    first), sorted by name.  */
