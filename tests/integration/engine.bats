@@ -6,38 +6,15 @@
 # busybox:latest imported from the busybox-static rootfs.
 
 load helpers
+load lib/engine
 bats_require_minimum_version 1.5.0
 
 setup() {
-  kago_setup
-  IMG_ROOT="$TEST_DIR/store"
-  make_bundle
-  tar -C "$BUNDLE/rootfs" -cf "$TEST_DIR/rootfs.tar" .
-  kimg_ok import "$TEST_DIR/rootfs.tar" busybox:latest
+  engine_setup
 }
 
 teardown() {
-  if [ -n "${IMG_ROOT:-}" ] && [ -d "$IMG_ROOT" ]; then
-    local ids
-    ids="$(kimg ps -aq --no-trunc 2>/dev/null || true)"
-    # shellcheck disable=SC2086
-    [ -z "$ids" ] || kimg rm -f $ids >/dev/null 2>&1 || true
-    # No container may leave a mount behind.
-    if grep -q " $IMG_ROOT/containers/" /proc/self/mountinfo; then
-      grep " $IMG_ROOT/containers/" /proc/self/mountinfo >&2
-      kago_teardown
-      fail "a container's mount was left behind"
-      return 1
-    fi
-  fi
-  kago_teardown
-}
-
-# kimg with bats' fd 3 closed (a detached container's monitor must not be
-# what keeps bats waiting).
-kd() {
-  run kimg "$@" 3>&-
-  [ "$status" -eq 0 ] || fail "kago $* failed with status $status: $output"
+  engine_teardown
 }
 
 # pid_cgroup_file PID CONTROLLER FILE: FILE of PID's cgroup for CONTROLLER.

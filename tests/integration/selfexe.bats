@@ -8,31 +8,15 @@
 # library that reports what that binary is).
 
 load helpers
+load lib/engine
 bats_require_minimum_version 1.5.0
 
 setup() {
-  kago_setup
-  IMG_ROOT="$TEST_DIR/store"
-  make_bundle
-  tar -C "$BUNDLE/rootfs" -cf "$TEST_DIR/rootfs.tar" .
-  kimg_ok import "$TEST_DIR/rootfs.tar" busybox:latest
+  engine_setup
 }
 
 teardown() {
-  if [ -n "${IMG_ROOT:-}" ] && [ -d "$IMG_ROOT" ]; then
-    local ids
-    ids="$(kimg ps -aq --no-trunc 2>/dev/null || true)"
-    # shellcheck disable=SC2086
-    [ -z "$ids" ] || kimg rm -f $ids >/dev/null 2>&1 || true
-  fi
-  kago_teardown
-}
-
-# kimg with bats' fd 3 closed (a detached container's monitor must not keep
-# bats waiting).
-kd() {
-  run kimg "$@" 3>&-
-  [ "$status" -eq 0 ] || fail "kago $* failed with status $status: $output"
+  engine_teardown
 }
 
 # The monitor of container $1 (the parent of its init).
